@@ -1,0 +1,119 @@
+/**
+ * What the page knows: one channel per room, one for broadcasts ("Everyone")
+ * and one per private conversation, each with its messages kept in id order
+ * and deduplicated by id.
+ */
+import type { ChatMessage, User } from "../../server/protocol";
+
+export type ChannelKind = "room" | "broadcast" | "dm";
+
+/** A line shown in a channel: a stored message, one still being sent, or a local notice. */
+export type Line =
+  | { type: "message"; message: ChatMessage }
+  | { type: "pending"; clientId: string; text: string; failed?: string }
+  | { type: "notice"; id: string; text: string; at: string };
+
+export type Channel = {
+  id: string;
+  kind: ChannelKind;
+  title: string;
+  room?: string;
+  /** For a private conversation: the other person, with their latest socket id. */
+  peer?: User;
+  messages: Map<string, ChatMessage>;
+  pending: Map<string, { text: string; failed?: string }>;
+  notices: { id: string; text: string; at: string }[];
+  members: User[];
+  hasMore: boolean;
+  unread: number;
+};
+
+export const roomChannelId = (room: string): string => `room:${room}`;
+export const dmChannelId = (userId: string): string => `dm:${userId}`;
+export const BROADCAST_ID = "broadcast";
+
+export class Channels {
+  private readonly all = new Map<string, Channel>();
+
+  get(id: string): Channel | undefined {
+    return this.all.get(id);
+  }
+
+  list(): Channel[] {
+    return [...this.all.values()];
+  }
+
+  open(id: string, init: { kind: ChannelKind; title: string; room?: string; peer?: User }): Channel {
+    let channel = this.all.get(id);
+    if (!channel) {
+      channel = {
+        id,
+        ...init,
+        messages: new Map(),
+        pending: new Map(),
+        notices: [],
+        members: [],
+        hasMore: false,
+        unread: 0,
+      };
+      this.all.set(id, channel);
+    }
+    return channel;
+  }
+
+  close(id: string): void {
+    this.all.delete(id);
+  }
+
+  /** Adds messages; returns how many were new. */
+  add(channel: Channel, messages: readonly ChatMessage[]): number {
+    let added = 0;
+    for (const message of messages) {
+      if (message.clientId) channel.pending.delete(message.clientId);
+      if (!channel.messages.has(message.id)) {
+        channel.messages.set(message.id, message);
+        added++;
+      }
+    }
+    return added;
+  }
+
+  /** The channel an incoming message belongs to, seen from `me`. */
+  channelFor(message: ChatMessage, me: string): Channel | undefined {
+    switch (message.kind) {
+      case "room":
+      case "system":
+        return message.room ? this.get(roomChannelId(message.room)) : undefined;
+      case "broadcast":
+        return this.get(BROADCAST_ID);
+      case "private": {
+        const peer = message.from.userId === me ? message.to : message.from;
+        if (!peer) return undefined;
+        const channel = this.open(dmChannelId(peer.userId), { kind: "dm", title: peer.name, peer });
+        // Reply to the socket they last wrote from.
+        if (peer.userId !== me && message.from.userId === peer.userId) channel.peer = peer;
+        return channel;
+      }
+    }
+  }
+}
+
+/** A channel's lines in display order: stored by id, then notices by time, then pending. */
+export function linesOf(channel: Channel): Line[] {
+  const stored: Line[] = [...channel.messages.values()]
+    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    .map((message) => ({ type: "message", message }));
+  const notices: Line[] = channel.notices.map((n) => ({ type: "notice", ...n }));
+  const merged = [...stored, ...notices].sort((a, b) => timeOf(a).localeCompare(timeOf(b)));
+  const pending: Line[] = [...channel.pending].map(([clientId, p]) => ({
+    type: "pending",
+    clientId,
+    text: p.text,
+    ...(p.failed ? { failed: p.failed } : {}),
+  }));
+  return [...merged, ...pending];
+}
+
+function timeOf(line: Line): string {
+  return line.type === "message" ? line.message.createdAt : line.type === "notice" ? line.at : "";
+}

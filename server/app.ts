@@ -1,0 +1,83 @@
+/**
+ * Builds the Express app: logging, security headers, static files, routes,
+ * 404, one error handler. It never listens; bin/www owns the server.
+ */
+import express, { type ErrorRequestHandler, type RequestHandler } from "express";
+import helmet from "helmet";
+import { pinoHttp } from "pino-http";
+import type { Config } from "./config.js";
+import type { Logger } from "./logger.js";
+import { BOOTSTRAP_DIST, PUBLIC_DIR, VIEWS_DIR } from "./paths.js";
+import { healthRouter, type ReadinessCheck } from "./routes/health.js";
+import { pagesRouter } from "./routes/pages.js";
+
+export type AppDeps = { config: Config; logger: Logger; readiness: ReadinessCheck };
+
+export function createApp({ config, logger, readiness }: AppDeps): express.Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("views", VIEWS_DIR);
+  app.set("view engine", "ejs");
+
+  app.use(
+    pinoHttp({
+      logger,
+      serializers: {
+        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+      autoLogging: { ignore: (req) => req.url === "/healthz" || req.url === "/readyz" },
+    }),
+  );
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          scriptSrcAttr: ["'none'"],
+          styleSrc: ["'self'"],
+          imgSrc: ["'self'", "data:"],
+          fontSrc: ["'self'"],
+          connectSrc: ["'self'"],
+          objectSrc: ["'none'"],
+          baseUri: ["'self'"],
+          formAction: ["'self'"],
+          frameAncestors: ["'none'"],
+        },
+      },
+    }),
+  );
+
+  app.use(express.static(PUBLIC_DIR, { index: false }));
+  app.use("/vendor/bootstrap", express.static(BOOTSTRAP_DIST, { index: false }));
+  app.use(healthRouter(readiness));
+  app.use(pagesRouter({ maxTextLength: config.maxTextLength }));
+
+  const notFound: RequestHandler = (_req, res) => {
+    res.status(404).render("error", { title: "Not found", status: 404, message: "Not found", detail: "" });
+  };
+  app.use(notFound);
+
+  const onError: ErrorRequestHandler = (err: unknown, req, res, _next) => {
+    const status = httpStatusOf(err);
+    if (status >= 500) req.log.error({ err }, "request failed");
+    const detail = config.env === "development" && err instanceof Error ? (err.stack ?? err.message) : "";
+    res.status(status).render("error", {
+      title: "Error",
+      status,
+      message: status >= 500 ? "Something went wrong" : "Bad request",
+      detail,
+    });
+  };
+  app.use(onError);
+  return app;
+}
+
+function httpStatusOf(err: unknown): number {
+  if (typeof err === "object" && err !== null && "status" in err && typeof err.status === "number") {
+    return err.status >= 400 && err.status < 600 ? err.status : 500;
+  }
+  return 500;
+}

@@ -1,0 +1,88 @@
+/**
+ * Configuration: read from the environment once at start-up, validated, frozen.
+ * Nothing else in the code base reads `process.env`.
+ */
+import { randomBytes } from "node:crypto";
+import { z } from "zod";
+import { describeIssues, LIMITS } from "./protocol.js";
+
+const int = (fallback: number, min: number, max: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  PORT: z.string().default("3000"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  MONGODB_URI: z
+    .string()
+    .optional()
+    .transform((s) => (s?.trim() ? s.trim() : undefined))
+    .refine((s) => s === undefined || /^mongodb(\+srv)?:\/\/[^/\s]+/.test(s), {
+      message: "must look like mongodb://host[:port]/database",
+    }),
+  SESSION_SECRET: z.string().optional(),
+  ALLOWED_ORIGINS: z.string().default(""),
+  MAX_TEXT_LENGTH: int(LIMITS.textMax, 1, 10_000),
+  MAX_HTTP_BUFFER_SIZE: int(64 * 1024, 1024, 64 * 1024),
+  RATE_LIMIT_BURST: int(20, 1, 10_000),
+  RATE_LIMIT_PER_SECOND: int(5, 1, 10_000),
+  MEMORY_STORE_MAX_PER_CHANNEL: int(10_000, 100, 10_000_000),
+  SHUTDOWN_TIMEOUT_MS: int(10_000, 100, 120_000),
+});
+
+export type Config = Readonly<{
+  env: "development" | "production" | "test";
+  port: string;
+  logLevel: z.infer<typeof envSchema>["LOG_LEVEL"];
+  mongodbUri: string | undefined;
+  /** HMAC key for identity tokens. */
+  sessionSecret: string;
+  /** True when no secret was configured and a random one was made for this process. */
+  sessionSecretGenerated: boolean;
+  /** Extra origins allowed to connect; the page's own origin is always allowed. */
+  allowedOrigins: readonly string[];
+  maxTextLength: number;
+  maxHttpBufferSize: number;
+  rateLimit: Readonly<{ burst: number; perSecond: number }>;
+  memoryStoreMaxPerChannel: number;
+  shutdownTimeoutMs: number;
+}>;
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/**
+ * Validates an environment into a frozen Config.
+ * @example loadConfig({ PORT: "0", LOG_LEVEL: "silent" })
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) throw new ConfigError(`invalid configuration: ${describeIssues(parsed.error)}`);
+  const e = parsed.data;
+  const secret = e.SESSION_SECRET?.trim();
+  if (secret !== undefined && secret.length > 0 && secret.length < 32) {
+    throw new ConfigError("invalid configuration: SESSION_SECRET must be at least 32 characters");
+  }
+  if (!secret && e.NODE_ENV === "production") {
+    throw new ConfigError("invalid configuration: SESSION_SECRET is required when NODE_ENV=production");
+  }
+  return Object.freeze({
+    env: e.NODE_ENV,
+    port: e.PORT,
+    logLevel: e.LOG_LEVEL,
+    mongodbUri: e.MONGODB_URI,
+    sessionSecret: secret || randomBytes(32).toString("base64url"),
+    sessionSecretGenerated: !secret,
+    allowedOrigins: Object.freeze(
+      e.ALLOWED_ORIGINS.split(",")
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+    maxTextLength: e.MAX_TEXT_LENGTH,
+    maxHttpBufferSize: e.MAX_HTTP_BUFFER_SIZE,
+    rateLimit: Object.freeze({ burst: e.RATE_LIMIT_BURST, perSecond: e.RATE_LIMIT_PER_SECOND }),
+    memoryStoreMaxPerChannel: e.MEMORY_STORE_MAX_PER_CHANNEL,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+  });
+}

@@ -1,0 +1,72 @@
+/**
+ * In-memory store: the default when no MONGODB_URI is set. History lives as
+ * long as the process. Each channel keeps its newest `maxPerChannel`
+ * messages so that a long-running process cannot grow without bound.
+ */
+import type { Page } from "../protocol.js";
+import { toChatMessage, type InsertResult, type MessageStore, type PageQuery, type StoredMessage } from "./store.js";
+
+export class MemoryStore implements MessageStore {
+  readonly kind = "memory";
+  private readonly channels = new Map<string, StoredMessage[]>();
+  private readonly byKey = new Map<string, StoredMessage>();
+  private readonly rooms = new Set<string>();
+
+  constructor(private readonly maxPerChannel = 10_000) {}
+
+  async init(): Promise<void> {}
+
+  async isReady(): Promise<boolean> {
+    return true;
+  }
+
+  async insert(message: StoredMessage): Promise<InsertResult> {
+    const keyOf = `${message.from.userId}\u0000${message.key}`;
+    const existing = this.byKey.get(keyOf);
+    if (existing) return { message: toChatMessage(existing), created: false };
+
+    const stored = structuredClone(message);
+    let list = this.channels.get(stored.channel);
+    if (!list) this.channels.set(stored.channel, (list = []));
+    // Ids arrive in order almost always; insert at the right place when not.
+    let at = list.length;
+    while (at > 0 && list[at - 1]!.id > stored.id) at--;
+    list.splice(at, 0, stored);
+    this.byKey.set(keyOf, stored);
+    if (list.length > this.maxPerChannel) {
+      for (const dropped of list.splice(0, list.length - this.maxPerChannel)) {
+        this.byKey.delete(`${dropped.from.userId}\u0000${dropped.key}`);
+      }
+    }
+    return { message: toChatMessage(stored), created: true };
+  }
+
+  async page({ channel, before, limit }: PageQuery): Promise<Page> {
+    const list = this.channels.get(channel) ?? [];
+    const end = before === undefined ? list.length : lowerBound(list, before);
+    const start = Math.max(0, end - limit);
+    return { messages: list.slice(start, end).map((m) => structuredClone(toChatMessage(m))), hasMore: start > 0 };
+  }
+
+  async addRoom(name: string): Promise<void> {
+    this.rooms.add(name);
+  }
+
+  async listRooms(): Promise<string[]> {
+    return [...this.rooms];
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** Index of the first message whose id is >= `id` (list sorted by id). */
+function lowerBound(list: readonly StoredMessage[], id: string): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid]!.id < id) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

@@ -1,0 +1,43 @@
+/**
+ * The storage interface behind the message service. Two implementations:
+ * memory-store.ts (default, nothing persisted) and mongo-store.ts.
+ * A store knows nothing of Socket.IO.
+ */
+import type { ChatMessage, Page } from "../protocol.js";
+
+/** A message as written: the client-facing fields plus where it belongs. */
+export type StoredMessage = ChatMessage & {
+  channel: string;
+  /** Idempotency key, unique per sender: the client's clientId or one the server made. */
+  key: string;
+};
+
+export type InsertResult = { message: ChatMessage; created: boolean };
+
+export type PageQuery = { channel: string; before?: string | undefined; limit: number };
+
+export interface MessageStore {
+  /** "memory" or "mongo", for logs and readiness output. */
+  readonly kind: string;
+  /** Connects and prepares indexes; resolves once usable. */
+  init(): Promise<void>;
+  /** True when the store can serve reads and writes right now. */
+  isReady(): Promise<boolean>;
+  /**
+   * Stores a message durably unless the sender already stored one with the
+   * same key; then it returns that original and `created: false`.
+   */
+  insert(message: StoredMessage): Promise<InsertResult>;
+  /** The newest `limit` messages of a channel strictly older than `before`, oldest first. */
+  page(query: PageQuery): Promise<Page>;
+  /** Remembers a room name; idempotent. */
+  addRoom(name: string): Promise<void>;
+  /** Every room ever created, in creation order. */
+  listRooms(): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+/** Strips the storage-only fields from a stored message. */
+export function toChatMessage({ channel: _c, key: _k, ...message }: StoredMessage): ChatMessage {
+  return message;
+}

@@ -1,0 +1,47 @@
+/**
+ * The rules for names, room names and limits, as plain functions with no
+ * dependencies, so the browser bundle can check input before sending it.
+ * The zod schemas in protocol.ts are built on these.
+ */
+export const LIMITS = {
+  nameMax: 24,
+  roomMax: 32,
+  textMax: 2000,
+  clientIdMax: 64,
+  historyDefault: 50,
+  historyMax: 100,
+} as const;
+
+/** Rooms that always exist. */
+export const DEFAULT_ROOMS = ["chat", "study"] as const;
+
+export const NAME_PATTERN = /^[\p{L}\p{M}\p{N} _.-]+$/u;
+export const ROOM_PATTERN = /^[\p{L}\p{M}\p{N}_-]+$/u;
+
+/** Length in characters (code points), so CJK and emoji count as one each. */
+export function charCount(s: string): number {
+  let n = 0;
+  for (const _ of s) n++;
+  return n;
+}
+
+export const lengthBetween =
+  (min: number, max: number) =>
+  (s: string): boolean => {
+    const n = charCount(s);
+    return n >= min && n <= max;
+  };
+
+/** Why a display name (already trimmed) is refused, or null when it is fine. */
+export function nameProblem(name: string): string | null {
+  if (!lengthBetween(1, LIMITS.nameMax)(name)) return `must be 1-${LIMITS.nameMax} characters`;
+  if (!NAME_PATTERN.test(name)) return "may contain letters, digits, spaces and _ . - only";
+  return null;
+}
+
+/** Why a room name is refused, or null when it is fine. */
+export function roomProblem(room: string): string | null {
+  if (!lengthBetween(1, LIMITS.roomMax)(room)) return `must be 1-${LIMITS.roomMax} characters`;
+  if (!ROOM_PATTERN.test(room)) return "may contain letters, digits, _ and - only";
+  return null;
+}

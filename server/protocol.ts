@@ -1,0 +1,172 @@
+/**
+ * The chat protocol (v1): event maps, payload schemas and shared types.
+ *
+ * This file is the single source of truth for what travels over Socket.IO.
+ * It is imported by the server and bundled into the browser client, so it
+ * must depend on nothing but zod. PROTOCOL.md in the README describes the
+ * same contract in prose.
+ */
+import { z } from "zod";
+import { LIMITS, lengthBetween, nameProblem, roomProblem } from "./names.js";
+
+export const ERROR_CODES = [
+  "INVALID_INPUT",
+  "UNAUTHORIZED",
+  "FORBIDDEN",
+  "NOT_FOUND",
+  "NOT_IN_ROOM",
+  "RATE_LIMITED",
+  "UNAVAILABLE",
+  "INTERNAL",
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export { DEFAULT_ROOMS, LIMITS } from "./names.js";
+
+export type User = { userId: string; name: string; socketId: string };
+
+export type MessageKind = "room" | "broadcast" | "private" | "system";
+
+export type ChatMessage = {
+  /** Server-assigned, unique, sorts (as a string) in creation order. */
+  id: string;
+  kind: MessageKind;
+  room?: string;
+  from: User;
+  to?: User;
+  /** Plain text: render with textContent, never as HTML. */
+  text: string;
+  createdAt: string;
+  clientId?: string;
+};
+
+export type AckError = { code: ErrorCode; message: string };
+export type Ack<T extends object> = ({ ok: true } & T) | { ok: false; error: AckError };
+export type AckFn<T extends object> = (response: Ack<T>) => void;
+
+export type Session = { userId: string; name: string; token: string; socketId: string };
+export type RoomInfo = { name: string; members: number };
+export type Page = { messages: ChatMessage[]; hasMore: boolean };
+export type JoinResult = { room: string; members: User[]; history: ChatMessage[] };
+export type Presence = { room: string; members: User[] };
+export type TypingNotice = { room: string; user: User; typing: boolean };
+
+/** A string that is well-formed UTF-16 (no lone surrogates). */
+const wellFormed = () =>
+  z.string().refine((s) => s.isWellFormed(), { message: "must be valid Unicode text" });
+
+const KEY_PATTERN = /^[A-Za-z0-9_-]+$/;
+const MESSAGE_ID_PATTERN = /^[0-9a-f]{24}$/;
+
+/** Adds a zod issue when `problem` finds one. */
+const checkWith =
+  (problem: (s: string) => string | null) =>
+  (s: string, ctx: z.RefinementCtx): void => {
+    const message = problem(s);
+    if (message) ctx.addIssue({ code: "custom", message });
+  };
+
+export const nameSchema = wellFormed().trim().superRefine(checkWith(nameProblem));
+
+export const roomSchema = wellFormed().superRefine(checkWith(roomProblem));
+
+export const clientIdSchema = z
+  .string()
+  .max(LIMITS.clientIdMax)
+  .regex(KEY_PATTERN, "must be 1-64 characters of A-Z a-z 0-9 _ -");
+
+/** Socket.IO socket ids and our user ids are both short base64url strings. */
+export const idSchema = z.string().min(1).max(64).regex(KEY_PATTERN, "malformed id");
+
+export const messageIdSchema = z.string().regex(MESSAGE_ID_PATTERN, "malformed message id");
+
+export const tokenSchema = z.string().max(256);
+
+export const authSchema = z.object({
+  name: nameSchema,
+  token: tokenSchema.optional(),
+});
+
+/** Schemas for every client → server payload; `textMax` is configurable on the server. */
+export function createSchemas(textMax: number = LIMITS.textMax) {
+  const text = wellFormed()
+    .trim()
+    .refine(lengthBetween(1, textMax), { message: `must be 1-${textMax} characters` });
+  const page = {
+    before: messageIdSchema.optional(),
+    limit: z.number().int().min(1).max(LIMITS.historyMax).default(LIMITS.historyDefault),
+  };
+  return {
+    room: roomSchema,
+    message: z.strictObject({ room: roomSchema, text, clientId: clientIdSchema.optional() }),
+    broadcast: z.strictObject({ text, clientId: clientIdSchema.optional() }),
+    privateMessage: z.strictObject({ to: idSchema, text, clientId: clientIdSchema.optional() }),
+    history: z.union([
+      z.strictObject({ room: roomSchema, ...page }),
+      z.strictObject({ with: idSchema, ...page }),
+      z.strictObject({ broadcast: z.literal(true), ...page }),
+    ]),
+    typing: z.strictObject({ room: roomSchema, typing: z.boolean() }),
+  };
+}
+export type Schemas = ReturnType<typeof createSchemas>;
+export type MessageInput = z.infer<Schemas["message"]>;
+export type BroadcastInput = z.infer<Schemas["broadcast"]>;
+export type PrivateMessageInput = z.infer<Schemas["privateMessage"]>;
+export type HistoryInput = z.infer<Schemas["history"]>;
+export type TypingInput = z.infer<Schemas["typing"]>;
+
+export interface ClientToServerEvents {
+  join: (room: string, ack: AckFn<JoinResult>) => void;
+  leave: (room: string, ack: AckFn<{ room: string }>) => void;
+  rooms: (ack: AckFn<{ rooms: RoomInfo[] }>) => void;
+  message: (
+    payload: { room: string; text: string; clientId?: string },
+    ack: AckFn<{ message: ChatMessage }>,
+  ) => void;
+  broadcast: (payload: { text: string; clientId?: string }, ack: AckFn<{ message: ChatMessage }>) => void;
+  "private message": (
+    payload: { to: string; text: string; clientId?: string },
+    ack: AckFn<{ message: ChatMessage }>,
+  ) => void;
+  history: (
+    query: ({ room: string } | { with: string } | { broadcast: true }) & { before?: string; limit?: number },
+    ack: AckFn<Page>,
+  ) => void;
+  typing: (payload: { room: string; typing: boolean }, ack?: AckFn<object>) => void;
+}
+
+export interface ServerToClientEvents {
+  session: (session: Session) => void;
+  message: (message: ChatMessage) => void;
+  presence: (presence: Presence) => void;
+  typing: (notice: TypingNotice) => void;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface InterServerEvents {}
+
+export interface SocketData {
+  userId: string;
+  name: string;
+}
+
+/** Every event a client may send; anything else is ignored and counted. */
+export const CLIENT_EVENTS = [
+  "join",
+  "leave",
+  "rooms",
+  "message",
+  "broadcast",
+  "private message",
+  "history",
+  "typing",
+] as const satisfies readonly (keyof ClientToServerEvents)[];
+
+/** Turns a zod error into one short human-readable line. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 3)
+    .map((issue) => (issue.path.length ? `${issue.path.join(".")}: ${issue.message}` : issue.message))
+    .join("; ");
+}

@@ -1,0 +1,36 @@
+/** `message`, `broadcast`, `private message` and `history`. */
+import { z } from "zod";
+import { AppError } from "../errors.js";
+import { limit, onAck } from "./ack.js";
+import { roomKey, userOf, type HandlerContext } from "./types.js";
+
+export function registerMessageHandlers(ctx: HandlerContext): void {
+  const { io, socket, service, schemas } = ctx;
+
+  onAck(ctx, "message", z.tuple([schemas.message]), async ([{ room, text, clientId }]) => {
+    if (!socket.rooms.has(roomKey(room))) throw new AppError("NOT_IN_ROOM", `join ${room} before sending to it`);
+    limit(ctx, "send");
+    const { message } = await service.send({ kind: "room", from: userOf(socket), room, text, clientId });
+    return { message };
+  });
+
+  onAck(ctx, "broadcast", z.tuple([schemas.broadcast]), async ([{ text, clientId }]) => {
+    limit(ctx, "send");
+    const { message } = await service.send({ kind: "broadcast", from: userOf(socket), text, clientId });
+    return { message };
+  });
+
+  onAck(ctx, "private message", z.tuple([schemas.privateMessage]), async ([{ to, text, clientId }]) => {
+    limit(ctx, "send");
+    // Every socket is in a room named after its own id, on whichever node holds it.
+    const target = (await io.in(to).fetchSockets()).find((s) => s.id === to);
+    if (!target) throw new AppError("NOT_FOUND", "no such socket is connected");
+    const { message } = await service.send({ kind: "private", from: userOf(socket), to: userOf(target), text, clientId });
+    return { message };
+  });
+
+  onAck(ctx, "history", z.tuple([schemas.history]), async ([query]) => {
+    limit(ctx, "history");
+    return service.history(socket.data.userId, query);
+  });
+}

@@ -1,0 +1,47 @@
+/** `join`, `leave`, `rooms`, and presence when a socket goes away. */
+import { z } from "zod";
+import type { RoomInfo } from "../protocol.js";
+import { limit, onAck } from "./ack.js";
+import { announcePresence, roomMembers } from "./presence.js";
+import { isRoomKey, roomKey, roomOfKey, type HandlerContext } from "./types.js";
+
+export function registerRoomHandlers(ctx: HandlerContext): void {
+  const { io, socket, service, schemas, logger } = ctx;
+
+  onAck(ctx, "join", z.tuple([schemas.room]), async ([room]) => {
+    limit(ctx, "join");
+    await service.ensureRoom(room);
+    const history = await service.history(socket.data.userId, { room, limit: 50 });
+    await socket.join(roomKey(room));
+    const members = await roomMembers(io, room);
+    void announcePresence(io, room);
+    return { room, members, history: history.messages };
+  });
+
+  onAck(ctx, "leave", z.tuple([schemas.room]), async ([room]) => {
+    limit(ctx, "join");
+    if (socket.rooms.has(roomKey(room))) {
+      await socket.leave(roomKey(room));
+      void announcePresence(io, room);
+    }
+    return { room };
+  });
+
+  onAck(ctx, "rooms", z.tuple([]), async () => {
+    const names = await service.listRooms();
+    const rooms: RoomInfo[] = await Promise.all(
+      names.map(async (name) => ({ name, members: (await io.in(roomKey(name)).fetchSockets()).length })),
+    );
+    return { rooms };
+  });
+
+  let leaving: string[] = [];
+  socket.on("disconnecting", () => {
+    leaving = [...socket.rooms].filter(isRoomKey).map(roomOfKey);
+  });
+  socket.on("disconnect", () => {
+    for (const room of leaving) {
+      announcePresence(io, room).catch((err: unknown) => logger.warn({ err, room }, "presence update failed"));
+    }
+  });
+}

@@ -1,0 +1,44 @@
+import type { Server, Socket } from "socket.io";
+import type { Config } from "../config.js";
+import type { Logger } from "../logger.js";
+import type { MessageService } from "../messages/message-service.js";
+import type {
+  ClientToServerEvents,
+  InterServerEvents,
+  Schemas,
+  ServerToClientEvents,
+  SocketData,
+  User,
+} from "../protocol.js";
+import type { RateLimiter } from "./rate-limit.js";
+
+export type ChatServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+export type ChatSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+
+/** Counters of input the server ignored; exposed for tests and diagnostics. */
+export type SocketStats = { unknownEvents: number; missingAck: number };
+
+/** What every handler module receives. */
+export type HandlerContext = {
+  io: ChatServer;
+  socket: ChatSocket;
+  service: MessageService;
+  schemas: Schemas;
+  limiter: RateLimiter;
+  logger: Logger;
+  config: Config;
+  stats: SocketStats;
+};
+
+/** Socket.IO room names: chat rooms and per-user rooms never collide with socket ids. */
+export const roomKey = (room: string): string => `room:${room}`;
+export const userKey = (userId: string): string => `user:${userId}`;
+export const isRoomKey = (key: string): boolean => key.startsWith("room:");
+export const roomOfKey = (key: string): string => key.slice("room:".length);
+
+/** The server's view of who owns a socket. */
+export const userOf = (socket: { id: string; data: SocketData }): User => ({
+  userId: socket.data.userId,
+  name: socket.data.name,
+  socketId: socket.id,
+});

@@ -1,0 +1,107 @@
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchBrowser } from "../helpers/browser.js";
+import { startServer, type TestServer } from "../helpers/server.js";
+
+/** Opens the chat in a fresh context (its own storage: a separate person) and enters a name. */
+async function enter(browser: Browser, url: string, name: string): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on("pageerror", (err) => errors.push(err.message));
+  page.on("console", (msg) => {
+    if (msg.type() === "error") errors.push(msg.text());
+  });
+  await page.goto(url);
+  await page.fill("#name", name);
+  await page.click("#login-form button[type=submit]");
+  await page.locator("#conn", { hasText: "connected" }).waitFor();
+  expect(errors).toEqual([]);
+  return { context, page };
+}
+
+const messageTexts = (page: Page) => page.locator("#message-list li .text").allTextContents();
+const storedToken = (page: Page) => page.evaluate<string>('JSON.parse(localStorage.getItem("chat.v1")).token');
+
+describe("chatting in the browser", () => {
+  let server: TestServer;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    server = await startServer();
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it("when two people join chat, then they exchange room and private messages, and a reload keeps identity and history", async () => {
+    const alice = await enter(browser, server.url, "Alice");
+    const bob = await enter(browser, server.url, "小明");
+    expect(await bob.page.textContent("#me-name")).toBe("小明");
+
+    await alice.page.click('button[data-room="chat"]');
+    await bob.page.click('button[data-room="chat"]');
+    await expect.poll(() => alice.page.locator("#online-list li").count()).toBe(2);
+
+    // Room message, shown to both with name and time.
+    await alice.page.fill("#text", "hello <b>bob</b> 你好");
+    await alice.page.press("#text", "Enter");
+    await expect.poll(() => messageTexts(bob.page)).toContain("hello <b>bob</b> 你好");
+    const line = bob.page.locator("#message-list li", { hasText: "hello" });
+    expect(await line.locator(".from").textContent()).toBe("Alice");
+    expect(await line.locator("time").textContent()).toMatch(/\d{1,2}:\d{2}/);
+    expect(await bob.page.locator("#message-list b").count()).toBe(0);
+
+    // Private message: bob clicks alice in the online list (addressed to her socket id).
+    const aliceSocket = (await alice.page.textContent("#me-socket"))!;
+    await bob.page.click(`#online-list button[data-socket-id="${aliceSocket}"]`);
+    expect(await bob.page.textContent("#channel-title")).toBe("@ Alice");
+    await bob.page.fill("#text", "just between us");
+    await bob.page.press("#text", "Enter");
+    await expect.poll(() => messageTexts(bob.page)).toContain("just between us");
+
+    const dmTab = alice.page.locator(`#channel-list button[data-channel^="dm:"]`);
+    await dmTab.waitFor();
+    expect(await dmTab.textContent()).toContain("1");
+    await dmTab.click();
+    await expect.poll(() => messageTexts(alice.page)).toEqual(["just between us"]);
+
+    // Reload: same identity, rooms and conversations come back with their history.
+    const tokenBefore = await storedToken(alice.page);
+    await alice.page.reload();
+    await alice.page.locator("#conn", { hasText: "connected" }).waitFor();
+    expect(await alice.page.textContent("#me-name")).toBe("Alice");
+    expect(await storedToken(alice.page)).toBe(tokenBefore);
+    await alice.page.click('#channel-list button[data-channel="room:chat"]');
+    await expect.poll(() => messageTexts(alice.page)).toContain("hello <b>bob</b> 你好");
+    await alice.page.click('#channel-list button[data-channel^="dm:"]');
+    await expect.poll(() => messageTexts(alice.page)).toEqual(["just between us"]);
+
+    await alice.page.screenshot({ path: "test-results/chat.png" });
+    await alice.context.close();
+    await bob.context.close();
+  });
+
+  it("when someone broadcasts, then a person in no room sees it under Everyone", async () => {
+    const alice = await enter(browser, server.url, "alice");
+    const carol = await enter(browser, server.url, "carol");
+    await alice.page.click('#channel-list button[data-channel="broadcast"]');
+    await alice.page.fill("#text", "announcement for all");
+    await alice.page.press("#text", "Enter");
+    await carol.page.click('#channel-list button[data-channel="broadcast"]');
+    await expect.poll(() => messageTexts(carol.page)).toContain("announcement for all");
+    await alice.context.close();
+    await carol.context.close();
+  });
+
+  it("when a new room is created from the page, then it is joined and listed", async () => {
+    const dora = await enter(browser, server.url, "dora");
+    await dora.page.fill("#new-room", "读书会");
+    await dora.page.press("#new-room", "Enter");
+    await expect.poll(() => dora.page.textContent("#channel-title")).toBe("# 读书会");
+    await expect.poll(() => dora.page.locator('#room-list button[data-room="读书会"]').count()).toBe(1);
+    await dora.context.close();
+  });
+});

@@ -1,0 +1,27 @@
+/** Starts the real HTTP + Socket.IO server on a free port for a test. */
+import type { AddressInfo } from "node:net";
+import { loadConfig, type Config } from "../../server/config.js";
+import { createLogger } from "../../server/logger.js";
+import type { MessageStore } from "../../server/messages/store.js";
+import { createChatServer, type ChatApp } from "../../server/server.js";
+
+export type TestServer = { url: string; port: number; chat: ChatApp; config: Config; close(): Promise<void> };
+
+export async function startServer(
+  options: { env?: Record<string, string>; store?: MessageStore; port?: number } = {},
+): Promise<TestServer> {
+  const config = loadConfig({
+    NODE_ENV: "test",
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
+    SESSION_SECRET: "test-secret-that-is-at-least-32-characters",
+    ...options.env,
+  });
+  const logger = createLogger(config);
+  const chat = await createChatServer({ config, logger, ...(options.store ? { store: options.store } : {}) });
+  await new Promise<void>((resolve, reject) => {
+    chat.httpServer.once("error", reject);
+    chat.httpServer.listen(options.port ?? 0, "127.0.0.1", () => resolve());
+  });
+  const { port } = chat.httpServer.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, port, chat, config, close: () => chat.close() };
+}

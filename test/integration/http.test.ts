@@ -1,0 +1,58 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MemoryStore } from "../../server/messages/memory-store.js";
+import { startServer, type TestServer } from "../helpers/server.js";
+
+describe("HTTP routes", () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer();
+  });
+  afterAll(() => server.close());
+
+  it("when the chat page is requested, then it is served with a strict CSP and local Bootstrap", async () => {
+    const res = await fetch(`${server.url}/`);
+    expect(res.status).toBe(200);
+    const csp = res.headers.get("content-security-policy") ?? "";
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toContain("unsafe-inline");
+    const html = await res.text();
+    expect(html).toContain('href="/vendor/bootstrap/css/bootstrap.min.css"');
+    expect(html).toContain('src="/js/main.js"');
+    expect(html).not.toMatch(/https?:\/\/(?!localhost)/);
+    expect((await fetch(`${server.url}/vendor/bootstrap/css/bootstrap.min.css`)).status).toBe(200);
+    expect((await fetch(`${server.url}/js/main.js`)).status).toBe(200);
+  });
+
+  it("when the socket.io client library is requested, then Socket.IO serves it", async () => {
+    expect((await fetch(`${server.url}/socket.io/socket.io.js`)).status).toBe(200);
+  });
+
+  it("when health is asked, then healthz and readyz answer 200", async () => {
+    expect(await (await fetch(`${server.url}/healthz`)).json()).toEqual({ status: "ok" });
+    const ready = await fetch(`${server.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: "ready", checks: { storage: true } });
+  });
+
+  it("when storage is not ready, then readyz answers 503", async () => {
+    class DownStore extends MemoryStore {
+      override async isReady() {
+        return false;
+      }
+    }
+    const down = await startServer({ store: new DownStore() });
+    try {
+      const res = await fetch(`${down.url}/readyz`);
+      expect(res.status).toBe(503);
+      expect(await res.json()).toEqual({ status: "unavailable", checks: { storage: false } });
+    } finally {
+      await down.close();
+    }
+  });
+
+  it("when a path does not exist, then a 404 page is rendered without details", async () => {
+    const res = await fetch(`${server.url}/no/such/page`);
+    expect(res.status).toBe(404);
+    expect(await res.text()).toContain("Not found");
+  });
+});

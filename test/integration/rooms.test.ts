@@ -1,0 +1,82 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { JoinResult, Presence, RoomInfo } from "../../server/protocol.js";
+import { call, connectClient, disconnectAll, nextEvent, ok } from "../helpers/client.js";
+import { startServer, type TestServer } from "../helpers/server.js";
+
+describe("rooms and presence", () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer();
+  });
+  afterEach(disconnectAll);
+  afterAll(() => server.close());
+
+  it("when listing rooms on a fresh server, then chat and study exist", async () => {
+    const { socket } = await connectClient(server.url);
+    const { rooms } = await ok<{ rooms: RoomInfo[] }>(socket, "rooms");
+    expect(rooms.map((r) => r.name).slice(0, 2)).toEqual(["chat", "study"]);
+  });
+
+  it("when two people join a room, then both see each other in members and presence", async () => {
+    const alice = await connectClient(server.url, { name: "alice" });
+    const bob = await connectClient(server.url, { name: "bob" });
+    await ok(alice.socket, "join", "study");
+    const presence = nextEvent(alice.socket, "presence", (p) => p.room === "study" && p.members.length === 2);
+    const joined = await ok<JoinResult>(bob.socket, "join", "study");
+    expect(joined.room).toBe("study");
+    expect(joined.members.map((m) => m.socketId).sort()).toEqual([alice.socket.id, bob.socket.id].sort());
+    expect(joined.members.find((m) => m.socketId === bob.socket.id)).toEqual({
+      userId: bob.session.userId,
+      name: "bob",
+      socketId: bob.socket.id,
+    });
+    expect((await presence).members).toHaveLength(2);
+  });
+
+  it("when someone leaves or disconnects, then the room's presence drops them", async () => {
+    const alice = await connectClient(server.url, { name: "alice" });
+    const bob = await connectClient(server.url, { name: "bob" });
+    const carol = await connectClient(server.url, { name: "carol" });
+    for (const c of [alice, bob, carol]) await ok(c.socket, "join", "leavers");
+    const afterLeave = nextEvent(alice.socket, "presence", (p) => p.room === "leavers" && p.members.length === 2);
+    expect(await ok(bob.socket, "leave", "leavers")).toEqual({ ok: true, room: "leavers" });
+    expect((await afterLeave).members.map((m) => m.name).sort()).toEqual(["alice", "carol"]);
+    const afterDisconnect = nextEvent(alice.socket, "presence", (p: Presence) => p.members.length === 1);
+    carol.socket.disconnect();
+    expect((await afterDisconnect).members.map((m) => m.name)).toEqual(["alice"]);
+  });
+
+  it("when joining a new valid name, then the room is created and listed with its member count", async () => {
+    const alice = await connectClient(server.url, { name: "alice" });
+    const bob = await connectClient(server.url, { name: "bob" });
+    await ok(alice.socket, "join", "读书会");
+    await ok(bob.socket, "join", "读书会");
+    const { rooms } = await ok<{ rooms: RoomInfo[] }>(bob.socket, "rooms");
+    expect(rooms).toContainEqual({ name: "读书会", members: 2 });
+  });
+
+  it("when the room name is invalid, then join and leave answer INVALID_INPUT and the socket stays connected", async () => {
+    const { socket } = await connectClient(server.url);
+    for (const bad of ["", "a b", "x".repeat(33), { $gt: "" }, ["chat"], 42, null]) {
+      const res = await call(socket, "join", bad);
+      expect(res).toMatchObject({ ok: false, error: { code: "INVALID_INPUT" } });
+    }
+    expect(await call(socket, "leave", "no spaces allowed")).toMatchObject({ ok: false, error: { code: "INVALID_INPUT" } });
+    expect(await call(socket, "join", "chat", "extra")).toMatchObject({ ok: false, error: { code: "INVALID_INPUT" } });
+    expect(socket.connected).toBe(true);
+    expect(await ok(socket, "join", "chat")).toMatchObject({ room: "chat" });
+  });
+
+  it("when joining the same room twice, then it is harmless", async () => {
+    const { socket } = await connectClient(server.url);
+    await ok(socket, "join", "chat");
+    const again = await ok<JoinResult>(socket, "join", "chat");
+    expect(again.members.filter((m) => m.socketId === socket.id)).toHaveLength(1);
+  });
+
+  it("when someone joins too fast, then join answers RATE_LIMITED", async () => {
+    const { socket } = await connectClient(server.url);
+    const results = await Promise.all(Array.from({ length: 30 }, (_, i) => call(socket, "join", `flood${i}`)));
+    expect(results.some((r) => (r as { ok: boolean; error?: { code: string } }).error?.code === "RATE_LIMITED")).toBe(true);
+  });
+});

@@ -1,0 +1,34 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../../server/config.js";
+
+describe("config", () => {
+  it("when the environment is empty, then defaults apply and a secret is generated", () => {
+    const config = loadConfig({});
+    expect(config.port).toBe("3000");
+    expect(config.mongodbUri).toBeUndefined();
+    expect(config.sessionSecretGenerated).toBe(true);
+    expect(config.maxHttpBufferSize).toBeLessThanOrEqual(64 * 1024);
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it("when production has no SESSION_SECRET, then loading fails with one clear line", () => {
+    expect(() => loadConfig({ NODE_ENV: "production" })).toThrow(ConfigError);
+    expect(() => loadConfig({ NODE_ENV: "production" })).toThrow(/SESSION_SECRET is required/);
+  });
+
+  it("when MONGODB_URI is malformed, then loading fails", () => {
+    expect(() => loadConfig({ MONGODB_URI: "http://example" })).toThrow(/MONGODB_URI/);
+  });
+
+  it("when values are out of range, then loading fails", () => {
+    expect(() => loadConfig({ MAX_HTTP_BUFFER_SIZE: "1000000" })).toThrow(ConfigError);
+    expect(() => loadConfig({ MAX_TEXT_LENGTH: "abc" })).toThrow(ConfigError);
+  });
+
+  it("when origins are listed, then they are split and trimmed", () => {
+    expect(loadConfig({ ALLOWED_ORIGINS: " https://a.example , https://b.example" }).allowedOrigins).toEqual([
+      "https://a.example",
+      "https://b.example",
+    ]);
+  });
+});

@@ -1,0 +1,50 @@
+import { describe, expect, it } from "vitest";
+import { authSchema, createSchemas, roomSchema } from "../../server/protocol.js";
+
+const schemas = createSchemas(2000);
+
+describe("protocol schemas", () => {
+  it("when names use any script, then they are accepted and trimmed", () => {
+    for (const name of ["alice", "小明", "José María", "Ünal_x.y-z", "  bob  ", "नमस्ते"]) {
+      expect(authSchema.safeParse({ name }).success, name).toBe(true);
+    }
+    expect(authSchema.parse({ name: "  bob " }).name).toBe("bob");
+  });
+
+  it("when names break the rules, then they are refused", () => {
+    for (const name of ["", "   ", "a".repeat(25), "<script>", "a/b", "x\u0000", { $gt: "" }, 42, "\ud800"]) {
+      expect(authSchema.safeParse({ name }).success, JSON.stringify(name)).toBe(false);
+    }
+  });
+
+  it("when a name has 24 CJK characters, then it is within the limit", () => {
+    expect(authSchema.safeParse({ name: "字".repeat(24) }).success).toBe(true);
+  });
+
+  it("when room names break the rules, then they are refused", () => {
+    for (const room of ["chat", "学习", "my-room_2"]) expect(roomSchema.safeParse(room).success).toBe(true);
+    for (const room of ["", "has space", "a".repeat(33), "room:x", "<b>", ["chat"]]) {
+      expect(roomSchema.safeParse(room).success, JSON.stringify(room)).toBe(false);
+    }
+  });
+
+  it("when payloads carry operators or unknown fields, then they are refused", () => {
+    expect(schemas.message.safeParse({ room: "chat", text: "hi" }).success).toBe(true);
+    expect(schemas.message.safeParse({ room: { $gt: "" }, text: "hi" }).success).toBe(false);
+    expect(schemas.message.safeParse({ room: "chat", text: "hi", from: { name: "x" } }).success).toBe(false);
+    expect(schemas.message.safeParse(JSON.parse('{"room":"chat","text":"hi","__proto__":{"x":1}}')).success).toBe(false);
+    expect(schemas.history.safeParse({ with: { $ne: null } }).success).toBe(false);
+    expect(schemas.history.safeParse({ room: "chat", before: { $lt: "z" } }).success).toBe(false);
+  });
+
+  it("when text is blank or too long, then it is refused", () => {
+    expect(schemas.broadcast.safeParse({ text: "   " }).success).toBe(false);
+    expect(schemas.broadcast.safeParse({ text: "x".repeat(2001) }).success).toBe(false);
+    expect(schemas.broadcast.safeParse({ text: "字".repeat(2000) }).success).toBe(true);
+  });
+
+  it("when history has no limit, then the default page size applies", () => {
+    expect(schemas.history.parse({ broadcast: true })).toEqual({ broadcast: true, limit: 50 });
+    expect(schemas.history.safeParse({ broadcast: true, limit: 101 }).success).toBe(false);
+  });
+});
