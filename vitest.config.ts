@@ -8,6 +8,7 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["test/integration/**/*.test.ts"],
+          globalSetup: ["test/helpers/mongo-global-setup.ts"],
           testTimeout: 20_000,
           hookTimeout: 120_000,
         },

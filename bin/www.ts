@@ -5,7 +5,8 @@
  */
 import { ConfigError, loadConfig, type Config } from "../server/config.js";
 import { createLogger } from "../server/logger.js";
-import { createChatServer } from "../server/server.js";
+import { MongoUriError } from "../server/messages/mongo-store.js";
+import { createChatServer, type ChatApp } from "../server/server.js";
 
 let config: Config;
 try {
@@ -31,7 +32,14 @@ if (port === false) {
   process.exit(1);
 }
 
-const chat = await createChatServer({ config, logger });
+let chat: ChatApp;
+try {
+  chat = await createChatServer({ config, logger });
+} catch (err) {
+  if (!(err instanceof MongoUriError)) throw err;
+  logger.fatal(err.message);
+  process.exit(1);
+}
 const server = chat.httpServer;
 server.on("error", onError);
 server.on("listening", onListening);

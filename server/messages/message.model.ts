@@ -1,0 +1,62 @@
+/**
+ * Mongoose schemas for stored messages and rooms. Types are inferred from
+ * the schemas; reads use `.lean()` so plain objects go to clients.
+ */
+import { Schema, type Connection, type InferSchemaType } from "mongoose";
+
+const userSchema = new Schema(
+  {
+    userId: { type: String, required: true },
+    name: { type: String, required: true },
+    socketId: { type: String, required: true },
+  },
+  { _id: false },
+);
+
+/** Acked only when journaled on a majority: an acked message survives a crash. */
+const durable = { w: "majority", j: true } as const;
+
+export const messageSchema = new Schema(
+  {
+    // Our own sortable id (see message-id.ts), not an ObjectId.
+    _id: { type: String, required: true },
+    channel: { type: String, required: true },
+    kind: { type: String, required: true, enum: ["room", "broadcast", "private", "system"] },
+    room: { type: String },
+    from: { type: userSchema, required: true },
+    to: { type: userSchema },
+    text: { type: String, required: true },
+    createdAt: { type: Date, required: true },
+    clientId: { type: String },
+    key: { type: String, required: true },
+  },
+  {
+    collection: "messages",
+    versionKey: false,
+    strict: "throw",
+    strictQuery: true,
+    writeConcern: durable,
+  },
+);
+// Newest page of any channel (a room, a private conversation, broadcasts), older than an id.
+messageSchema.index({ channel: 1, _id: -1 });
+// Idempotency: one message per (sender, key), enforced by the database under concurrency.
+messageSchema.index({ "from.userId": 1, key: 1 }, { unique: true });
+
+export const roomSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    createdAt: { type: Date, required: true },
+  },
+  { collection: "rooms", versionKey: false, strict: "throw", strictQuery: true, writeConcern: durable },
+);
+roomSchema.index({ createdAt: 1 });
+
+export type MessageDoc = InferSchemaType<typeof messageSchema>;
+
+export function models(conn: Connection) {
+  return {
+    Message: conn.model("Message", messageSchema),
+    Room: conn.model("Room", roomSchema),
+  };
+}

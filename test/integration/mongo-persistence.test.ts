@@ -1,0 +1,126 @@
+import { afterEach, describe, expect, it } from "vitest";
+import type { ChatMessage, JoinResult, Page, RoomInfo } from "../../server/protocol.js";
+import { call, connectClient, disconnectAll, ok } from "../helpers/client.js";
+import { databaseUri, startFerretDB, type FerretDB } from "../helpers/ferretdb.js";
+import { freshDatabaseUri } from "../helpers/mongo.js";
+import { startServer, type TestServer } from "../helpers/server.js";
+
+type Sent = { message: ChatMessage };
+
+async function waitFor(check: () => Promise<boolean>, ms: number): Promise<number> {
+  const start = Date.now();
+  while (!(await check())) {
+    if (Date.now() - start > ms) throw new Error(`condition not met within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return Date.now() - start;
+}
+
+const readyStatus = async (server: TestServer) => (await fetch(`${server.url}/readyz`)).status;
+
+describe("history in MongoDB", () => {
+  const cleanup: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    disconnectAll();
+    for (const fn of cleanup.splice(0).reverse()) await fn();
+  });
+
+  it("when the server restarts on the same database, then rooms, broadcasts and private history are all still there", async () => {
+    const uri = freshDatabaseUri();
+    const env = { MONGODB_URI: uri, RATE_LIMIT_BURST: "1000" };
+    const first = await startServer({ env });
+    const alice = await connectClient(first.url, { name: "alice" });
+    const bob = await connectClient(first.url, { name: "bob" });
+    await ok(alice.socket, "join", "persist");
+    const sent: ChatMessage[] = [];
+    for (let i = 0; i < 60; i++) {
+      sent.push((await ok<Sent>(alice.socket, "message", { room: "persist", text: `m${i} 你好`, clientId: `c${i}` })).message);
+    }
+    const broadcast = (await ok<Sent>(bob.socket, "broadcast", { text: "for everyone" })).message;
+    const dm = (await ok<Sent>(alice.socket, "private message", { to: bob.socket.id, text: "private" })).message;
+    disconnectAll();
+    await first.close();
+
+    const second = await startServer({ env });
+    cleanup.push(() => second.close());
+    const aliceAgain = await connectClient(second.url, { name: "alice", token: alice.session.token });
+    const bobAgain = await connectClient(second.url, { name: "bob", token: bob.session.token });
+
+    const { rooms } = await ok<{ rooms: RoomInfo[] }>(bobAgain.socket, "rooms");
+    expect(rooms.map((r) => r.name)).toContain("persist");
+    const joined = await ok<JoinResult>(bobAgain.socket, "join", "persist");
+    expect(joined.history).toEqual(sent.slice(10));
+    const older = await ok<Page>(bobAgain.socket, "history", { room: "persist", before: joined.history[0]!.id });
+    expect(older.messages).toEqual(sent.slice(0, 10));
+    expect(older.hasMore).toBe(false);
+    expect((await ok<Page>(aliceAgain.socket, "history", { broadcast: true })).messages).toEqual([broadcast]);
+    expect((await ok<Page>(bobAgain.socket, "history", { with: alice.session.userId })).messages).toEqual([dm]);
+
+    // The idempotency keys survive the restart too.
+    await ok(aliceAgain.socket, "join", "persist");
+    const retry = await ok<Sent>(aliceAgain.socket, "message", { room: "persist", text: "m0 你好", clientId: "c0" });
+    expect(retry.message).toEqual(sent[0]);
+    const newest = await ok<Page>(bobAgain.socket, "history", { room: "persist", limit: 100 });
+    expect(newest.messages).toEqual(sent);
+  });
+});
+
+describe("MongoDB outages", () => {
+  let ferret: FerretDB | undefined;
+  let server: TestServer | undefined;
+  afterEach(async () => {
+    disconnectAll();
+    await server?.close();
+    await ferret?.destroy();
+    server = undefined;
+    ferret = undefined;
+  });
+
+  it("when the database stops mid-run, then sends are refused UNAVAILABLE promptly, readyz is 503, and it recovers by itself", async () => {
+    ferret = await startFerretDB();
+    server = await startServer({ env: { MONGODB_URI: databaseUri(ferret.uri, "outage") } });
+    const alice = await connectClient(server.url, { name: "alice" });
+    const bob = await connectClient(server.url, { name: "bob" });
+    await ok(alice.socket, "join", "chat");
+    await ok(bob.socket, "join", "chat");
+    const bobGot: ChatMessage[] = [];
+    bob.socket.on("message", (m) => bobGot.push(m));
+    const before = await ok<Sent>(alice.socket, "message", { room: "chat", text: "before the outage" });
+    await waitFor(async () => bobGot.length === 1, 3000);
+
+    await ferret.stop();
+    const started = Date.now();
+    const during = await call(alice.socket, "message", { room: "chat", text: "during the outage", clientId: "out-1" });
+    const elapsed = Date.now() - started;
+    expect(during).toMatchObject({ ok: false, error: { code: "UNAVAILABLE" } });
+    expect(elapsed).toBeLessThan(3000);
+    expect(await readyStatus(server)).toBe(503);
+    expect(alice.socket.connected).toBe(true);
+
+    await ferret.restart();
+    await waitFor(async () => (await readyStatus(server!)) === 200, 30_000);
+    const after = await ok<Sent>(alice.socket, "message", { room: "chat", text: "during the outage", clientId: "out-1" });
+    const { messages } = await ok<Page>(bob.socket, "history", { room: "chat" });
+    expect(messages.map((m) => m.text)).toEqual(["before the outage", "during the outage"]);
+    expect(messages[1]).toEqual(after.message);
+    // Nothing was delivered while storage was down; the retry was delivered once.
+    await waitFor(async () => bobGot.length === 2, 3000);
+    expect(bobGot.map((m) => m.text)).toEqual(["before the outage", "during the outage"]);
+    expect(before.message.id < after.message.id).toBe(true);
+  });
+
+  it("when the server starts before the database, then readyz is 503 until it answers and then everything works", async () => {
+    ferret = await startFerretDB();
+    await ferret.stop();
+    server = await startServer({ env: { MONGODB_URI: databaseUri(ferret.uri, "late") } });
+    expect(await readyStatus(server)).toBe(503);
+    const alice = await connectClient(server.url, { name: "alice" });
+    expect(await call(alice.socket, "broadcast", { text: "too early" })).toMatchObject({
+      ok: false,
+      error: { code: "UNAVAILABLE" },
+    });
+    await ferret.restart();
+    await waitFor(async () => (await readyStatus(server!)) === 200, 30_000);
+    expect(await ok<Sent>(alice.socket, "broadcast", { text: "now it works" })).toMatchObject({ ok: true });
+  });
+});
