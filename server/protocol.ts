@@ -94,18 +94,23 @@ export function createSchemas(textMax: number = LIMITS.textMax) {
     .refine(lengthBetween(1, textMax), { message: `must be 1-${textMax} characters` });
   const page = {
     before: messageIdSchema.optional(),
+    after: messageIdSchema.optional(),
     limit: z.number().int().min(1).max(LIMITS.historyMax).default(LIMITS.historyDefault),
   };
+  const notBoth = (q: { before?: string | undefined; after?: string | undefined }) =>
+    q.before === undefined || q.after === undefined;
   return {
     room: roomSchema,
     message: z.strictObject({ room: roomSchema, text, clientId: clientIdSchema.optional() }),
     broadcast: z.strictObject({ text, clientId: clientIdSchema.optional() }),
     privateMessage: z.strictObject({ to: idSchema, text, clientId: clientIdSchema.optional() }),
-    history: z.union([
-      z.strictObject({ room: roomSchema, ...page }),
-      z.strictObject({ with: idSchema, ...page }),
-      z.strictObject({ broadcast: z.literal(true), ...page }),
-    ]),
+    history: z
+      .union([
+        z.strictObject({ room: roomSchema, ...page }),
+        z.strictObject({ with: idSchema, ...page }),
+        z.strictObject({ broadcast: z.literal(true), ...page }),
+      ])
+      .refine(notBoth, { message: "give before or after, not both" }),
     typing: z.strictObject({ room: roomSchema, typing: z.boolean() }),
   };
 }
@@ -130,7 +135,11 @@ export interface ClientToServerEvents {
     ack: AckFn<{ message: ChatMessage }>,
   ) => void;
   history: (
-    query: ({ room: string } | { with: string } | { broadcast: true }) & { before?: string; limit?: number },
+    query: ({ room: string } | { with: string } | { broadcast: true }) & {
+      before?: string;
+      after?: string;
+      limit?: number;
+    },
     ack: AckFn<Page>,
   ) => void;
   typing: (payload: { room: string; typing: boolean }, ack?: AckFn<object>) => void;

@@ -16,7 +16,11 @@ export type ChatApp = {
   io: ChatServer;
   store: MessageStore;
   stats: SocketStats;
-  /** Stops accepting connections, disconnects every socket, closes storage. */
+  /**
+   * Graceful stop: refuses new connections and requests, waits for writes in
+   * flight to be stored and acked, closes every connection (clients reconnect),
+   * then closes storage.
+   */
   close(): Promise<void>;
 };
 
@@ -30,14 +34,14 @@ export async function createChatServer(deps: {
   await store.init();
   const app = createApp({ config, logger, readiness: async () => ({ storage: await store.isReady() }) });
   const httpServer = http.createServer(app);
-  const { io, stats } = createSocketServer(httpServer, { store, config, logger });
+  const sockets = createSocketServer(httpServer, { store, config, logger });
+  const { io, stats } = sockets;
 
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
-      await new Promise<void>((resolve) => {
-        void io.close(() => resolve());
-      });
+      // Leave a quarter of the shutdown budget for closing connections and storage.
+      await sockets.shutdown(Math.floor(config.shutdownTimeoutMs * 0.75));
       await store.close();
     })());
   return { httpServer, io, store, stats, close };

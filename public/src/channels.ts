@@ -4,13 +4,14 @@
  * and deduplicated by id.
  */
 import type { ChatMessage, User } from "../../server/protocol";
+import type { OutboxEntry } from "./delivery";
 
 export type ChannelKind = "room" | "broadcast" | "dm";
 
 /** A line shown in a channel: a stored message, one still being sent, or a local notice. */
 export type Line =
   | { type: "message"; message: ChatMessage }
-  | { type: "pending"; clientId: string; text: string; failed?: string }
+  | { type: "pending"; clientId: string; text: string; failed?: string; offline?: boolean }
   | { type: "notice"; id: string; text: string; at: string };
 
 export type Channel = {
@@ -21,7 +22,8 @@ export type Channel = {
   /** For a private conversation: the other person, with their latest socket id. */
   peer?: User;
   messages: Map<string, ChatMessage>;
-  pending: Map<string, { text: string; failed?: string }>;
+  /** Messages the server refused for good, by clientId, shown until the page reloads. */
+  failed: Map<string, { text: string; reason: string }>;
   notices: { id: string; text: string; at: string }[];
   members: User[];
   hasMore: boolean;
@@ -50,7 +52,7 @@ export class Channels {
         id,
         ...init,
         messages: new Map(),
-        pending: new Map(),
+        failed: new Map(),
         notices: [],
         members: [],
         hasMore: false,
@@ -69,7 +71,6 @@ export class Channels {
   add(channel: Channel, messages: readonly ChatMessage[]): number {
     let added = 0;
     for (const message of messages) {
-      if (message.clientId) channel.pending.delete(message.clientId);
       if (!channel.messages.has(message.id)) {
         channel.messages.set(message.id, message);
         added++;
@@ -98,20 +99,28 @@ export class Channels {
   }
 }
 
-/** A channel's lines in display order: stored by id, then notices by time, then pending. */
-export function linesOf(channel: Channel): Line[] {
+/**
+ * A channel's lines in display order: stored messages by id and notices by
+ * time, then what is still queued (`outbox`, already filtered to this
+ * channel) and what failed.
+ */
+export function linesOf(channel: Channel, outbox: readonly OutboxEntry[], online: boolean): Line[] {
   const stored: Line[] = [...channel.messages.values()]
     .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
     .map((message) => ({ type: "message", message }));
   const notices: Line[] = channel.notices.map((n) => ({ type: "notice", ...n }));
   const merged = [...stored, ...notices].sort((a, b) => timeOf(a).localeCompare(timeOf(b)));
-  const pending: Line[] = [...channel.pending].map(([clientId, p]) => ({
+  const delivered = new Set([...channel.messages.values()].map((m) => m.clientId));
+  const queued: Line[] = outbox
+    .filter((e) => !delivered.has(e.clientId))
+    .map((e) => ({ type: "pending", clientId: e.clientId, text: e.text, offline: !online }));
+  const failed: Line[] = [...channel.failed].map(([clientId, f]) => ({
     type: "pending",
     clientId,
-    text: p.text,
-    ...(p.failed ? { failed: p.failed } : {}),
+    text: f.text,
+    failed: f.reason,
   }));
-  return [...merged, ...pending];
+  return [...merged, ...queued, ...failed];
 }
 
 function timeOf(line: Line): string {

@@ -4,8 +4,18 @@ import type { Ack, ClientToServerEvents, ServerToClientEvents } from "../../serv
 
 export type ChatSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
-export function connect(name: string, token: string | undefined): ChatSocket {
-  return io({ auth: token ? { name, token } : { name }, transports: ["websocket", "polling"] });
+/**
+ * Connects with a display name. `token` is read at every (re)connection, so
+ * the identity handed out in the first `session` is kept on reconnect.
+ */
+export function connect(name: string, token: () => string | undefined): ChatSocket {
+  return io({
+    auth: (cb) => {
+      const current = token();
+      cb(current ? { name, token: current } : { name });
+    },
+    transports: ["websocket", "polling"],
+  });
 }
 
 type AckOf<E extends keyof ClientToServerEvents> =

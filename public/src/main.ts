@@ -1,15 +1,16 @@
 /**
  * The chat page: pick a name, join rooms, talk, broadcast, message people
  * privately. Identity (token), open rooms and conversations survive a reload
- * through localStorage.
+ * through localStorage; unsent messages through sessionStorage (delivery.ts).
  */
 import { DEFAULT_ROOMS, nameProblem, roomProblem } from "../../server/names";
-import type { ChatMessage, RoomInfo, User } from "../../server/protocol";
+import type { Ack, ChatMessage, RoomInfo, User } from "../../server/protocol";
 import { BROADCAST_ID, Channels, dmChannelId, linesOf, roomChannelId, type Channel } from "./channels";
 import { connect, newClientId, request, type ChatSocket } from "./connection";
+import { fetchNewer, gapAfter, Outbox, OutboxPump, targetKey, type HistoryBase, type OutboxEntry, type Target } from "./delivery";
 import { $, el, renderLine, renderMember } from "./render";
 
-type Saved = { name?: string; token?: string; rooms?: string[]; dms?: User[]; active?: string };
+type Saved = { name?: string; userId?: string; token?: string; rooms?: string[]; dms?: User[]; active?: string };
 const STORAGE_KEY = "chat.v1";
 
 function load(): Saved {
@@ -23,14 +24,35 @@ function load(): Saved {
 const saved = load();
 const channels = new Channels();
 let socket: ChatSocket | undefined;
-let me = "";
+let me = saved.userId ?? "";
 let active = BROADCAST_ID;
 const typingTimers = new Map<string, ReturnType<typeof setTimeout>>();
+const outbox = new Outbox(sessionStorage);
+const pump = new OutboxPump(
+  outbox,
+  sendEntry,
+  {
+    acked(entry, message) {
+      const channel = channels.get(targetKey(entry.target));
+      if (channel) channels.add(channel, [message]);
+      render();
+    },
+    failed(entry, error) {
+      channels.get(targetKey(entry.target))?.failed.set(entry.clientId, { text: entry.text, reason: error.message });
+      showError(error.code === "NOT_FOUND" ? "That person is no longer connected on that socket" : error.message);
+      render();
+    },
+  },
+  // Send only once rooms are rejoined after a (re)connect, or they would refuse it.
+  () => (socket?.connected ?? false) && synced,
+);
+let synced = false;
 
 function save(): void {
   const state: Saved = {
     ...(saved.name ? { name: saved.name } : {}),
     ...(saved.token ? { token: saved.token } : {}),
+    ...(me ? { userId: me } : {}),
     rooms: channels.list().filter((c) => c.kind === "room").map((c) => c.room!),
     dms: channels.list().flatMap((c) => (c.kind === "dm" && c.peer ? [c.peer] : [])),
     active,
@@ -48,7 +70,10 @@ function setConnState(state: "connected" | "reconnecting" | "offline"): void {
 
 function start(name: string): void {
   socket?.disconnect();
-  const s = connect(name, saved.token);
+  // With a known identity, show the chat straight away: queued messages and
+  // held history are visible while (re)connecting, offline included.
+  if (saved.token) showMain();
+  const s = connect(name, () => saved.token);
   socket = s;
   setConnState("reconnecting");
 
@@ -59,11 +84,12 @@ function start(name: string): void {
     save();
     $("me-name").textContent = session.name;
     $("me-socket").textContent = session.socketId;
-    $("me").hidden = false;
-    $("login").hidden = true;
-    $("main").hidden = false;
+    showMain();
     setConnState("connected");
-    void resync();
+    void resync().then(() => {
+      synced = true;
+      pump.kick();
+    });
   });
   s.on("connect_error", (err) => {
     const data = (err as Error & { data?: { code?: string; message?: string } }).data;
@@ -81,48 +107,82 @@ function start(name: string): void {
     }
     setConnState("reconnecting");
   });
-  s.on("disconnect", (reason) => setConnState(reason === "io client disconnect" ? "offline" : "reconnecting"));
+  s.on("disconnect", (reason) => {
+    synced = false;
+    setConnState(reason === "io client disconnect" ? "offline" : "reconnecting");
+    render();
+  });
   s.on("message", onMessage);
   s.on("presence", ({ room, members }) => {
     const channel = channels.get(roomChannelId(room));
-    if (!channel) return;
-    noteMembershipChanges(channel, members);
-    channel.members = members;
-    if (channel.id === active) renderOnline();
+    if (channel) {
+      noteMembershipChanges(channel, members);
+      channel.members = members;
+      if (channel.id === active) renderOnline();
+    }
     void refreshRooms();
   });
   s.on("typing", ({ room, user, typing }) => showTyping(room, user, typing));
 }
 
-/** After (re)connecting: rejoin rooms and catch up every open conversation. */
+/**
+ * After (re)connecting: rejoin rooms, then fetch everything newer than the
+ * last message held in every open conversation — no gap, and dedup by id
+ * means no duplicate either.
+ */
 async function resync(): Promise<void> {
-  const s = socket;
-  if (!s) return;
-  const rooms = channels.list().filter((c) => c.kind === "room").map((c) => c.room!);
-  await Promise.all(rooms.map((room) => joinRoom(room, false)));
   await Promise.all(
-    channels.list().filter((c) => c.kind !== "room").map((c) => loadHistory(c, false)),
+    channels.list().map(async (channel) => {
+      const last = lastId(channel);
+      if (channel.kind !== "room") return catchUp(channel, last);
+      const newest = await joinRoom(channel.room!, false);
+      if (newest && gapAfter(newest, last, 50)) await catchUp(channel, last);
+    }),
   );
   await refreshRooms();
   render();
 }
 
+function lastId(channel: Channel): string | undefined {
+  let last: string | undefined;
+  for (const id of channel.messages.keys()) if (last === undefined || id > last) last = id;
+  return last;
+}
+
+function historyBase(channel: Channel): HistoryBase {
+  return channel.kind === "room" ? { room: channel.room! } : channel.kind === "dm" ? { with: channel.peer!.userId } : { broadcast: true };
+}
+
+async function catchUp(channel: Channel, afterId: string | undefined): Promise<void> {
+  if (!socket) return;
+  const s = socket;
+  const res = await fetchNewer((query) => request(s, "history", query), historyBase(channel), afterId);
+  if (!res.ok) return showError(res.error.message);
+  channels.add(channel, res.messages);
+  if (afterId === undefined) channel.hasMore = res.messages.length >= 50;
+}
+
 // ---- rooms -----------------------------------------------------------------
 
-async function joinRoom(room: string, focus: boolean): Promise<void> {
-  if (!socket) return;
+/** Joins a room; resolves with the newest page of its history, or undefined on failure. */
+async function joinRoom(room: string, focus: boolean): Promise<ChatMessage[] | undefined> {
+  if (!socket) return undefined;
   const res = await request(socket, "join", room);
   if (!res.ok) {
     showError(`Could not join ${room}: ${res.error.message}`);
-    return;
+    return undefined;
   }
   const channel = channels.open(roomChannelId(res.room), { kind: "room", title: `# ${res.room}`, room: res.room });
   channel.members = res.members;
   channels.add(channel, res.history);
   channel.hasMore = res.history.length >= 50;
-  if (focus) activate(channel.id);
+  if (focus) {
+    activate(channel.id);
+    void refreshRooms();
+  }
   save();
   render();
+  return res.history;
 }
 
 async function leaveRoom(channel: Channel): Promise<void> {
@@ -154,36 +214,42 @@ function onMessage(message: ChatMessage): void {
   render();
 }
 
-async function loadHistory(channel: Channel, older: boolean): Promise<void> {
+/** Loads the page of history older than the oldest message held. */
+async function loadOlder(channel: Channel): Promise<void> {
   if (!socket) return;
-  const oldest = older ? [...channel.messages.keys()].sort()[0] : undefined;
-  const base = channel.kind === "room" ? { room: channel.room! } : channel.kind === "dm" ? { with: channel.peer!.userId } : { broadcast: true as const };
-  const res = await request(socket, "history", { ...base, ...(oldest ? { before: oldest } : {}) });
+  const oldest = [...channel.messages.keys()].sort()[0];
+  const res = await request(socket, "history", { ...historyBase(channel), ...(oldest ? { before: oldest } : {}) });
   if (!res.ok) return showError(res.error.message);
   channels.add(channel, res.messages);
-  if (older || channel.messages.size <= res.messages.length) channel.hasMore = res.hasMore;
+  channel.hasMore = res.hasMore;
   render();
 }
 
-async function send(text: string): Promise<void> {
+/** Queues a message for the open conversation; the pump sends it now or once connected. */
+function send(text: string): void {
   const channel = channels.get(active);
-  if (!socket || !channel) return;
-  const clientId = newClientId();
-  channel.pending.set(clientId, { text });
-  render();
-  const res =
+  if (!channel) return;
+  const target: Target =
     channel.kind === "room"
-      ? await request(socket, "message", { room: channel.room!, text, clientId })
+      ? { kind: "room", room: channel.room! }
       : channel.kind === "dm"
-        ? await request(socket, "private message", { to: channel.peer!.socketId, text, clientId })
-        : await request(socket, "broadcast", { text, clientId });
-  if (res.ok) {
-    channels.add(channel, [res.message]);
-  } else {
-    channel.pending.set(clientId, { text, failed: res.error.message });
-    showError(res.error.code === "NOT_FOUND" ? `${channel.title} is no longer connected on that socket` : res.error.message);
-  }
+        ? { kind: "private", to: channel.peer!.socketId, peer: channel.peer!.userId }
+        : { kind: "broadcast" };
+  outbox.add(target, text, newClientId());
   render();
+  pump.kick();
+}
+
+function sendEntry({ target, text, clientId }: OutboxEntry): Promise<Ack<{ message: ChatMessage }>> {
+  if (!socket) return Promise.resolve({ ok: false, error: { code: "UNAVAILABLE", message: "not connected" } });
+  switch (target.kind) {
+    case "room":
+      return request(socket, "message", { room: target.room, text, clientId });
+    case "broadcast":
+      return request(socket, "broadcast", { text, clientId });
+    case "private":
+      return request(socket, "private message", { to: target.to, text, clientId });
+  }
 }
 
 function noteMembershipChanges(channel: Channel, members: User[]): void {
@@ -216,6 +282,9 @@ function activate(id: string): void {
 }
 
 function render(): void {
+  const queued = $("queued");
+  queued.hidden = outbox.size === 0;
+  queued.textContent = `${outbox.size} queued`;
   renderChannels();
   renderRooms();
   renderMessages();
@@ -275,7 +344,9 @@ function renderMessages(): void {
   $("older").hidden = !channel.hasMore;
   const pane = $("messages");
   const atBottom = pane.scrollHeight - pane.scrollTop - pane.clientHeight < 40;
-  $("message-list").replaceChildren(...linesOf(channel).map((line) => renderLine(line, me)));
+  const queued = outbox.list().filter((e) => targetKey(e.target) === channel.id);
+  const online = socket?.connected ?? false;
+  $("message-list").replaceChildren(...linesOf(channel, queued, online).map((line) => renderLine(line, me)));
   if (atBottom) pane.scrollTop = pane.scrollHeight;
 }
 
@@ -303,7 +374,7 @@ function openPrivate(user: User): void {
   const channel = channels.open(dmChannelId(user.userId), { kind: "dm", title: user.name, peer: user });
   channel.peer = user;
   activate(channel.id);
-  void loadHistory(channel, false);
+  void catchUp(channel, lastId(channel)).then(render);
 }
 
 function showError(message: string): void {
@@ -312,6 +383,14 @@ function showError(message: string): void {
   setTimeout(() => {
     if (box.textContent === message) box.textContent = "";
   }, 6000);
+}
+
+function showMain(): void {
+  $("me-name").textContent ||= saved.name ?? "";
+  $("me").hidden = false;
+  $("login").hidden = true;
+  $("main").hidden = false;
+  render();
 }
 
 function showLogin(error = ""): void {
@@ -356,7 +435,7 @@ $("composer").addEventListener("submit", (event) => {
   if (!text) return;
   input.value = "";
   sendTyping(false);
-  void send(text);
+  send(text);
 });
 
 let typingSent = false;
@@ -373,7 +452,7 @@ $("text").addEventListener("input", () => {
   typingIdle = setTimeout(() => sendTyping(false), 2500);
 });
 
-$("older").addEventListener("click", () => void loadHistory(channels.get(active)!, true));
+$("older").addEventListener("click", () => void loadOlder(channels.get(active)!));
 $("leave").addEventListener("click", () => {
   const channel = channels.get(active);
   if (channel) void leaveRoom(channel);

@@ -51,7 +51,10 @@ export function renderLine(line: Line, me: string): HTMLLIElement {
       return el(
         "li",
         { className: "pending", attrs: { "data-client-id": line.clientId } },
-        el("div", { className: "meta", text: line.failed ? `not sent: ${line.failed}` : "sending…" }),
+        el("div", {
+          className: "meta",
+          text: line.failed ? `not sent: ${line.failed}` : line.offline ? "queued — will send when connected" : "sending…",
+        }),
         el("div", { className: "text", text: line.text }),
       );
     case "notice":

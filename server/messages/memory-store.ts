@@ -41,11 +41,17 @@ export class MemoryStore implements MessageStore {
     return { message: toChatMessage(stored), created: true };
   }
 
-  async page({ channel, before, limit }: PageQuery): Promise<Page> {
+  async page({ channel, before, after, limit }: PageQuery): Promise<Page> {
     const list = this.channels.get(channel) ?? [];
+    const copy = (slice: StoredMessage[]) => slice.map((m) => structuredClone(toChatMessage(m)));
+    if (after !== undefined) {
+      const start = upperBound(list, after);
+      const end = Math.min(list.length, start + limit);
+      return { messages: copy(list.slice(start, end)), hasMore: end < list.length };
+    }
     const end = before === undefined ? list.length : lowerBound(list, before);
     const start = Math.max(0, end - limit);
-    return { messages: list.slice(start, end).map((m) => structuredClone(toChatMessage(m))), hasMore: start > 0 };
+    return { messages: copy(list.slice(start, end)), hasMore: start > 0 };
   }
 
   async addRoom(name: string): Promise<void> {
@@ -60,13 +66,19 @@ export class MemoryStore implements MessageStore {
 }
 
 /** Index of the first message whose id is >= `id` (list sorted by id). */
-function lowerBound(list: readonly StoredMessage[], id: string): number {
+const lowerBound = (list: readonly StoredMessage[], id: string) => firstIndex(list, (m) => m.id >= id);
+
+/** Index of the first message whose id is > `id`. */
+const upperBound = (list: readonly StoredMessage[], id: string) => firstIndex(list, (m) => m.id > id);
+
+/** Binary search: the first index where `past` holds (it must hold for a suffix of the list). */
+function firstIndex(list: readonly StoredMessage[], past: (m: StoredMessage) => boolean): number {
   let lo = 0;
   let hi = list.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (list[mid]!.id < id) lo = mid + 1;
-    else hi = mid;
+    if (past(list[mid]!)) hi = mid;
+    else lo = mid + 1;
   }
   return lo;
 }

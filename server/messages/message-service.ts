@@ -7,6 +7,7 @@ import { AppError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { DEFAULT_ROOMS, type ChatMessage, type HistoryInput, type Page, type User } from "../protocol.js";
 import { BROADCAST_CHANNEL, directChannel, roomChannel } from "./channel.js";
+import { Limiter, QueueTimeoutError } from "./limiter.js";
 import type { IdGenerator } from "./message-id.js";
 import type { MessageStore, StoredMessage } from "./store.js";
 
@@ -21,19 +22,34 @@ export type MessageServiceDeps = {
   store: MessageStore;
   ids: IdGenerator;
   logger: Logger;
-  /** Called once for every newly stored message; never for an idempotent repeat. */
+  /**
+   * Fans a stored message out. Called once per message by this process: for
+   * a new message, or for a repeat whose original this process never
+   * delivered (it was stored before a crash, or its write outlived a
+   * storage error) — receivers drop duplicates by id.
+   */
   deliver: (message: ChatMessage) => void;
+  /** Storage calls at once, and how long one may wait for a turn before UNAVAILABLE. */
+  storage?: { maxConcurrent: number; maxWaitMs: number };
 };
+
+/** How many recently delivered ids to remember for the rule above. */
+const DELIVERED_MEMORY = 100_000;
 
 export class MessageService {
   private readonly knownRooms = new Set<string>(DEFAULT_ROOMS);
+  private readonly delivered = new Set<string>();
+  private readonly limiter: Limiter;
 
-  constructor(private readonly deps: MessageServiceDeps) {}
+  constructor(private readonly deps: MessageServiceDeps) {
+    const { maxConcurrent, maxWaitMs } = deps.storage ?? { maxConcurrent: 32, maxWaitMs: 5000 };
+    this.limiter = new Limiter(maxConcurrent, maxWaitMs);
+  }
 
   /**
    * Stores a message and delivers it. Resolves only after the store has
    * written it durably; a repeat of a (sender, clientId) pair resolves with
-   * the original message and delivers nothing.
+   * the original message and stores nothing new.
    */
   async send(draft: Draft): Promise<SendResult> {
     const id = this.deps.ids();
@@ -56,7 +72,13 @@ export class MessageService {
       key: draft.clientId ?? `srv-${id}`,
     };
     const result = await this.storage(() => this.deps.store.insert(stored));
-    if (result.created) this.deps.deliver(result.message);
+    if (!this.delivered.has(result.message.id)) {
+      this.delivered.add(result.message.id);
+      if (this.delivered.size > DELIVERED_MEMORY) {
+        this.delivered.delete(this.delivered.values().next().value!);
+      }
+      this.deps.deliver(result.message);
+    }
     return result;
   }
 
@@ -74,7 +96,9 @@ export class MessageService {
     } else {
       channel = BROADCAST_CHANNEL;
     }
-    return this.storage(() => this.deps.store.page({ channel, before: query.before, limit: query.limit }));
+    return this.storage(() =>
+      this.deps.store.page({ channel, before: query.before, after: query.after, limit: query.limit }),
+    );
   }
 
   /** Creates a room if it does not exist yet. */
@@ -95,12 +119,13 @@ export class MessageService {
     return this.knownRooms.has(name) || (await this.listRooms()).includes(name);
   }
 
-  /** Runs a store call; any storage failure becomes UNAVAILABLE. */
+  /** Runs a store call within the concurrency bound; any storage failure becomes UNAVAILABLE. */
   private async storage<T>(call: () => Promise<T>): Promise<T> {
     try {
-      return await call();
+      return await this.limiter.run(call);
     } catch (err) {
       if (err instanceof AppError) throw err;
+      if (err instanceof QueueTimeoutError) throw new AppError("UNAVAILABLE", "the server is busy, try again", true);
       throw new AppError("UNAVAILABLE", "message storage is unavailable, try again", true, { cause: err });
     }
   }

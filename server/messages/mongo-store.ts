@@ -119,8 +119,16 @@ export class MongoStore implements MessageStore {
     }
   }
 
-  async page({ channel, before, limit }: PageQuery): Promise<Page> {
+  async page({ channel, before, after, limit }: PageQuery): Promise<Page> {
     this.ready();
+    if (after !== undefined) {
+      const docs = await this.m.Message.find({ channel, _id: mongoose.trusted({ $gt: after }) })
+        .sort({ _id: 1 })
+        .limit(limit + 1)
+        .lean<MessageDoc[]>()
+        .exec();
+      return { messages: docs.slice(0, limit).map(toChatMessage), hasMore: docs.length > limit };
+    }
     const filter = before === undefined ? { channel } : { channel, _id: mongoose.trusted({ $lt: before }) };
     const docs = await this.m.Message.find(filter)
       .sort({ _id: -1 })

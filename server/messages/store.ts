@@ -14,7 +14,13 @@ export type StoredMessage = ChatMessage & {
 
 export type InsertResult = { message: ChatMessage; created: boolean };
 
-export type PageQuery = { channel: string; before?: string | undefined; limit: number };
+/** Either the newest messages (optionally older than `before`) or the oldest newer than `after`. */
+export type PageQuery = {
+  channel: string;
+  before?: string | undefined;
+  after?: string | undefined;
+  limit: number;
+};
 
 export interface MessageStore {
   /** "memory" or "mongo", for logs and readiness output. */
@@ -28,7 +34,12 @@ export interface MessageStore {
    * same key; then it returns that original and `created: false`.
    */
   insert(message: StoredMessage): Promise<InsertResult>;
-  /** The newest `limit` messages of a channel strictly older than `before`, oldest first. */
+  /**
+   * Oldest first, at most `limit` messages of a channel: the newest ones strictly
+   * older than `before` (or the newest of all), or — with `after` — the oldest ones
+   * strictly newer than `after`. `hasMore` says whether more lie further in the
+   * same direction.
+   */
   page(query: PageQuery): Promise<Page>;
   /** Remembers a room name; idempotent. */
   addRoom(name: string): Promise<void>;

@@ -30,13 +30,15 @@ export function onAck<S extends z.ZodType, R extends object>(
   // Registered untyped on purpose: nothing from the wire is trusted until parsed.
   (ctx.socket as unknown as RawSocket).on(event, (...raw: unknown[]) => {
     const ack = typeof raw.at(-1) === "function" ? (raw.pop() as (response: Ack<R>) => void) : undefined;
-    if (ack) {
-      void run(ctx, event, args, raw, handler).then(ack);
-    } else if (options.ackOptional) {
-      void run(ctx, event, args, raw, handler);
-    } else {
+    if (!ack && !options.ackOptional) {
       ctx.stats.missingAck++;
+      return;
     }
+    if (ctx.drain.draining) {
+      ack?.({ ok: false, error: { code: "UNAVAILABLE", message: "the server is restarting, retry shortly" } });
+      return;
+    }
+    void ctx.drain.track(run(ctx, event, args, raw, handler)).then((response) => ack?.(response));
   });
 }
 

@@ -5,7 +5,7 @@
  * @example
  * const io = createSocketServer(httpServer, { store, config, logger });
  */
-import type { Server as HttpServer } from "node:http";
+import type { Server as HttpServer, IncomingMessage } from "node:http";
 import { Server } from "socket.io";
 import { createTokenSigner } from "../auth/tokens.js";
 import type { Config } from "../config.js";
@@ -15,6 +15,8 @@ import { MessageService } from "../messages/message-service.js";
 import type { MessageStore } from "../messages/store.js";
 import { CLIENT_EVENTS, createSchemas, type ChatMessage } from "../protocol.js";
 import { registerMessageHandlers } from "./messages.js";
+import { ConnectionCap } from "./connection-cap.js";
+import { Drain } from "./drain.js";
 import { originAllowed } from "./origin.js";
 import { announcePresence } from "./presence.js";
 import { RateLimiter } from "./rate-limit.js";
@@ -25,16 +27,38 @@ import { isRoomKey, roomKey, roomOfKey, userKey, type ChatServer, type SocketSta
 
 export type SocketServerDeps = { store: MessageStore; config: Config; logger: Logger };
 
-export type SocketServer = { io: ChatServer; stats: SocketStats };
+/** The part of an Engine.IO connection the connection cap needs. */
+type EngineConnection = { request: IncomingMessage; once(event: "close", listener: () => void): unknown };
+
+export type SocketServer = {
+  io: ChatServer;
+  stats: SocketStats;
+  /**
+   * Graceful stop: refuses new connections and requests, lets handlers in
+   * flight finish and ack (up to `drainMs`), then closes every connection so
+   * clients reconnect (to this server once restarted, or to another node).
+   */
+  shutdown(drainMs: number): Promise<void>;
+};
 
 export function createSocketServer(httpServer: HttpServer, deps: SocketServerDeps): SocketServer {
   const { store, config, logger } = deps;
+  const cap = new ConnectionCap(config.maxConnectionsPerIp, config.trustProxy);
+  const drain = new Drain();
   const io: ChatServer = new Server(httpServer, {
     maxHttpBufferSize: config.maxHttpBufferSize,
     allowRequest: (req, callback) => {
-      const ok = originAllowed(req, config.allowedOrigins);
-      if (!ok) logger.warn({ origin: req.headers.origin }, "connection refused: origin not allowed");
-      callback(ok ? null : "origin not allowed", ok);
+      if (drain.draining) {
+        callback("server is shutting down", false);
+      } else if (!originAllowed(req, config.allowedOrigins)) {
+        logger.warn({ origin: req.headers.origin }, "connection refused: origin not allowed");
+        callback("origin not allowed", false);
+      } else if (!cap.allows(req)) {
+        logger.warn({ ip: cap.addressOf(req) }, "connection refused: too many connections from this address");
+        callback("too many connections", false);
+      } else {
+        callback(null, true);
+      }
     },
     connectionStateRecovery: { maxDisconnectionDuration: 2 * 60 * 1000, skipMiddlewares: true },
   });
@@ -48,13 +72,22 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
     history: { burst: 30, perSecond: 5 },
     typing: { burst: 20, perSecond: 4 },
   });
-  const service = new MessageService({ store, ids: createIdGenerator(), logger, deliver: fanOut(io) });
+  const service = new MessageService({
+    store,
+    ids: createIdGenerator(),
+    logger,
+    deliver: fanOut(io),
+    storage: config.storage,
+  });
   const known = new Set<string>(CLIENT_EVENTS);
 
+  io.engine.on("connection", (conn: EngineConnection) => {
+    conn.once("close", cap.track(conn.request));
+  });
   io.use(sessionMiddleware(signer));
 
   io.on("connection", (socket) => {
-    const ctx = { io, socket, service, schemas, limiter, logger, config, stats };
+    const ctx = { io, socket, service, schemas, limiter, logger, config, stats, drain };
     registerRoomHandlers(ctx);
     registerMessageHandlers(ctx);
     registerTypingHandlers(ctx);
@@ -72,7 +105,15 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
     socket.emit("session", { userId, name, token: signer.tokenFor(userId), socketId: socket.id });
   });
 
-  return { io, stats };
+  const shutdown = async (drainMs: number) => {
+    drain.draining = true;
+    if (!(await drain.idle(drainMs))) logger.warn("shutdown: requests still in flight after the drain period");
+    await new Promise<void>((resolve) => {
+      void io.close(() => resolve());
+    });
+  };
+
+  return { io, stats, shutdown };
 }
 
 /** Routes a newly stored message to the sockets that may see it. */

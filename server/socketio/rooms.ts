@@ -11,8 +11,17 @@ export function registerRoomHandlers(ctx: HandlerContext): void {
   onAck(ctx, "join", z.tuple([schemas.room]), async ([room]) => {
     limit(ctx, "join");
     await service.ensureRoom(room);
-    const history = await service.history(socket.data.userId, { room, limit: 50 });
+    // Join before reading history: a message stored meanwhile then arrives
+    // live, in the page, or both (clients dedupe by id) — never neither.
+    const wasIn = socket.rooms.has(roomKey(room));
     await socket.join(roomKey(room));
+    let history;
+    try {
+      history = await service.history(socket.data.userId, { room, limit: 50 });
+    } catch (err) {
+      if (!wasIn) await socket.leave(roomKey(room));
+      throw err;
+    }
     const members = await roomMembers(io, room);
     void announcePresence(io, room);
     return { room, members, history: history.messages };

@@ -10,6 +10,7 @@ import type {
   SocketData,
   User,
 } from "../protocol.js";
+import type { Drain } from "./drain.js";
 import type { RateLimiter } from "./rate-limit.js";
 
 export type ChatServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
@@ -28,6 +29,7 @@ export type HandlerContext = {
   logger: Logger;
   config: Config;
   stats: SocketStats;
+  drain: Drain;
 };
 
 /** Socket.IO room names: chat rooms and per-user rooms never collide with socket ids. */

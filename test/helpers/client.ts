@@ -17,13 +17,15 @@ const open: TestSocket[] = [];
 export async function connectClient(
   url: string,
   auth: { name: string; token?: string } = { name: "alice" },
-  options: { transports?: string[]; extraHeaders?: Record<string, string> } = {},
+  options: { transports?: string[]; extraHeaders?: Record<string, string>; reconnection?: boolean } = {},
 ): Promise<Client> {
   const socket: TestSocket = io(url, {
     auth,
     transports: options.transports ?? ["websocket"],
     forceNew: true,
-    reconnection: false,
+    reconnection: options.reconnection ?? false,
+    reconnectionDelay: 100,
+    reconnectionDelayMax: 1000,
     ...(options.extraHeaders ? { extraHeaders: options.extraHeaders } : {}),
   });
   open.push(socket);

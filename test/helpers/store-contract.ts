@@ -89,6 +89,19 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Mes
       expect(oldest.hasMore).toBe(false);
     });
 
+    it("when paging with after, then pages are oldest-first, strictly newer, and hasMore is exact", async () => {
+      const sent: string[] = [];
+      for (let i = 0; i < 25; i++) sent.push((await store.insert(roomMessage(`m${i}`))).message.id);
+      const first = await store.page({ channel: roomChannel("chat"), after: sent[4], limit: 10 });
+      expect(first.messages.map((m) => m.id)).toEqual(sent.slice(5, 15));
+      expect(first.hasMore).toBe(true);
+      const last = await store.page({ channel: roomChannel("chat"), after: sent[14], limit: 10 });
+      expect(last.messages.map((m) => m.id)).toEqual(sent.slice(15, 25));
+      expect(last.hasMore).toBe(false);
+      const none = await store.page({ channel: roomChannel("chat"), after: sent[24], limit: 10 });
+      expect(none).toEqual({ messages: [], hasMore: false });
+    });
+
     it("when channels differ, then pages never mix them", async () => {
       await store.insert(roomMessage("in chat"));
       await store.insert(roomMessage("in study", { room: "study", channel: roomChannel("study") }));

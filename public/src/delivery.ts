@@ -1,0 +1,191 @@
+/**
+ * Client-side delivery: an outbox that survives reloads and resends, in
+ * order, until the server acks; and catch-up of what was missed while away.
+ *
+ * DOM-free and transport-agnostic, so the browser page and the Node chaos
+ * test run the same code: the caller supplies the storage and a `send`
+ * function that performs one acked emit.
+ */
+import type { Ack, AckError, ChatMessage, ErrorCode, Page } from "../../server/protocol.js";
+
+export type Target =
+  | { kind: "room"; room: string }
+  | { kind: "broadcast" }
+  /** `to` is the recipient's socket id, `peer` their userId (for grouping). */
+  | { kind: "private"; to: string; peer: string };
+
+export type OutboxEntry = { clientId: string; target: Target; text: string; queuedAt: string };
+
+/** The part of the Web Storage API the outbox needs (sessionStorage in browsers). */
+export interface KeyValueStorage {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+}
+
+/** Errors worth retrying: the same request may succeed later. */
+const RETRYABLE: ReadonlySet<ErrorCode> = new Set(["UNAVAILABLE", "RATE_LIMITED", "INTERNAL"]);
+
+/** Messages waiting for their ack, oldest first, persisted on every change. */
+export class Outbox {
+  private entries: OutboxEntry[];
+
+  constructor(
+    private readonly storage: KeyValueStorage,
+    private readonly key = "chat.outbox",
+  ) {
+    this.entries = load(storage, key);
+  }
+
+  list(): readonly OutboxEntry[] {
+    return this.entries;
+  }
+
+  get size(): number {
+    return this.entries.length;
+  }
+
+  add(target: Target, text: string, clientId: string): OutboxEntry {
+    const entry: OutboxEntry = { clientId, target, text, queuedAt: new Date().toISOString() };
+    this.entries.push(entry);
+    this.save();
+    return entry;
+  }
+
+  remove(clientId: string): void {
+    this.entries = this.entries.filter((e) => e.clientId !== clientId);
+    this.save();
+  }
+
+  private save(): void {
+    this.storage.setItem(this.key, JSON.stringify(this.entries));
+  }
+}
+
+function load(storage: KeyValueStorage, key: string): OutboxEntry[] {
+  try {
+    const parsed: unknown = JSON.parse(storage.getItem(key) ?? "[]");
+    return Array.isArray(parsed) ? (parsed as OutboxEntry[]).filter((e) => typeof e?.clientId === "string") : [];
+  } catch {
+    return [];
+  }
+}
+
+export type PumpHooks = {
+  /** The server stored the message (or had stored it already: a retry). */
+  acked(entry: OutboxEntry, message: ChatMessage): void;
+  /** The server refused it for good (e.g. NOT_IN_ROOM, NOT_FOUND); it left the outbox. */
+  failed(entry: OutboxEntry, error: AckError): void;
+};
+
+/**
+ * Sends the outbox one message at a time, in order. A retryable answer
+ * (storage down, rate limited, no answer) waits with exponential backoff and
+ * tries the same message again — its clientId makes the retry harmless. The
+ * pump stops while disconnected; call `kick()` once connected again.
+ */
+export class OutboxPump {
+  private running = false;
+  private stopped = false;
+
+  constructor(
+    private readonly outbox: Outbox,
+    private readonly send: (entry: OutboxEntry) => Promise<Ack<{ message: ChatMessage }>>,
+    private readonly hooks: PumpHooks,
+    private readonly isConnected: () => boolean,
+    private readonly backoff = { baseMs: 250, maxMs: 5000 },
+  ) {}
+
+  kick(): void {
+    if (this.running || this.stopped) return;
+    this.running = true;
+    void this.run().finally(() => {
+      this.running = false;
+    });
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  private async run(): Promise<void> {
+    let attempt = 0;
+    while (!this.stopped && this.isConnected()) {
+      const next = this.outbox.list()[0];
+      if (!next) return;
+      const res = await this.send(next);
+      if (res.ok) {
+        this.outbox.remove(next.clientId);
+        this.hooks.acked(next, res.message);
+        attempt = 0;
+      } else if (RETRYABLE.has(res.error.code)) {
+        const delay = backoffDelay(attempt++, this.backoff.baseMs, this.backoff.maxMs);
+        await new Promise((r) => setTimeout(r, delay));
+      } else {
+        this.outbox.remove(next.clientId);
+        this.hooks.failed(next, res.error);
+      }
+    }
+  }
+}
+
+export type HistoryBase = { room: string } | { with: string } | { broadcast: true };
+
+/**
+ * How far before the last message held a catch-up starts. Ids are assigned
+ * before the write, so two writes in flight together can become visible out
+ * of id order; re-reading this window (deduplicated by id) closes that gap.
+ */
+export const CATCH_UP_REWIND_MS = 10_000;
+
+/** The smallest message id of the millisecond `ms` before the one `id` was made in. */
+export function rewindId(id: string, ms: number): string {
+  const t = Math.max(0, parseInt(id.slice(0, 12), 16) - ms);
+  return t.toString(16).padStart(12, "0") + "0".repeat(12);
+}
+
+/**
+ * Whether a page of the newest messages (as `join` returns) leaves a gap
+ * after `lastId` that `fetchNewer` must fill: only when the page is full and
+ * starts after the catch-up point.
+ */
+export function gapAfter(newest: readonly ChatMessage[], lastId: string | undefined, pageSize: number): boolean {
+  if (lastId === undefined || newest.length < pageSize) return false;
+  return newest[0]!.id > rewindId(lastId, CATCH_UP_REWIND_MS);
+}
+
+/** Delay before retry number `attempt` (0-based): exponential, capped, with jitter. */
+export function backoffDelay(attempt: number, baseMs = 250, maxMs = 5000): number {
+  return Math.min(maxMs, baseMs * 2 ** attempt) * (0.5 + Math.random() / 2);
+}
+
+/**
+ * Everything in a conversation from shortly before `lastId` on, oldest
+ * first, fetched page by page; with no `lastId`, the newest page. Pair it
+ * with dedup by message id and a reconnect ends with no gap and no duplicate.
+ */
+export async function fetchNewer(
+  history: (query: HistoryBase & { after?: string; limit?: number }) => Promise<Ack<Page>>,
+  base: HistoryBase,
+  lastId: string | undefined,
+  maxPages = 50,
+): Promise<Ack<{ messages: ChatMessage[] }>> {
+  if (lastId === undefined) {
+    const res = await history(base);
+    return res.ok ? { ok: true, messages: res.messages } : res;
+  }
+  const messages: ChatMessage[] = [];
+  let after = rewindId(lastId, CATCH_UP_REWIND_MS);
+  for (let page = 0; page < maxPages; page++) {
+    const res = await history({ ...base, after, limit: 100 });
+    if (!res.ok) return res;
+    messages.push(...res.messages);
+    if (!res.hasMore || res.messages.length === 0) break;
+    after = res.messages.at(-1)!.id;
+  }
+  return { ok: true, messages };
+}
+
+/** The channel-grouping key a target's messages belong to, from the sender's side. */
+export function targetKey(target: Target): string {
+  return target.kind === "room" ? `room:${target.room}` : target.kind === "broadcast" ? "broadcast" : `dm:${target.peer}`;
+}

@@ -1,0 +1,76 @@
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchBrowser } from "../helpers/browser.js";
+import { startServer, type TestServer } from "../helpers/server.js";
+
+async function enter(browser: Browser, url: string, name: string): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(url);
+  await page.fill("#name", name);
+  await page.click("#login-form button[type=submit]");
+  await page.locator("#conn", { hasText: "connected" }).waitFor();
+  return { context, page };
+}
+
+const texts = (page: Page) => page.locator("#message-list li:not(.pending) .text").allTextContents();
+
+describe("sending while offline", () => {
+  let server: TestServer;
+  let browser: Browser;
+  beforeAll(async () => {
+    server = await startServer();
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it("when the connection is lost, then messages queue visibly, survive a reload, and are delivered once, in order, on reconnect", async () => {
+    const alice = await enter(browser, server.url, "alice");
+    const bob = await enter(browser, server.url, "bob");
+    await alice.page.click('button[data-room="chat"]');
+    await bob.page.click('button[data-room="chat"]');
+    await alice.page.fill("#text", "online first");
+    await alice.page.press("#text", "Enter");
+    await expect.poll(() => texts(bob.page)).toEqual(["online first"]);
+
+    // Cut alice off: the server refuses new connections (bob's stays up), and hers is dropped.
+    let blocked = true;
+    const engineOpts = server.chat.io.engine.opts as { allowRequest?: (req: unknown, cb: (e: string | null, ok: boolean) => void) => void };
+    const allow = engineOpts.allowRequest!;
+    engineOpts.allowRequest = (req, cb) => (blocked ? cb("offline", false) : allow(req, cb));
+    const aliceSocket = (await alice.page.textContent("#me-socket"))!;
+    server.chat.io.sockets.sockets.get(aliceSocket)?.conn.close();
+    await alice.page.locator("#conn", { hasText: "reconnecting" }).waitFor();
+
+    for (const text of ["queued one", "queued two"]) {
+      await alice.page.fill("#text", text);
+      await alice.page.press("#text", "Enter");
+    }
+    await expect.poll(() => alice.page.textContent("#queued")).toBe("2 queued");
+    expect(await alice.page.locator("#message-list li.pending .meta").allTextContents()).toEqual([
+      "queued — will send when connected",
+      "queued — will send when connected",
+    ]);
+
+    // A reload while offline keeps the queue (sessionStorage) and shows it.
+    await alice.page.reload();
+    await expect.poll(() => alice.page.textContent("#queued")).toBe("2 queued");
+    await alice.page.click('#channel-list button[data-channel="room:chat"]');
+    await expect
+      .poll(() => alice.page.locator("#message-list li.pending .text").allTextContents())
+      .toEqual(["queued one", "queued two"]);
+    expect(await texts(bob.page)).toEqual(["online first"]);
+
+    // Back online: delivered in order, exactly once, and the queue empties.
+    blocked = false;
+    await alice.page.locator("#conn", { hasText: "connected" }).waitFor({ timeout: 20_000 });
+    await expect.poll(() => texts(bob.page), { timeout: 15_000 }).toEqual(["online first", "queued one", "queued two"]);
+    await expect.poll(() => alice.page.locator("#queued").isHidden()).toBe(true);
+    await expect.poll(() => texts(alice.page)).toEqual(["online first", "queued one", "queued two"]);
+    await alice.context.close();
+    await bob.context.close();
+  });
+});
