@@ -15,8 +15,15 @@ export const LIMITS = {
 /** Rooms that always exist. */
 export const DEFAULT_ROOMS = ["chat", "study"] as const;
 
-export const NAME_PATTERN = /^[\p{L}\p{M}\p{N} _.-]+$/u;
-export const ROOM_PATTERN = /^[\p{L}\p{M}\p{N}_-]+$/u;
+/**
+ * Letters of any script (with their combining marks, which scripts such as
+ * Devanagari need), decimal digits of any script, and a few separators.
+ * Not other numerals (①, ½, Ⅻ): they are symbols, not digits.
+ */
+export const NAME_PATTERN = /^[\p{L}\p{M}\p{Nd} _.-]+$/u;
+export const ROOM_PATTERN = /^[\p{L}\p{M}\p{Nd}_-]+$/u;
+/** Something visible to tell people apart: at least one letter or digit, not only marks. */
+const HAS_LETTER_OR_DIGIT = /[\p{L}\p{Nd}]/u;
 
 /** Length in characters (code points), so CJK and emoji count as one each. */
 export function charCount(s: string): number {
@@ -36,6 +43,7 @@ export const lengthBetween =
 export function nameProblem(name: string): string | null {
   if (!lengthBetween(1, LIMITS.nameMax)(name)) return `must be 1-${LIMITS.nameMax} characters`;
   if (!NAME_PATTERN.test(name)) return "may contain letters, digits, spaces and _ . - only";
+  if (!HAS_LETTER_OR_DIGIT.test(name)) return "must contain a letter or a digit";
   return null;
 }
 
@@ -43,5 +51,6 @@ export function nameProblem(name: string): string | null {
 export function roomProblem(room: string): string | null {
   if (!lengthBetween(1, LIMITS.roomMax)(room)) return `must be 1-${LIMITS.roomMax} characters`;
   if (!ROOM_PATTERN.test(room)) return "may contain letters, digits, _ and - only";
+  if (!HAS_LETTER_OR_DIGIT.test(room)) return "must contain a letter or a digit";
   return null;
 }

@@ -1,14 +1,20 @@
 /** Starts the real HTTP + Socket.IO server on a free port for a test. */
 import type { AddressInfo } from "node:net";
 import { loadConfig, type Config } from "../../server/config.js";
-import { createLogger } from "../../server/logger.js";
+import { createLogger, type Logger } from "../../server/logger.js";
 import type { MessageStore } from "../../server/messages/store.js";
 import { createChatServer, type ChatApp } from "../../server/server.js";
 
 export type TestServer = { url: string; port: number; chat: ChatApp; config: Config; close(): Promise<void> };
 
 export async function startServer(
-  options: { env?: Record<string, string>; store?: MessageStore; port?: number } = {},
+  options: {
+    env?: Record<string, string>;
+    store?: MessageStore;
+    port?: number;
+    /** Used instead of the logger built from the config (e.g. one writing to memory, to inspect logs). */
+    logger?: Logger;
+  } = {},
 ): Promise<TestServer> {
   const config = loadConfig({
     NODE_ENV: "test",
@@ -16,7 +22,7 @@ export async function startServer(
     SESSION_SECRET: "test-secret-that-is-at-least-32-characters",
     ...options.env,
   });
-  const logger = createLogger(config);
+  const logger = options.logger ?? createLogger(config);
   const chat = await createChatServer({ config, logger, ...(options.store ? { store: options.store } : {}) });
   await new Promise<void>((resolve, reject) => {
     chat.httpServer.once("error", reject);
