@@ -1,0 +1,77 @@
+import { spawn } from "node:child_process";
+import path from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { ROOT } from "../../server/paths.js";
+import type { ChatMessage, TypingNotice } from "../../server/protocol.js";
+import { collectMessages, connectClient, disconnectAll, flush, ok } from "../helpers/client.js";
+import { spawnServer } from "../helpers/process.js";
+import { startServer, type TestServer } from "../helpers/server.js";
+
+const p95 = (samples: number[]) => [...samples].sort((a, b) => a - b)[Math.floor(samples.length * 0.95)]!;
+
+describe("abuse", () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer();
+  });
+  afterEach(disconnectAll);
+  afterAll(() => server.close());
+
+  it("when one client floods from its own process, then another client's round trips stay fast", async () => {
+    const proc = await spawnServer({ LOG_LEVEL: "warn" });
+    const flooder = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "test/helpers/flooder.ts"), proc.url, "chat"], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    try {
+      const calm = await connectClient(proc.url, { name: "calm" });
+      await ok(calm.socket, "join", "chat");
+      const roundTrips = async (n: number) => {
+        const samples: number[] = [];
+        for (let i = 0; i < n; i++) {
+          const t = performance.now();
+          await ok(calm.socket, "rooms");
+          samples.push(performance.now() - t);
+        }
+        return samples;
+      };
+      const baseline = p95(await roundTrips(50));
+      await new Promise<void>((resolve) => flooder.stdout!.once("data", () => resolve()));
+      await new Promise((r) => setTimeout(r, 300));
+      const underFlood = p95(await roundTrips(50));
+      process.stdout.write(`round trip p95: ${baseline.toFixed(1)} ms alone, ${underFlood.toFixed(1)} ms beside a flooder\n`);
+      // Loopback round trips take about a millisecond; "noticeably slower" would be tens.
+      expect(underFlood).toBeLessThan(baseline + 25);
+    } finally {
+      flooder.kill("SIGKILL");
+      proc.kill("SIGKILL");
+    }
+  });
+
+  it("when someone joins a room named after another socket's id, then that socket is neither moved nor reached", async () => {
+    const alice = await connectClient(server.url, { name: "alice" });
+    const bob = await connectClient(server.url, { name: "bob" });
+    const bobGot = collectMessages(bob.socket);
+    const bobRoomsBefore = [...server.chat.io.sockets.sockets.get(bob.socket.id!)!.rooms].sort();
+
+    await ok(alice.socket, "join", bob.socket.id);
+    await ok(alice.socket, "message", { room: bob.socket.id, text: "do you hear me?" });
+    await ok(alice.socket, "leave", bob.socket.id);
+    await flush(bob.socket);
+    expect([...server.chat.io.sockets.sockets.get(bob.socket.id!)!.rooms].sort()).toEqual(bobRoomsBefore);
+    expect(bobGot).toEqual([] as ChatMessage[]);
+  });
+
+  it("when someone floods typing events, then the room hears at most the bucket's worth", async () => {
+    const alice = await connectClient(server.url, { name: "alice" });
+    const bob = await connectClient(server.url, { name: "bob" });
+    await ok(alice.socket, "join", "typing-flood");
+    await ok(bob.socket, "join", "typing-flood");
+    const heard: TypingNotice[] = [];
+    bob.socket.on("typing", (n) => heard.push(n));
+    for (let i = 0; i < 300; i++) alice.socket.emit("typing", { room: "typing-flood", typing: i % 2 === 0 });
+    await flush(alice.socket);
+    await flush(bob.socket);
+    expect(heard.length).toBeGreaterThan(0);
+    expect(heard.length).toBeLessThanOrEqual(25);
+  });
+});
