@@ -21,6 +21,15 @@ const envSchema = z.object({
       message: "must look like mongodb://host[:port]/database",
     }),
   SESSION_SECRET: z.string().optional(),
+  REDIS_URL: z
+    .string()
+    .optional()
+    .transform((s) => (s?.trim() ? s.trim() : undefined))
+    .refine((s) => s === undefined || /^rediss?:\/\/\S+$/.test(s), { message: "must look like redis://host:port" }),
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{1,64}$/)
+    .default("chat"),
   ALLOWED_ORIGINS: z.string().default(""),
   MAX_TEXT_LENGTH: int(LIMITS.textMax, 1, 10_000),
   MAX_HTTP_BUFFER_SIZE: int(64 * 1024, 1024, 64 * 1024),
@@ -39,6 +48,10 @@ export type Config = Readonly<{
   port: string;
   logLevel: z.infer<typeof envSchema>["LOG_LEVEL"];
   mongodbUri: string | undefined;
+  /** Redis for running several nodes; unset = one process. */
+  redisUrl: string | undefined;
+  /** Prefix of every Redis key and channel, so several deployments can share one Redis. */
+  redisPrefix: string;
   /** HMAC key for identity tokens. */
   sessionSecret: string;
   /** True when no secret was configured and a random one was made for this process. */
@@ -81,6 +94,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     port: e.PORT,
     logLevel: e.LOG_LEVEL,
     mongodbUri: e.MONGODB_URI,
+    redisUrl: e.REDIS_URL,
+    redisPrefix: e.REDIS_PREFIX,
     sessionSecret: secret || randomBytes(32).toString("base64url"),
     sessionSecretGenerated: !secret,
     allowedOrigins: Object.freeze(

@@ -9,6 +9,7 @@ import type { Logger } from "./logger.js";
 import { createStore } from "./messages/create-store.js";
 import type { MessageStore } from "./messages/store.js";
 import { createSocketServer } from "./socketio/index.js";
+import { createRedisScaleOut } from "./socketio/redis-adapter.js";
 import type { ChatServer, SocketStats } from "./socketio/types.js";
 
 export type ChatApp = {
@@ -32,9 +33,19 @@ export async function createChatServer(deps: {
   const { config, logger } = deps;
   const store = deps.store ?? (await createStore(config, logger));
   await store.init();
-  const app = createApp({ config, logger, readiness: async () => ({ storage: await store.isReady() }) });
+  const redis = config.redisUrl ? await createRedisScaleOut(config.redisUrl, config.redisPrefix, logger) : undefined;
+  const readiness = async () => ({
+    storage: await store.isReady(),
+    ...(redis ? { redis: await redis.isReady() } : {}),
+  });
+  const app = createApp({ config, logger, readiness });
   const httpServer = http.createServer(app);
-  const sockets = createSocketServer(httpServer, { store, config, logger });
+  const sockets = createSocketServer(httpServer, {
+    store,
+    config,
+    logger,
+    ...(redis ? { adapter: redis.adapter } : {}),
+  });
   const { io, stats } = sockets;
 
   let closing: Promise<void> | undefined;
@@ -42,6 +53,7 @@ export async function createChatServer(deps: {
     (closing ??= (async () => {
       // Leave a quarter of the shutdown budget for closing connections and storage.
       await sockets.shutdown(Math.floor(config.shutdownTimeoutMs * 0.75));
+      await redis?.close();
       await store.close();
     })());
   return { httpServer, io, store, stats, close };

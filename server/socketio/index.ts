@@ -6,7 +6,7 @@
  * const io = createSocketServer(httpServer, { store, config, logger });
  */
 import type { Server as HttpServer, IncomingMessage } from "node:http";
-import { Server } from "socket.io";
+import { Server, type ServerOptions } from "socket.io";
 import { createTokenSigner } from "../auth/tokens.js";
 import type { Config } from "../config.js";
 import type { Logger } from "../logger.js";
@@ -25,7 +25,13 @@ import { sessionMiddleware } from "./session.js";
 import { registerTypingHandlers } from "./typing.js";
 import { isRoomKey, roomKey, roomOfKey, userKey, type ChatServer, type SocketStats } from "./types.js";
 
-export type SocketServerDeps = { store: MessageStore; config: Config; logger: Logger };
+export type SocketServerDeps = {
+  store: MessageStore;
+  config: Config;
+  logger: Logger;
+  /** A cluster adapter (Redis) to share rooms and events with other nodes; in-memory when absent. */
+  adapter?: ServerOptions["adapter"];
+};
 
 /** The part of an Engine.IO connection the connection cap needs. */
 type EngineConnection = { request: IncomingMessage; once(event: "close", listener: () => void): unknown };
@@ -61,6 +67,7 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
       }
     },
     connectionStateRecovery: { maxDisconnectionDuration: 2 * 60 * 1000, skipMiddlewares: true },
+    ...(deps.adapter ? { adapter: deps.adapter } : {}),
   });
 
   const signer = createTokenSigner(config.sessionSecret);
@@ -98,7 +105,7 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
     const { userId, name } = socket.data;
     if (socket.recovered) {
       // The adapter restored its rooms; tell them it is back.
-      for (const key of socket.rooms) if (isRoomKey(key)) void announcePresence(io, roomOfKey(key));
+      for (const key of socket.rooms) if (isRoomKey(key)) void announcePresence(io, roomOfKey(key), logger);
     } else {
       void socket.join(userKey(userId));
     }

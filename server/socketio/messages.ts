@@ -2,10 +2,11 @@
 import { z } from "zod";
 import { AppError } from "../errors.js";
 import { limit, onAck } from "./ack.js";
+import { fetchSocketsIn } from "./cluster.js";
 import { roomKey, userOf, type HandlerContext } from "./types.js";
 
 export function registerMessageHandlers(ctx: HandlerContext): void {
-  const { io, socket, service, schemas } = ctx;
+  const { io, socket, service, schemas, logger } = ctx;
 
   onAck(ctx, "message", z.tuple([schemas.message]), async ([{ room, text, clientId }]) => {
     if (!socket.rooms.has(roomKey(room))) throw new AppError("NOT_IN_ROOM", `join ${room} before sending to it`);
@@ -23,7 +24,7 @@ export function registerMessageHandlers(ctx: HandlerContext): void {
   onAck(ctx, "private message", z.tuple([schemas.privateMessage]), async ([{ to, text, clientId }]) => {
     limit(ctx, "send");
     // Every socket is in a room named after its own id, on whichever node holds it.
-    const target = (await io.in(to).fetchSockets()).find((s) => s.id === to);
+    const target = (await fetchSocketsIn(io, to, logger)).find((s) => s.id === to);
     if (!target) throw new AppError("NOT_FOUND", "no such socket is connected");
     const { message } = await service.send({ kind: "private", from: userOf(socket), to: userOf(target), text, clientId });
     return { message };

@@ -2,6 +2,7 @@
 import { z } from "zod";
 import type { RoomInfo } from "../protocol.js";
 import { limit, onAck } from "./ack.js";
+import { fetchSocketsIn } from "./cluster.js";
 import { announcePresence, roomMembers } from "./presence.js";
 import { isRoomKey, roomKey, roomOfKey, type HandlerContext } from "./types.js";
 
@@ -22,8 +23,8 @@ export function registerRoomHandlers(ctx: HandlerContext): void {
       if (!wasIn) await socket.leave(roomKey(room));
       throw err;
     }
-    const members = await roomMembers(io, room);
-    void announcePresence(io, room);
+    const members = await roomMembers(io, room, logger);
+    void announcePresence(io, room, logger);
     return { room, members, history: history.messages };
   });
 
@@ -31,7 +32,7 @@ export function registerRoomHandlers(ctx: HandlerContext): void {
     limit(ctx, "join");
     if (socket.rooms.has(roomKey(room))) {
       await socket.leave(roomKey(room));
-      void announcePresence(io, room);
+      void announcePresence(io, room, logger);
     }
     return { room };
   });
@@ -39,7 +40,7 @@ export function registerRoomHandlers(ctx: HandlerContext): void {
   onAck(ctx, "rooms", z.tuple([]), async () => {
     const names = await service.listRooms();
     const rooms: RoomInfo[] = await Promise.all(
-      names.map(async (name) => ({ name, members: (await io.in(roomKey(name)).fetchSockets()).length })),
+      names.map(async (name) => ({ name, members: (await fetchSocketsIn(io, roomKey(name), logger)).length })),
     );
     return { rooms };
   });
@@ -50,7 +51,7 @@ export function registerRoomHandlers(ctx: HandlerContext): void {
   });
   socket.on("disconnect", () => {
     for (const room of leaving) {
-      announcePresence(io, room).catch((err: unknown) => logger.warn({ err, room }, "presence update failed"));
+      announcePresence(io, room, logger).catch((err: unknown) => logger.warn({ err, room }, "presence update failed"));
     }
   });
 }

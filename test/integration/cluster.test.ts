@@ -1,0 +1,175 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { ChatMessage, Page, RoomInfo } from "../../server/protocol.js";
+import { startBalancer, type Balancer } from "../helpers/balancer.js";
+import { collectMessages, connectClient, disconnectAll, flush, nextEvent, ok } from "../helpers/client.js";
+import { freshDatabaseUri } from "../helpers/mongo.js";
+import { spawnServer, type ServerProcess } from "../helpers/process.js";
+import { allDrained, pumpClient, type PumpClient } from "../helpers/pump-client.js";
+import { REDIS_URL, startPrivateRedis, uniquePrefix, type PrivateRedis } from "../helpers/redis.js";
+
+type Sent = { message: ChatMessage };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const readyz = async (node: ServerProcess) => (await fetch(`${node.url}/readyz`)).status;
+
+async function until(check: () => Promise<boolean> | boolean, ms: number): Promise<void> {
+  const start = Date.now();
+  while (!(await check())) {
+    if (Date.now() - start > ms) throw new Error(`condition not met within ${ms} ms`);
+    await sleep(50);
+  }
+}
+
+function nodeEnv(redisUrl: string) {
+  return {
+    REDIS_URL: redisUrl,
+    REDIS_PREFIX: uniquePrefix(),
+    MONGODB_URI: freshDatabaseUri(),
+    LOG_LEVEL: "warn",
+    RATE_LIMIT_BURST: "1000",
+    RATE_LIMIT_PER_SECOND: "1000",
+  };
+}
+
+describe("three nodes over Redis", () => {
+  let nodes: ServerProcess[] = [];
+  let balancer: Balancer | undefined;
+  const pumps: PumpClient[] = [];
+
+  beforeAll(async () => {
+    const env = nodeEnv(REDIS_URL);
+    nodes = await Promise.all([spawnServer(env), spawnServer(env), spawnServer(env)]);
+    // Let the nodes discover each other through the adapter's heartbeats.
+    await sleep(500);
+  }, 60_000);
+  afterEach(() => {
+    disconnectAll();
+    for (const p of pumps.splice(0)) p.close();
+  });
+  afterAll(async () => {
+    await balancer?.close();
+    for (const n of nodes) n.kill("SIGKILL");
+  });
+
+  it("when people are on different nodes, then rooms, presence, counts, broadcasts, private messages and typing all cross", async () => {
+    const [n1, n2, n3] = nodes as [ServerProcess, ServerProcess, ServerProcess];
+    const a = await connectClient(n1.url, { name: "ann" });
+    const b = await connectClient(n2.url, { name: "ben" });
+    const c = await connectClient(n3.url, { name: "cai" });
+    await ok(a.socket, "join", "x-chat");
+    await ok(b.socket, "join", "x-chat");
+    const allThree = nextEvent(a.socket, "presence", (p) => p.room === "x-chat" && p.members.length === 3);
+    const joined = await ok<{ members: { socketId: string }[] }>(c.socket, "join", "x-chat");
+    expect(joined.members.map((m) => m.socketId).sort()).toEqual([a.socket.id, b.socket.id, c.socket.id].sort());
+    await allThree;
+
+    const { rooms } = await ok<{ rooms: RoomInfo[] }>(b.socket, "rooms");
+    expect(rooms).toContainEqual({ name: "x-chat", members: 3 });
+
+    const atB = nextEvent(b.socket, "message", (m) => m.kind === "room");
+    const atC = nextEvent(c.socket, "message", (m) => m.kind === "room");
+    const sent = (await ok<Sent>(a.socket, "message", { room: "x-chat", text: "hello from node 1" })).message;
+    expect(await atB).toEqual(sent);
+    expect(await atC).toEqual(sent);
+
+    const bcA = nextEvent(a.socket, "message", (m) => m.kind === "broadcast");
+    const bcC = nextEvent(c.socket, "message", (m) => m.kind === "broadcast");
+    const broadcast = (await ok<Sent>(b.socket, "broadcast", { text: "to every node" })).message;
+    expect(await bcA).toEqual(broadcast);
+    expect(await bcC).toEqual(broadcast);
+
+    const bGot = collectMessages(b.socket);
+    const dmAtA = nextEvent(a.socket, "message", (m) => m.kind === "private");
+    const dm = (await ok<Sent>(c.socket, "private message", { to: a.socket.id, text: "psst, node 3 to node 1" })).message;
+    expect(dm.to).toEqual({ userId: a.session.userId, name: "ann", socketId: a.socket.id });
+    expect(await dmAtA).toEqual(dm);
+    await flush(b.socket);
+    expect(bGot.filter((m) => m.kind === "private")).toEqual([]);
+
+    const typingAtB = nextEvent(b.socket, "typing");
+    c.socket.emit("typing", { room: "x-chat", typing: true });
+    expect((await typingAtB).user.name).toBe("cai");
+
+    const afterLeave = nextEvent(a.socket, "presence", (p) => p.room === "x-chat" && p.members.length === 2);
+    await ok(b.socket, "leave", "x-chat");
+    expect((await afterLeave).members.map((m) => m.name).sort()).toEqual(["ann", "cai"]);
+  });
+
+  it("when a node is killed mid-conversation, then its clients resume on the others with nothing lost or doubled", async () => {
+    balancer = await startBalancer(() => nodes.filter((n) => n.proc.exitCode === null && n.proc.signalCode === null).map((n) => n.port));
+    for (let i = 0; i < 6; i++) pumps.push(await pumpClient(balancer.url, `p${i}`, "k-room"));
+    for (let round = 0; round < 10; round++) for (const p of pumps) p.send(`${p.name} ${round}`);
+    await until(() => pumps.reduce((n, p) => n + p.acked.size, 0) >= 20, 20_000);
+
+    let dropped = 0;
+    for (const p of pumps) p.socket.on("disconnect", () => dropped++);
+    nodes[1]!.kill("SIGKILL");
+    for (let round = 10; round < 20; round++) {
+      for (const p of pumps) p.send(`${p.name} ${round}`);
+      await sleep(50);
+    }
+    await allDrained(pumps, 60_000);
+    await sleep(500);
+    // The round robin put two of the six on the killed node; they moved to the others.
+    expect(dropped).toBe(2);
+
+    const reader = await connectClient(nodes[0]!.url, { name: "reader" });
+    const stored: ChatMessage[] = [];
+    let after = "0".repeat(24);
+    for (;;) {
+      const page = await ok<Page>(reader.socket, "history", { room: "k-room", after, limit: 100 });
+      stored.push(...page.messages);
+      if (!page.hasMore) break;
+      after = page.messages.at(-1)!.id;
+    }
+    const attempted = pumps.flatMap((p) => p.attempted);
+    expect(pumps.flatMap((p) => p.failed)).toEqual([]);
+    expect(stored).toHaveLength(attempted.length);
+    expect(new Set(stored.map((m) => m.clientId))).toEqual(new Set(attempted));
+    for (const p of pumps) {
+      expect(p.socket.connected).toBe(true);
+      expect([...p.view.keys()].sort()).toEqual(stored.map((m) => m.id));
+    }
+  }, 90_000);
+});
+
+describe("Redis outage", () => {
+  let redis: PrivateRedis | undefined;
+  let nodes: ServerProcess[] = [];
+  afterEach(async () => {
+    disconnectAll();
+    for (const n of nodes) n.kill("SIGKILL");
+    nodes = [];
+    await redis?.stop();
+  });
+
+  it("when Redis stops, then each node keeps serving its own clients and reports not ready, and recovers when Redis returns", async () => {
+    redis = await startPrivateRedis();
+    const env = nodeEnv(redis.url);
+    nodes = await Promise.all([spawnServer(env), spawnServer(env)]);
+    const [n1, n2] = nodes as [ServerProcess, ServerProcess];
+    await sleep(500);
+    const a = await connectClient(n1.url, { name: "ann" });
+    const b = await connectClient(n1.url, { name: "ben" });
+    const c = await connectClient(n2.url, { name: "cai" });
+    for (const x of [a, b, c]) await ok(x.socket, "join", "outage");
+    const crossBefore = nextEvent(c.socket, "message");
+    await ok<Sent>(a.socket, "message", { room: "outage", text: "before" });
+    expect((await crossBefore).text).toBe("before");
+
+    await redis.stop();
+    await until(async () => (await readyz(n1)) === 503, 10_000);
+    const sameNode = nextEvent(b.socket, "message", (m) => m.text === "during");
+    const t0 = Date.now();
+    await ok<Sent>(a.socket, "message", { room: "outage", text: "during" });
+    expect(Date.now() - t0).toBeLessThan(2000);
+    expect((await sameNode).text).toBe("during");
+    expect(await ok<{ members: unknown[] }>(b.socket, "join", "outage")).toMatchObject({ ok: true });
+
+    await redis.start();
+    await until(async () => (await readyz(n1)) === 200 && (await readyz(n2)) === 200, 20_000);
+    await sleep(500);
+    const crossAfter = nextEvent(c.socket, "message", (m) => m.text === "after");
+    await ok<Sent>(a.socket, "message", { room: "outage", text: "after" });
+    expect((await crossAfter).text).toBe("after");
+  }, 60_000);
+});
