@@ -35,10 +35,12 @@ const envSchema = z.object({
   MAX_HTTP_BUFFER_SIZE: int(64 * 1024, 1024, 64 * 1024),
   RATE_LIMIT_BURST: int(20, 1, 10_000),
   RATE_LIMIT_PER_SECOND: int(5, 1, 10_000),
+  RATE_LIMIT_PER_IP_FACTOR: int(10, 1, 1_000_000),
   MAX_CONNECTIONS_PER_IP: int(100, 1, 1_000_000),
   TRUST_PROXY: z.enum(["true", "false"]).default("false"),
   STORE_MAX_CONCURRENCY: int(32, 1, 10_000),
-  STORE_MAX_WAIT_MS: int(5000, 100, 120_000),
+  // Kept well under the clients' 10 s catch-up window (see public/src/delivery.ts).
+  STORE_MAX_WAIT_MS: int(5000, 100, 5000),
   MEMORY_STORE_MAX_PER_CHANNEL: int(10_000, 100, 10_000_000),
   SHUTDOWN_TIMEOUT_MS: int(10_000, 100, 120_000),
 });
@@ -60,7 +62,8 @@ export type Config = Readonly<{
   allowedOrigins: readonly string[];
   maxTextLength: number;
   maxHttpBufferSize: number;
-  rateLimit: Readonly<{ burst: number; perSecond: number }>;
+  /** Per user; every address also gets `perIpFactor` times each bucket, shared by its users. */
+  rateLimit: Readonly<{ burst: number; perSecond: number; perIpFactor: number }>;
   maxConnectionsPerIp: number;
   /** Take the client address from X-Forwarded-For (only behind a reverse proxy you run). */
   trustProxy: boolean;
@@ -105,7 +108,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ),
     maxTextLength: e.MAX_TEXT_LENGTH,
     maxHttpBufferSize: e.MAX_HTTP_BUFFER_SIZE,
-    rateLimit: Object.freeze({ burst: e.RATE_LIMIT_BURST, perSecond: e.RATE_LIMIT_PER_SECOND }),
+    rateLimit: Object.freeze({
+      burst: e.RATE_LIMIT_BURST,
+      perSecond: e.RATE_LIMIT_PER_SECOND,
+      perIpFactor: e.RATE_LIMIT_PER_IP_FACTOR,
+    }),
     maxConnectionsPerIp: e.MAX_CONNECTIONS_PER_IP,
     trustProxy: e.TRUST_PROXY === "true",
     storage: Object.freeze({ maxConcurrent: e.STORE_MAX_CONCURRENCY, maxWaitMs: e.STORE_MAX_WAIT_MS }),

@@ -47,7 +47,8 @@ export type AckFn<T extends object> = (response: Ack<T>) => void;
 export type Session = { userId: string; name: string; token: string; socketId: string };
 export type RoomInfo = { name: string; members: number };
 export type Page = { messages: ChatMessage[]; hasMore: boolean };
-export type JoinResult = { room: string; members: User[]; history: ChatMessage[] };
+/** `hasMore`: older messages than `history` exist (an addition to protocol v1). */
+export type JoinResult = { room: string; members: User[]; history: ChatMessage[]; hasMore: boolean };
 export type Presence = { room: string; members: User[] };
 export type TypingNotice = { room: string; user: User; typing: boolean };
 

@@ -128,6 +128,21 @@ export class OutboxPump {
   }
 }
 
+/**
+ * Runs `attempt` until it succeeds, backing off between tries, for as long as
+ * `wanted()` holds (e.g. this connection is still the current one). Resolves
+ * true on success, false when no longer wanted. Used to resync after a
+ * (re)connect: a crowd of reconnecting clients must not hammer a slow server.
+ */
+export async function retryWhile(attempt: () => Promise<boolean>, wanted: () => boolean): Promise<boolean> {
+  for (let i = 0; wanted(); i++) {
+    if (i > 0) await new Promise((r) => setTimeout(r, backoffDelay(i - 1)));
+    if (!wanted()) return false;
+    if (await attempt()) return wanted();
+  }
+  return false;
+}
+
 export type HistoryBase = { room: string } | { with: string } | { broadcast: true };
 
 /**
@@ -162,16 +177,18 @@ export function backoffDelay(attempt: number, baseMs = 250, maxMs = 5000): numbe
  * Everything in a conversation from shortly before `lastId` on, oldest
  * first, fetched page by page; with no `lastId`, the newest page. Pair it
  * with dedup by message id and a reconnect ends with no gap and no duplicate.
+ * `complete` is false when more than `maxPages` pages were missed: rather
+ * than hold a gap, drop what is held and start again from the newest page.
  */
 export async function fetchNewer(
   history: (query: HistoryBase & { after?: string; limit?: number }) => Promise<Ack<Page>>,
   base: HistoryBase,
   lastId: string | undefined,
   maxPages = 50,
-): Promise<Ack<{ messages: ChatMessage[] }>> {
+): Promise<Ack<{ messages: ChatMessage[]; complete: boolean }>> {
   if (lastId === undefined) {
     const res = await history(base);
-    return res.ok ? { ok: true, messages: res.messages } : res;
+    return res.ok ? { ok: true, messages: res.messages, complete: true } : res;
   }
   const messages: ChatMessage[] = [];
   let after = rewindId(lastId, CATCH_UP_REWIND_MS);
@@ -179,10 +196,10 @@ export async function fetchNewer(
     const res = await history({ ...base, after, limit: 100 });
     if (!res.ok) return res;
     messages.push(...res.messages);
-    if (!res.hasMore || res.messages.length === 0) break;
+    if (!res.hasMore || res.messages.length === 0) return { ok: true, messages, complete: true };
     after = res.messages.at(-1)!.id;
   }
-  return { ok: true, messages };
+  return { ok: true, messages, complete: false };
 }
 
 /** The channel-grouping key a target's messages belong to, from the sender's side. */

@@ -7,7 +7,17 @@ import { DEFAULT_ROOMS, nameProblem, roomProblem } from "../../server/names";
 import type { Ack, ChatMessage, RoomInfo, User } from "../../server/protocol";
 import { BROADCAST_ID, Channels, dmChannelId, linesOf, roomChannelId, type Channel } from "./channels";
 import { connect, newClientId, request, type ChatSocket } from "./connection";
-import { fetchNewer, gapAfter, Outbox, OutboxPump, targetKey, type HistoryBase, type OutboxEntry, type Target } from "./delivery";
+import {
+  fetchNewer,
+  gapAfter,
+  Outbox,
+  OutboxPump,
+  retryWhile,
+  targetKey,
+  type HistoryBase,
+  type OutboxEntry,
+  type Target,
+} from "./delivery";
 import { $, el, renderLine, renderMember } from "./render";
 
 type Saved = { name?: string; userId?: string; token?: string; rooms?: string[]; dms?: User[]; active?: string };
@@ -47,6 +57,8 @@ const pump = new OutboxPump(
   () => (socket?.connected ?? false) && synced,
 );
 let synced = false;
+/** Bumped on every connection, so a resync of an older connection never marks the new one synced. */
+let connection = 0;
 
 function save(): void {
   const state: Saved = {
@@ -86,7 +98,9 @@ function start(name: string): void {
     $("me-socket").textContent = session.socketId;
     showMain();
     setConnState("connected");
-    void resync().then(() => {
+    const current = ++connection;
+    void retryWhile(resync, () => s.connected && current === connection).then((done) => {
+      if (!done) return;
       synced = true;
       pump.kick();
     });
@@ -120,7 +134,7 @@ function start(name: string): void {
       channel.members = members;
       if (channel.id === active) renderOnline();
     }
-    void refreshRooms();
+    refreshRoomsSoon();
   });
   s.on("typing", ({ room, user, typing }) => showTyping(room, user, typing));
 }
@@ -128,19 +142,22 @@ function start(name: string): void {
 /**
  * After (re)connecting: rejoin rooms, then fetch everything newer than the
  * last message held in every open conversation — no gap, and dedup by id
- * means no duplicate either.
+ * means no duplicate either. Resolves false when any step failed (retried
+ * by the caller; joins and catch-ups are idempotent).
  */
-async function resync(): Promise<void> {
-  await Promise.all(
+async function resync(): Promise<boolean> {
+  const results = await Promise.all(
     channels.list().map(async (channel) => {
       const last = lastId(channel);
       if (channel.kind !== "room") return catchUp(channel, last);
       const newest = await joinRoom(channel.room!, false);
-      if (newest && gapAfter(newest, last, 50)) await catchUp(channel, last);
+      if (!newest) return false;
+      return gapAfter(newest, last, 50) ? catchUp(channel, last) : true;
     }),
   );
   await refreshRooms();
   render();
+  return results.every(Boolean);
 }
 
 function lastId(channel: Channel): string | undefined {
@@ -153,13 +170,23 @@ function historyBase(channel: Channel): HistoryBase {
   return channel.kind === "room" ? { room: channel.room! } : channel.kind === "dm" ? { with: channel.peer!.userId } : { broadcast: true };
 }
 
-async function catchUp(channel: Channel, afterId: string | undefined): Promise<void> {
-  if (!socket) return;
+/** Fetches what a conversation is missing after `afterId`; false when it could not. */
+async function catchUp(channel: Channel, afterId: string | undefined): Promise<boolean> {
+  if (!socket) return false;
   const s = socket;
   const res = await fetchNewer((query) => request(s, "history", query), historyBase(channel), afterId);
-  if (!res.ok) return showError(res.error.message);
+  if (!res.ok) {
+    showError(res.error.message);
+    return false;
+  }
+  if (!res.complete) {
+    // Too much was missed to fetch it all: show the newest page, older ones on demand.
+    channel.messages.clear();
+    return catchUp(channel, undefined);
+  }
   channels.add(channel, res.messages);
   if (afterId === undefined) channel.hasMore = res.messages.length >= 50;
+  return true;
 }
 
 // ---- rooms -----------------------------------------------------------------
@@ -174,8 +201,10 @@ async function joinRoom(room: string, focus: boolean): Promise<ChatMessage[] | u
   }
   const channel = channels.open(roomChannelId(res.room), { kind: "room", title: `# ${res.room}`, room: res.room });
   channel.members = res.members;
+  const hadOlder = channel.messages.size > 0;
   channels.add(channel, res.history);
-  channel.hasMore = res.history.length >= 50;
+  // Messages held from before a reconnect may already reach further back.
+  if (!hadOlder) channel.hasMore = res.hasMore;
   if (focus) {
     activate(channel.id);
     void refreshRooms();
@@ -195,6 +224,15 @@ async function leaveRoom(channel: Channel): Promise<void> {
 }
 
 let roomInfo: RoomInfo[] = DEFAULT_ROOMS.map((name) => ({ name, members: 0 }));
+
+let refreshTimer: ReturnType<typeof setTimeout> | undefined;
+/** Member counts change with every presence event; ask for them at most every 2 s. */
+function refreshRoomsSoon(): void {
+  refreshTimer ??= setTimeout(() => {
+    refreshTimer = undefined;
+    void refreshRooms();
+  }, 2000);
+}
 
 async function refreshRooms(): Promise<void> {
   if (!socket) return;

@@ -1,9 +1,10 @@
 /**
- * In-memory store: the default when no MONGODB_URI is set. History lives as
- * long as the process. Each channel keeps its newest `maxPerChannel`
- * messages so that a long-running process cannot grow without bound.
+ * In-memory store: the default when no MONGODB_URI is set, for trying the
+ * chat out and for tests. History lives as long as the process. Each channel
+ * keeps its newest `maxPerChannel` messages; the number of channels is not
+ * bounded, so a public deployment should use MongoDB.
  */
-import type { Page } from "../protocol.js";
+import type { ChatMessage, Page } from "../protocol.js";
 import { toChatMessage, type InsertResult, type MessageStore, type PageQuery, type StoredMessage } from "./store.js";
 
 export class MemoryStore implements MessageStore {
@@ -39,6 +40,11 @@ export class MemoryStore implements MessageStore {
       }
     }
     return { message: toChatMessage(stored), created: true };
+  }
+
+  async findByKey(userId: string, key: string): Promise<ChatMessage | undefined> {
+    const stored = this.byKey.get(`${userId}\u0000${key}`);
+    return stored && structuredClone(toChatMessage(stored));
   }
 
   async page({ channel, before, after, limit }: PageQuery): Promise<Page> {

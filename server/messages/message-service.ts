@@ -52,34 +52,51 @@ export class MessageService {
    * the original message and stores nothing new.
    */
   async send(draft: Draft): Promise<SendResult> {
-    const id = this.deps.ids();
     const channel =
       draft.kind === "room"
         ? roomChannel(draft.room)
         : draft.kind === "broadcast"
           ? BROADCAST_CHANNEL
           : directChannel(draft.from.userId, draft.to.userId);
-    const stored: StoredMessage = {
-      id,
-      kind: draft.kind,
-      ...(draft.kind === "room" ? { room: draft.room } : {}),
-      from: draft.from,
-      ...(draft.kind === "private" ? { to: draft.to } : {}),
-      text: draft.text,
-      createdAt: new Date().toISOString(),
-      ...(draft.clientId !== undefined ? { clientId: draft.clientId } : {}),
-      channel,
-      key: draft.clientId ?? `srv-${id}`,
-    };
-    const result = await this.storage(() => this.deps.store.insert(stored));
-    if (!this.delivered.has(result.message.id)) {
-      this.delivered.add(result.message.id);
-      if (this.delivered.size > DELIVERED_MEMORY) {
-        this.delivered.delete(this.delivered.values().next().value!);
-      }
-      this.deps.deliver(result.message);
-    }
+    const result = await this.storage(() => {
+      // The id is made once a storage slot is ours, right before the write, so that
+      // ids and the order writes become visible stay close (catch-up relies on it).
+      const id = this.deps.ids();
+      const stored: StoredMessage = {
+        id,
+        kind: draft.kind,
+        ...(draft.kind === "room" ? { room: draft.room } : {}),
+        from: draft.from,
+        ...(draft.kind === "private" ? { to: draft.to } : {}),
+        text: draft.text,
+        createdAt: new Date().toISOString(),
+        ...(draft.clientId !== undefined ? { clientId: draft.clientId } : {}),
+        channel,
+        key: draft.clientId ?? `srv-${id}`,
+      };
+      return this.deps.store.insert(stored);
+    });
+    this.deliverOnce(result.message);
     return result;
+  }
+
+  /**
+   * The message `from` already stored under `clientId`, if any: a retry must
+   * be acked with it even when it could not be sent again now (the sender left
+   * the room, the recipient's socket is gone).
+   */
+  async repeatOf(from: User, clientId: string | undefined): Promise<ChatMessage | undefined> {
+    if (clientId === undefined) return undefined;
+    const original = await this.storage(() => this.deps.store.findByKey(from.userId, clientId));
+    if (original) this.deliverOnce(original);
+    return original;
+  }
+
+  private deliverOnce(message: ChatMessage): void {
+    if (this.delivered.has(message.id)) return;
+    this.delivered.add(message.id);
+    if (this.delivered.size > DELIVERED_MEMORY) this.delivered.delete(this.delivered.values().next().value!);
+    this.deps.deliver(message);
   }
 
   /**

@@ -119,6 +119,12 @@ export class MongoStore implements MessageStore {
     }
   }
 
+  async findByKey(userId: string, key: string): Promise<ChatMessage | undefined> {
+    this.ready();
+    const doc = await this.m.Message.findOne({ "from.userId": userId, key }).lean<MessageDoc>().exec();
+    return doc ? toChatMessage(doc) : undefined;
+  }
+
   async page({ channel, before, after, limit }: PageQuery): Promise<Page> {
     this.ready();
     if (after !== undefined) {

@@ -34,6 +34,8 @@ export interface MessageStore {
    * same key; then it returns that original and `created: false`.
    */
   insert(message: StoredMessage): Promise<InsertResult>;
+  /** The message a sender stored under an idempotency key, if any. */
+  findByKey(userId: string, key: string): Promise<ChatMessage | undefined>;
   /**
    * Oldest first, at most `limit` messages of a channel: the newest ones strictly
    * older than `before` (or the newest of all), or — with `after` — the oldest ones

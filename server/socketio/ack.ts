@@ -58,9 +58,9 @@ async function run<S extends z.ZodType, R extends object>(
   }
 }
 
-/** Throws RATE_LIMITED when the socket's user has used up `action`'s bucket. */
+/** Throws RATE_LIMITED when the socket's user, or its address, has used up `action`'s bucket. */
 export function limit(ctx: HandlerContext, action: string): void {
-  if (!ctx.limiter.take(ctx.socket.data.userId, action)) {
+  if (!ctx.limiter.take(ctx.socket.data.userId, action) || !ctx.limiter.take(ctx.ip, `${action}@ip`)) {
     throw new AppError("RATE_LIMITED", `too many ${action} requests, slow down`);
   }
 }

@@ -13,11 +13,15 @@ export class ConnectionCap {
     private readonly trustProxy: boolean,
   ) {}
 
-  /** The client's address: the first X-Forwarded-For hop when behind a trusted proxy. */
+  /**
+   * The client's address. Behind a trusted proxy: the last X-Forwarded-For
+   * entry, the one that proxy appended — earlier entries come from the client
+   * and can be anything.
+   */
   addressOf(req: IncomingMessage): string {
     const forwarded = req.headers["x-forwarded-for"];
-    if (this.trustProxy && typeof forwarded === "string" && forwarded.length > 0) {
-      return forwarded.split(",")[0]!.trim();
+    if (this.trustProxy && typeof forwarded === "string" && forwarded.trim().length > 0) {
+      return forwarded.split(",").at(-1)!.trim();
     }
     return req.socket.remoteAddress ?? "unknown";
   }

@@ -73,12 +73,22 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
   const signer = createTokenSigner(config.sessionSecret);
   const stats: SocketStats = { unknownEvents: 0, missingAck: 0 };
   const schemas = createSchemas(config.maxTextLength);
-  const limiter = new RateLimiter({
-    send: config.rateLimit,
+  const perUser = {
+    send: { burst: config.rateLimit.burst, perSecond: config.rateLimit.perSecond },
     join: { burst: 20, perSecond: 2 },
     history: { burst: 30, perSecond: 5 },
     typing: { burst: 20, perSecond: 4 },
-  });
+    rooms: { burst: 20, perSecond: 2 },
+  };
+  // New identities cost nothing, so every address also has buckets of its own.
+  const factor = config.rateLimit.perIpFactor;
+  const perIp = Object.fromEntries(
+    Object.entries(perUser).map(([action, b]) => [
+      `${action}@ip`,
+      { burst: b.burst * factor, perSecond: b.perSecond * factor },
+    ]),
+  );
+  const limiter = new RateLimiter({ ...perUser, ...perIp });
   const service = new MessageService({
     store,
     ids: createIdGenerator(),
@@ -94,7 +104,8 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
   io.use(sessionMiddleware(signer));
 
   io.on("connection", (socket) => {
-    const ctx = { io, socket, service, schemas, limiter, logger, config, stats, drain };
+    const ip = cap.addressOf(socket.request);
+    const ctx = { io, socket, ip, service, schemas, limiter, logger, config, stats, drain };
     registerRoomHandlers(ctx);
     registerMessageHandlers(ctx);
     registerTypingHandlers(ctx);

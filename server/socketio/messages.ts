@@ -9,8 +9,12 @@ export function registerMessageHandlers(ctx: HandlerContext): void {
   const { io, socket, service, schemas, logger } = ctx;
 
   onAck(ctx, "message", z.tuple([schemas.message]), async ([{ room, text, clientId }]) => {
-    if (!socket.rooms.has(roomKey(room))) throw new AppError("NOT_IN_ROOM", `join ${room} before sending to it`);
     limit(ctx, "send");
+    if (!socket.rooms.has(roomKey(room))) {
+      const original = await service.repeatOf(userOf(socket), clientId);
+      if (original) return { message: original };
+      throw new AppError("NOT_IN_ROOM", `join ${room} before sending to it`);
+    }
     const { message } = await service.send({ kind: "room", from: userOf(socket), room, text, clientId });
     return { message };
   });
@@ -25,7 +29,11 @@ export function registerMessageHandlers(ctx: HandlerContext): void {
     limit(ctx, "send");
     // Every socket is in a room named after its own id, on whichever node holds it.
     const target = (await fetchSocketsIn(io, to, logger)).find((s) => s.id === to);
-    if (!target) throw new AppError("NOT_FOUND", "no such socket is connected");
+    if (!target) {
+      const original = await service.repeatOf(userOf(socket), clientId);
+      if (original) return { message: original };
+      throw new AppError("NOT_FOUND", "no such socket is connected");
+    }
     const { message } = await service.send({ kind: "private", from: userOf(socket), to: userOf(target), text, clientId });
     return { message };
   });

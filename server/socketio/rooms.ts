@@ -25,7 +25,7 @@ export function registerRoomHandlers(ctx: HandlerContext): void {
     }
     const members = await roomMembers(io, room, logger);
     void announcePresence(io, room, logger);
-    return { room, members, history: history.messages };
+    return { room, members, history: history.messages, hasMore: history.hasMore };
   });
 
   onAck(ctx, "leave", z.tuple([schemas.room]), async ([room]) => {
@@ -38,6 +38,7 @@ export function registerRoomHandlers(ctx: HandlerContext): void {
   });
 
   onAck(ctx, "rooms", z.tuple([]), async () => {
+    limit(ctx, "rooms");
     const names = await service.listRooms();
     const rooms: RoomInfo[] = await Promise.all(
       names.map(async (name) => ({ name, members: (await fetchSocketsIn(io, roomKey(name), logger)).length })),

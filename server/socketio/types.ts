@@ -23,6 +23,8 @@ export type SocketStats = { unknownEvents: number; missingAck: number };
 export type HandlerContext = {
   io: ChatServer;
   socket: ChatSocket;
+  /** The client's address (see connection-cap.ts), for per-address limits. */
+  ip: string;
   service: MessageService;
   schemas: Schemas;
   limiter: RateLimiter;

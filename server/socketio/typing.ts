@@ -9,7 +9,8 @@ export function registerTypingHandlers(ctx: HandlerContext): void {
   const relay = async ([{ room, typing }]: [{ room: string; typing: boolean }]) => {
     if (!socket.rooms.has(roomKey(room))) throw new AppError("NOT_IN_ROOM", `join ${room} first`);
     limit(ctx, "typing");
-    socket.to(roomKey(room)).emit("typing", { room, user: userOf(socket), typing });
+    // Volatile: worthless once late, so never buffered for connection-state recovery.
+    socket.volatile.to(roomKey(room)).emit("typing", { room, user: userOf(socket), typing });
     return {};
   };
   onAck(ctx, "typing", z.tuple([schemas.typing]), relay, { ackOptional: true });

@@ -1,24 +1,7 @@
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchBrowser } from "../helpers/browser.js";
+import { enter, launchBrowser } from "../helpers/browser.js";
 import { startServer, type TestServer } from "../helpers/server.js";
-
-/** Opens the chat in a fresh context (its own storage: a separate person) and enters a name. */
-async function enter(browser: Browser, url: string, name: string): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on("pageerror", (err) => errors.push(err.message));
-  page.on("console", (msg) => {
-    if (msg.type() === "error") errors.push(msg.text());
-  });
-  await page.goto(url);
-  await page.fill("#name", name);
-  await page.click("#login-form button[type=submit]");
-  await page.locator("#conn", { hasText: "connected" }).waitFor();
-  expect(errors).toEqual([]);
-  return { context, page };
-}
 
 const messageTexts = (page: Page) => page.locator("#message-list li .text").allTextContents();
 const storedToken = (page: Page) => page.evaluate<string>('JSON.parse(localStorage.getItem("chat.v1")).token');

@@ -1,17 +1,7 @@
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchBrowser } from "../helpers/browser.js";
+import { enter, launchBrowser } from "../helpers/browser.js";
 import { startServer, type TestServer } from "../helpers/server.js";
-
-async function enter(browser: Browser, url: string, name: string): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto(url);
-  await page.fill("#name", name);
-  await page.click("#login-form button[type=submit]");
-  await page.locator("#conn", { hasText: "connected" }).waitFor();
-  return { context, page };
-}
 
 const texts = (page: Page) => page.locator("#message-list li:not(.pending) .text").allTextContents();
 

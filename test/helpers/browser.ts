@@ -1,6 +1,6 @@
 /** Debian's Chromium driven by playwright-core (no downloaded browser builds). */
 import { existsSync } from "node:fs";
-import { chromium, type Browser } from "playwright-core";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
@@ -23,4 +23,25 @@ export async function launchBrowser(): Promise<Browser> {
       "--no-first-run",
     ],
   });
+}
+
+/**
+ * Opens the chat in a fresh context (its own storage: a separate person),
+ * enters a name and waits until connected. Page errors and console errors
+ * up to that point fail the test.
+ */
+export async function enter(browser: Browser, url: string, name: string): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on("pageerror", (err) => errors.push(err.message));
+  page.on("console", (msg) => {
+    if (msg.type() === "error") errors.push(msg.text());
+  });
+  await page.goto(url);
+  await page.fill("#name", name);
+  await page.click("#login-form button[type=submit]");
+  await page.locator("#conn", { hasText: "connected" }).waitFor();
+  if (errors.length) throw new Error(`the page reported errors: ${errors.join("; ")}`);
+  return { context, page };
 }

@@ -36,6 +36,8 @@ export async function spawnServer(env: Record<string, string>, port?: number): P
       NODE_ENV: "test",
       LOG_LEVEL: "info",
       SESSION_SECRET: "test-secret-that-is-at-least-32-characters",
+      // Every test client comes from 127.0.0.1: per-address limits are tested on their own.
+      RATE_LIMIT_PER_IP_FACTOR: "100000",
       ...env,
       PORT: String(listenPort),
     },

@@ -5,7 +5,7 @@
  */
 import { io } from "socket.io-client";
 import type { Ack, ChatMessage, Page } from "../../server/protocol.js";
-import { backoffDelay, fetchNewer, gapAfter, Outbox, OutboxPump, type KeyValueStorage } from "../../public/src/delivery.js";
+import { fetchNewer, gapAfter, Outbox, OutboxPump, retryWhile, type KeyValueStorage } from "../../public/src/delivery.js";
 import type { TestSocket } from "./client.js";
 
 export type PumpClient = {
@@ -107,33 +107,33 @@ export async function pumpClient(
 
   let resyncing: Promise<void> | undefined;
   const readTimeoutMs = 10_000;
-  const resync = async () => {
-    // Keep trying while connected (storage may be down a while), backing off
-    // so that a crowd of reconnecting clients does not pile onto a slow server.
-    for (let attempt = 0; socket.connected; attempt++) {
-      if (attempt > 0) await new Promise((r) => setTimeout(r, backoffDelay(attempt - 1)));
-      const last = [...client.view.keys()].sort().at(-1);
-      const joined = await request<{ history: ChatMessage[] }>(socket, readTimeoutMs, "join", room);
-      if (!joined.ok) {
-        client.lastResyncError = `join: ${joined.error.code} ${joined.error.message}`;
-        continue;
+  // The same steps as the page's resync: rejoin, catch up if the join page leaves a gap.
+  const resyncOnce = async () => {
+    const last = [...client.view.keys()].sort().at(-1);
+    const joined = await request<{ history: ChatMessage[] }>(socket, readTimeoutMs, "join", room);
+    if (!joined.ok) {
+      client.lastResyncError = `join: ${joined.error.code} ${joined.error.message}`;
+      return false;
+    }
+    add(joined.history);
+    if (gapAfter(joined.history, last, 50)) {
+      const newer = await fetchNewer((q) => request<Page>(socket, readTimeoutMs, "history", q), { room }, last);
+      if (!newer.ok) {
+        client.lastResyncError = `history: ${newer.error.code} ${newer.error.message}`;
+        return false;
       }
-      add(joined.history);
-      if (gapAfter(joined.history, last, 50)) {
-        const newer = await fetchNewer((q) => request<Page>(socket, readTimeoutMs, "history", q), { room }, last);
-        if (!newer.ok) {
-          client.lastResyncError = `history: ${newer.error.code} ${newer.error.message}`;
-          continue;
-        }
-        add(newer.messages);
-      }
+      add(newer.messages);
+    }
+    return true;
+  };
+  let connection = 0;
+  socket.on("connect", () => {
+    const current = ++connection;
+    resyncing = retryWhile(resyncOnce, () => socket.connected && current === connection).then((done) => {
+      if (!done) return;
       synced = true;
       pump.kick();
-      return;
-    }
-  };
-  socket.on("connect", () => {
-    resyncing = resync();
+    });
   });
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${name} could not connect`)), 20_000);

@@ -20,6 +20,8 @@ export async function startServer(
     NODE_ENV: "test",
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
     SESSION_SECRET: "test-secret-that-is-at-least-32-characters",
+    // Every test client comes from 127.0.0.1: per-address limits are tested on their own.
+    RATE_LIMIT_PER_IP_FACTOR: "100000",
     ...options.env,
   });
   const logger = options.logger ?? createLogger(config);

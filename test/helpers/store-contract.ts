@@ -59,6 +59,13 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Mes
       expect((await store.page({ channel: roomChannel("chat"), limit: 10 })).messages).toHaveLength(1);
     });
 
+    it("when looking a message up by sender and key, then only that sender's message is found", async () => {
+      const stored = await store.insert(roomMessage("findable", { clientId: "f1", key: "f1" }));
+      expect(await store.findByKey(alice.userId, "f1")).toEqual(stored.message);
+      expect(await store.findByKey(bob.userId, "f1")).toBeUndefined();
+      expect(await store.findByKey(alice.userId, "nope")).toBeUndefined();
+    });
+
     it("when two senders use the same key, then both messages are stored", async () => {
       await store.insert(roomMessage("a", { key: "same" }));
       const other = await store.insert(roomMessage("b", { key: "same", from: bob }));

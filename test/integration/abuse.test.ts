@@ -3,7 +3,7 @@ import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ROOT } from "../../server/paths.js";
 import type { ChatMessage, TypingNotice } from "../../server/protocol.js";
-import { collectMessages, connectClient, disconnectAll, flush, ok } from "../helpers/client.js";
+import { call, collectMessages, connectClient, disconnectAll, flush, ok } from "../helpers/client.js";
 import { spawnServer } from "../helpers/process.js";
 import { startServer, type TestServer } from "../helpers/server.js";
 
@@ -23,13 +23,13 @@ describe("abuse", () => {
       stdio: ["ignore", "pipe", "inherit"],
     });
     try {
-      const calm = await connectClient(proc.url, { name: "calm" });
-      await ok(calm.socket, "join", "chat");
+      // Five calm people, so that no one of them exceeds their own `rooms` rate limit.
+      const calm = await Promise.all([0, 1, 2, 3, 4].map((i) => connectClient(proc.url, { name: `calm${i}` })));
       const roundTrips = async (n: number) => {
         const samples: number[] = [];
         for (let i = 0; i < n; i++) {
           const t = performance.now();
-          await ok(calm.socket, "rooms");
+          await ok(calm[i % calm.length]!.socket, "rooms");
           samples.push(performance.now() - t);
         }
         return samples;
@@ -44,6 +44,23 @@ describe("abuse", () => {
     } finally {
       flooder.kill("SIGKILL");
       proc.kill("SIGKILL");
+    }
+  });
+
+  it("when one address makes new identities to escape the per-user limit, then its address bucket stops it", async () => {
+    const limited = await startServer({
+      env: { RATE_LIMIT_BURST: "5", RATE_LIMIT_PER_SECOND: "1", RATE_LIMIT_PER_IP_FACTOR: "2" },
+    });
+    try {
+      const sockets = await Promise.all([0, 1, 2, 3].map((i) => connectClient(limited.url, { name: `sybil${i}` })));
+      const results = (await Promise.all(
+        sockets.flatMap((c) => Array.from({ length: 5 }, (_, i) => call(c.socket, "broadcast", { text: `x${i}` }))),
+      )) as { ok: boolean; error?: { code: string } }[];
+      // Each identity may send 5, but the address only 10 in all.
+      expect(results.filter((r) => r.ok)).toHaveLength(10);
+      expect(results.filter((r) => r.error?.code === "RATE_LIMITED")).toHaveLength(10);
+    } finally {
+      await limited.close();
     }
   });
 

@@ -116,6 +116,27 @@ describe("room, broadcast and private messages", () => {
     expect(messages).toEqual([first.message]);
   });
 
+  it("when a retry can no longer be sent (left the room, recipient gone), then it is still acked with the original", async () => {
+    const alice = await connectClient(server.url, { name: "alice" });
+    const bob = await connectClient(server.url, { name: "bob" });
+    await ok(alice.socket, "join", "retry-room");
+    const first = await ok<Sent>(alice.socket, "message", { room: "retry-room", text: "hi", clientId: "late-1" });
+    await ok(alice.socket, "leave", "retry-room");
+    const again = await ok<Sent>(alice.socket, "message", { room: "retry-room", text: "hi", clientId: "late-1" });
+    expect(again.message).toEqual(first.message);
+    expect(await call(alice.socket, "message", { room: "retry-room", text: "new" })).toMatchObject({
+      ok: false,
+      error: { code: "NOT_IN_ROOM" },
+    });
+
+    const dm = await ok<Sent>(alice.socket, "private message", { to: bob.socket.id, text: "psst", clientId: "late-2" });
+    const bobId = bob.socket.id;
+    bob.socket.disconnect();
+    await new Promise((r) => setTimeout(r, 50));
+    const dmAgain = await ok<Sent>(alice.socket, "private message", { to: bobId, text: "psst", clientId: "late-2" });
+    expect(dmAgain.message).toEqual(dm.message);
+  });
+
   it("when the same clientId comes from another user, then it is a different message", async () => {
     const alice = await connectClient(server.url, { name: "alice" });
     const bob = await connectClient(server.url, { name: "bob" });
