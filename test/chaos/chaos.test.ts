@@ -8,8 +8,8 @@
  * own FerretDB, because it has to stop and restart the database.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import type { ChatMessage, Page } from "../../server/protocol.js";
-import { connectClient, ok } from "../helpers/client.js";
+import type { ChatMessage } from "../../server/protocol.js";
+import { connectClient, readAllHistory } from "../helpers/client.js";
 import { databaseUri, startFerretDB, type FerretDB } from "../helpers/ferretdb.js";
 import { spawnServer, type ServerProcess } from "../helpers/process.js";
 import { allDrained, pumpClient, type PumpClient } from "../helpers/pump-client.js";
@@ -101,17 +101,7 @@ describe("chaos", () => {
     // What the database holds, room by room.
     const reader = await connectClient(url, { name: "reader" });
     const stored = new Map<string, ChatMessage[]>();
-    for (let r = 0; r < ROOMS; r++) {
-      const all: ChatMessage[] = [];
-      let after = "0".repeat(24);
-      for (;;) {
-        const page = await ok<Page>(reader.socket, "history", { room: `room${r}`, after, limit: 100 });
-        all.push(...page.messages);
-        if (!page.hasMore) break;
-        after = page.messages.at(-1)!.id;
-      }
-      stored.set(`room${r}`, all);
-    }
+    for (let r = 0; r < ROOMS; r++) stored.set(`room${r}`, await readAllHistory(reader.socket, `room${r}`));
     reader.socket.disconnect();
 
     const attempted = clients.reduce((n, c) => n + c.attempted.length, 0);

@@ -3,6 +3,7 @@ import { io, type Socket } from "socket.io-client";
 import type {
   AckError,
   ChatMessage,
+  Page,
   ClientToServerEvents,
   ServerToClientEvents,
   Session,
@@ -108,4 +109,16 @@ export async function ok<T = Record<string, unknown>>(socket: TestSocket, event:
 /** A round trip through the server: everything emitted before it has been processed. */
 export async function flush(socket: TestSocket): Promise<void> {
   await call(socket, "rooms");
+}
+
+/** Every stored message of a room, oldest first, read page by page with `after`. */
+export async function readAllHistory(socket: TestSocket, room: string): Promise<ChatMessage[]> {
+  const all: ChatMessage[] = [];
+  let after = "0".repeat(24);
+  for (;;) {
+    const page = await ok<Page>(socket, "history", { room, after, limit: 100 });
+    all.push(...page.messages);
+    if (!page.hasMore) return all;
+    after = page.messages.at(-1)!.id;
+  }
 }

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { ChatMessage, Page, RoomInfo } from "../../server/protocol.js";
+import type { ChatMessage, RoomInfo } from "../../server/protocol.js";
 import { startBalancer, type Balancer } from "../helpers/balancer.js";
-import { collectMessages, connectClient, disconnectAll, flush, nextEvent, ok } from "../helpers/client.js";
+import { collectMessages, connectClient, disconnectAll, flush, nextEvent, ok, readAllHistory } from "../helpers/client.js";
 import { freshDatabaseUri } from "../helpers/mongo.js";
 import { spawnServer, type ServerProcess } from "../helpers/process.js";
 import { allDrained, pumpClient, type PumpClient } from "../helpers/pump-client.js";
@@ -113,14 +113,7 @@ describe("three nodes over Redis", () => {
     expect(dropped).toBe(2);
 
     const reader = await connectClient(nodes[0]!.url, { name: "reader" });
-    const stored: ChatMessage[] = [];
-    let after = "0".repeat(24);
-    for (;;) {
-      const page = await ok<Page>(reader.socket, "history", { room: "k-room", after, limit: 100 });
-      stored.push(...page.messages);
-      if (!page.hasMore) break;
-      after = page.messages.at(-1)!.id;
-    }
+    const stored = await readAllHistory(reader.socket, "k-room");
     const attempted = pumps.flatMap((p) => p.attempted);
     expect(pumps.flatMap((p) => p.failed)).toEqual([]);
     expect(stored).toHaveLength(attempted.length);

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { MemoryStore } from "../../server/messages/memory-store.js";
 import type { Ack, ChatMessage, Page } from "../../server/protocol.js";
 import { fetchNewer } from "../../public/src/delivery.js";
-import { call, connectClient, disconnectAll, ok } from "../helpers/client.js";
+import { call, connectClient, disconnectAll, ok, readAllHistory } from "../helpers/client.js";
 import { freshDatabaseUri } from "../helpers/mongo.js";
 import { spawnServer, type ServerProcess } from "../helpers/process.js";
 import { allDrained, pumpClient, type PumpClient } from "../helpers/pump-client.js";
@@ -76,13 +76,7 @@ describe("delivery across dropped connections", () => {
     const res = await fetchNewer((q) => call(alice.socket, "history", q) as Promise<Ack<Page>>, { room: "gap" }, last);
     expect(res.ok).toBe(true);
     if (res.ok) for (const m of res.messages) view.set(m.id, m);
-    const stored = await ok<Page>(alice.socket, "history", { room: "gap", limit: 100, after: "0".repeat(24) });
-    const all = [...stored.messages];
-    let page = stored;
-    while (page.hasMore) {
-      page = await ok<Page>(alice.socket, "history", { room: "gap", limit: 100, after: all.at(-1)!.id });
-      all.push(...page.messages);
-    }
+    const all = await readAllHistory(alice.socket, "gap");
     expect(all).toHaveLength(135);
     expect([...view.values()].sort((a, b) => (a.id < b.id ? -1 : 1))).toEqual(all);
   });
@@ -118,14 +112,7 @@ describe("graceful shutdown", () => {
     for (const c of clients) expect(c.failed).toEqual([]);
 
     const reader = await connectClient(proc.url, { name: "reader" });
-    const stored: ChatMessage[] = [];
-    let after = "0".repeat(24);
-    for (;;) {
-      const page = await ok<Page>(reader.socket, "history", { room: "shutdown", after, limit: 100 });
-      stored.push(...page.messages);
-      if (!page.hasMore) break;
-      after = page.messages.at(-1)!.id;
-    }
+    const stored = await readAllHistory(reader.socket, "shutdown");
     const attempted = clients.flatMap((c) => c.attempted);
     expect(stored).toHaveLength(attempted.length);
     expect(new Set(stored.map((m) => m.clientId))).toEqual(new Set(attempted));

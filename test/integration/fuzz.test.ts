@@ -138,6 +138,15 @@ describe("fuzzing the socket protocol with invalid input", () => {
   let alice: Client;
   let bob: Client;
 
+  /** What the generators need to know: real ids, so that only the fields they break are wrong. */
+  const fuzzContext = (peer: Client, messageId: string): FuzzContext => ({
+    room: "chat",
+    peerSocketId: peer.socket.id!,
+    peerUserId: peer.session.userId,
+    messageId,
+    textMax: server.config.maxTextLength,
+  });
+
   beforeAll(async () => {
     const memory = memoryLogger();
     logs = memory.entries;
@@ -181,13 +190,7 @@ describe("fuzzing the socket protocol with invalid input", () => {
       const disconnects: string[] = [];
       for (const f of fuzzers) f.socket.on("disconnect", (reason) => disconnects.push(`${f.session.name}: ${reason}`));
 
-      const ctx: FuzzContext = {
-        room: "chat",
-        peerSocketId: bob.socket.id!,
-        peerUserId: bob.session.userId,
-        messageId: before.room.messages.at(-1)!.id,
-        textMax: server.config.maxTextLength,
-      };
+      const ctx = fuzzContext(bob, before.room.messages.at(-1)!.id);
       const arbitrary = invalidCalls(ctx);
       const CHUNK = 2000;
       let buffer: FuzzCall[] = [];
@@ -363,13 +366,7 @@ describe("fuzzing the socket protocol with invalid input", () => {
       withoutAck++;
     }
     // A deterministic sample of the invalid calls, without acks (typing's ack is optional: it runs and is refused).
-    const ctx: FuzzContext = {
-      room: "chat",
-      peerSocketId: bob.socket.id!,
-      peerUserId: bob.session.userId,
-      messageId: before.room.messages.at(-1)!.id,
-      textMax: server.config.maxTextLength,
-    };
+    const ctx = fuzzContext(bob, before.room.messages.at(-1)!.id);
     for (const c of fc.sample(invalidCalls(ctx), { seed: 7, numRuns: 500 })) {
       emit(c.event, ...c.args);
       if (c.event !== "typing") withoutAck++;
