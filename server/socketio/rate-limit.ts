@@ -6,6 +6,7 @@ export type Bucket = { burst: number; perSecond: number };
 
 export class RateLimiter {
   private readonly state = new Map<string, { tokens: number; at: number }>();
+  private lastSweep = 0;
 
   constructor(
     private readonly buckets: Readonly<Record<string, Bucket>>,
@@ -27,7 +28,11 @@ export class RateLimiter {
     }
     entry.tokens -= 1;
     this.state.set(key, entry);
-    if (this.state.size > 50_000) this.sweep(now);
+    // Bounded memory without a timer; at most one full scan a second however busy.
+    if (this.state.size > 50_000 && now - this.lastSweep > 1000) {
+      this.lastSweep = now;
+      this.sweep(now);
+    }
     return true;
   }
 

@@ -122,3 +122,12 @@ export async function readAllHistory(socket: TestSocket, room: string): Promise<
     after = page.messages.at(-1)!.id;
   }
 }
+
+/** Polls `check` every 20 ms until it holds; fails after `ms`. */
+export async function until(check: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
+  const start = Date.now();
+  while (!(await check())) {
+    if (Date.now() - start > ms) throw new Error(`condition not met within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -1,7 +1,16 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { ChatMessage, RoomInfo } from "../../server/protocol.js";
 import { startBalancer, type Balancer } from "../helpers/balancer.js";
-import { collectMessages, connectClient, disconnectAll, flush, nextEvent, ok, readAllHistory } from "../helpers/client.js";
+import {
+  collectMessages,
+  connectClient,
+  disconnectAll,
+  flush,
+  nextEvent,
+  ok,
+  readAllHistory,
+  until,
+} from "../helpers/client.js";
 import { freshDatabaseUri } from "../helpers/mongo.js";
 import { spawnServer, type ServerProcess } from "../helpers/process.js";
 import { allDrained, pumpClient, type PumpClient } from "../helpers/pump-client.js";
@@ -10,14 +19,6 @@ import { REDIS_URL, startPrivateRedis, uniquePrefix, type PrivateRedis } from ".
 type Sent = { message: ChatMessage };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const readyz = async (node: ServerProcess) => (await fetch(`${node.url}/readyz`)).status;
-
-async function until(check: () => Promise<boolean> | boolean, ms: number): Promise<void> {
-  const start = Date.now();
-  while (!(await check())) {
-    if (Date.now() - start > ms) throw new Error(`condition not met within ${ms} ms`);
-    await sleep(50);
-  }
-}
 
 function nodeEnv(redisUrl: string) {
   return {

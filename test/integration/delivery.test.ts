@@ -2,21 +2,13 @@ import { afterEach, describe, expect, it } from "vitest";
 import { MemoryStore } from "../../server/messages/memory-store.js";
 import type { Ack, ChatMessage, Page } from "../../server/protocol.js";
 import { fetchNewer } from "../../public/src/delivery.js";
-import { call, connectClient, disconnectAll, ok, readAllHistory } from "../helpers/client.js";
+import { call, connectClient, disconnectAll, ok, readAllHistory, until } from "../helpers/client.js";
 import { freshDatabaseUri } from "../helpers/mongo.js";
 import { spawnServer, type ServerProcess } from "../helpers/process.js";
 import { allDrained, pumpClient, type PumpClient } from "../helpers/pump-client.js";
 import { startServer, type TestServer } from "../helpers/server.js";
 
 type Sent = { message: ChatMessage };
-
-async function until(check: () => boolean, ms = 5000): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > ms) throw new Error(`condition not met within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe("delivery across dropped connections", () => {
   const servers: TestServer[] = [];

@@ -1,20 +1,11 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { ChatMessage, JoinResult, Page, RoomInfo } from "../../server/protocol.js";
-import { call, connectClient, disconnectAll, ok } from "../helpers/client.js";
+import { call, connectClient, disconnectAll, ok, until } from "../helpers/client.js";
 import { databaseUri, startFerretDB, type FerretDB } from "../helpers/ferretdb.js";
 import { freshDatabaseUri } from "../helpers/mongo.js";
 import { startServer, type TestServer } from "../helpers/server.js";
 
 type Sent = { message: ChatMessage };
-
-async function waitFor(check: () => Promise<boolean>, ms: number): Promise<number> {
-  const start = Date.now();
-  while (!(await check())) {
-    if (Date.now() - start > ms) throw new Error(`condition not met within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return Date.now() - start;
-}
 
 const readyStatus = async (server: TestServer) => (await fetch(`${server.url}/readyz`)).status;
 
@@ -86,7 +77,7 @@ describe("MongoDB outages", () => {
     const bobGot: ChatMessage[] = [];
     bob.socket.on("message", (m) => bobGot.push(m));
     const before = await ok<Sent>(alice.socket, "message", { room: "chat", text: "before the outage" });
-    await waitFor(async () => bobGot.length === 1, 3000);
+    await until(async () => bobGot.length === 1, 3000);
 
     await ferret.stop();
     const started = Date.now();
@@ -98,13 +89,13 @@ describe("MongoDB outages", () => {
     expect(alice.socket.connected).toBe(true);
 
     await ferret.restart();
-    await waitFor(async () => (await readyStatus(server!)) === 200, 30_000);
+    await until(async () => (await readyStatus(server!)) === 200, 30_000);
     const after = await ok<Sent>(alice.socket, "message", { room: "chat", text: "during the outage", clientId: "out-1" });
     const { messages } = await ok<Page>(bob.socket, "history", { room: "chat" });
     expect(messages.map((m) => m.text)).toEqual(["before the outage", "during the outage"]);
     expect(messages[1]).toEqual(after.message);
     // Nothing was delivered while storage was down; the retry was delivered once.
-    await waitFor(async () => bobGot.length === 2, 3000);
+    await until(async () => bobGot.length === 2, 3000);
     expect(bobGot.map((m) => m.text)).toEqual(["before the outage", "during the outage"]);
     expect(before.message.id < after.message.id).toBe(true);
   });
@@ -120,7 +111,7 @@ describe("MongoDB outages", () => {
       error: { code: "UNAVAILABLE" },
     });
     await ferret.restart();
-    await waitFor(async () => (await readyStatus(server!)) === 200, 30_000);
+    await until(async () => (await readyStatus(server!)) === 200, 30_000);
     expect(await ok<Sent>(alice.socket, "broadcast", { text: "now it works" })).toMatchObject({ ok: true });
   });
 });
