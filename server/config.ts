@@ -42,6 +42,8 @@ const envSchema = z.object({
   // Kept well under the clients' 10 s catch-up window (see public/src/delivery.ts).
   STORE_MAX_WAIT_MS: int(5000, 100, 5000),
   MEMORY_STORE_MAX_PER_CHANNEL: int(10_000, 100, 10_000_000),
+  MEMORY_STORE_MAX_MESSAGES: int(1_000_000, 1000, 100_000_000),
+  MAX_ROOMS: int(1000, 2, 1_000_000),
   SHUTDOWN_TIMEOUT_MS: int(10_000, 100, 120_000),
 });
 
@@ -70,6 +72,9 @@ export type Config = Readonly<{
   /** Storage calls at once, and the longest a call waits for a turn before UNAVAILABLE. */
   storage: Readonly<{ maxConcurrent: number; maxWaitMs: number }>;
   memoryStoreMaxPerChannel: number;
+  memoryStoreMaxMessages: number;
+  /** Rooms that may exist, the default ones included; joining a new one past it: FORBIDDEN. */
+  maxRooms: number;
   shutdownTimeoutMs: number;
 }>;
 
@@ -117,6 +122,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     trustProxy: e.TRUST_PROXY === "true",
     storage: Object.freeze({ maxConcurrent: e.STORE_MAX_CONCURRENCY, maxWaitMs: e.STORE_MAX_WAIT_MS }),
     memoryStoreMaxPerChannel: e.MEMORY_STORE_MAX_PER_CHANNEL,
+    memoryStoreMaxMessages: e.MEMORY_STORE_MAX_MESSAGES,
+    maxRooms: e.MAX_ROOMS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
   });
 }

@@ -33,6 +33,7 @@ export type Channel = {
 export const roomChannelId = (room: string): string => `room:${room}`;
 export const dmChannelId = (userId: string): string => `dm:${userId}`;
 export const BROADCAST_ID = "broadcast";
+const HELD_PER_CHANNEL = 500;
 
 export class Channels {
   private readonly all = new Map<string, Channel>();
@@ -67,7 +68,11 @@ export class Channels {
     this.all.delete(id);
   }
 
-  /** Adds messages; returns how many were new. */
+  /**
+   * Adds messages; returns how many were new. A long-lived tab keeps the
+   * newest `HELD_PER_CHANNEL` of each conversation; older ones are paged in
+   * again on demand ("Load older").
+   */
   add(channel: Channel, messages: readonly ChatMessage[]): number {
     let added = 0;
     for (const message of messages) {
@@ -75,6 +80,11 @@ export class Channels {
         channel.messages.set(message.id, message);
         added++;
       }
+    }
+    if (channel.messages.size > HELD_PER_CHANNEL) {
+      const ids = [...channel.messages.keys()].sort();
+      for (const id of ids.slice(0, ids.length - HELD_PER_CHANNEL)) channel.messages.delete(id);
+      channel.hasMore = true;
     }
     return added;
   }

@@ -247,9 +247,11 @@ function onMessage(message: ChatMessage): void {
   const channel = channels.channelFor(message, me);
   if (!channel) return;
   const added = channels.add(channel, [message]);
-  if (added && channel.id !== active) channel.unread++;
   if (channel.kind === "dm") save();
-  render();
+  if (channel.id === active) return render();
+  // Another conversation: only its unread badge changes.
+  if (added) channel.unread++;
+  renderChannels();
 }
 
 /** Loads the page of history older than the oldest message held. */

@@ -1,8 +1,9 @@
 /**
  * In-memory store: the default when no MONGODB_URI is set, for trying the
- * chat out and for tests. History lives as long as the process. Each channel
- * keeps its newest `maxPerChannel` messages; the number of channels is not
- * bounded, so a public deployment should use MongoDB.
+ * chat out and for tests. History lives as long as the process. Memory is
+ * bounded: each channel keeps its newest `maxPerChannel` messages, and past
+ * `maxTotal` messages in all, the oldest message of the channel written to
+ * least recently goes.
  */
 import type { ChatMessage, Page } from "../protocol.js";
 import { toChatMessage, type InsertResult, type MessageStore, type PageQuery, type StoredMessage } from "./store.js";
@@ -13,7 +14,12 @@ export class MemoryStore implements MessageStore {
   private readonly byKey = new Map<string, StoredMessage>();
   private readonly rooms = new Set<string>();
 
-  constructor(private readonly maxPerChannel = 10_000) {}
+  private total = 0;
+
+  constructor(
+    private readonly maxPerChannel = 10_000,
+    private readonly maxTotal = 1_000_000,
+  ) {}
 
   async init(): Promise<void> {}
 
@@ -27,19 +33,31 @@ export class MemoryStore implements MessageStore {
     if (existing) return { message: toChatMessage(existing), created: false };
 
     const stored = structuredClone(message);
-    let list = this.channels.get(stored.channel);
-    if (!list) this.channels.set(stored.channel, (list = []));
+    const list = this.channels.get(stored.channel) ?? [];
+    // Re-inserting keeps the map ordered from least to most recently written.
+    this.channels.delete(stored.channel);
+    this.channels.set(stored.channel, list);
     // Ids arrive in order almost always; insert at the right place when not.
     let at = list.length;
     while (at > 0 && list[at - 1]!.id > stored.id) at--;
     list.splice(at, 0, stored);
     this.byKey.set(keyOf, stored);
-    if (list.length > this.maxPerChannel) {
-      for (const dropped of list.splice(0, list.length - this.maxPerChannel)) {
-        this.byKey.delete(`${dropped.from.userId}\u0000${dropped.key}`);
-      }
+    this.total++;
+    if (list.length > this.maxPerChannel) this.drop(list, list.length - this.maxPerChannel);
+    while (this.total > this.maxTotal) {
+      const [channel, oldest] = this.channels.entries().next().value!;
+      this.drop(oldest, 1);
+      if (oldest.length === 0) this.channels.delete(channel);
     }
     return { message: toChatMessage(stored), created: true };
+  }
+
+  /** Forgets the `count` oldest messages of a channel, with their idempotency keys. */
+  private drop(list: StoredMessage[], count: number): void {
+    for (const dropped of list.splice(0, count)) {
+      this.byKey.delete(`${dropped.from.userId}\u0000${dropped.key}`);
+      this.total--;
+    }
   }
 
   async findByKey(userId: string, key: string): Promise<ChatMessage | undefined> {

@@ -28,9 +28,11 @@ export type MessageServiceDeps = {
    * delivered (it was stored before a crash, or its write outlived a
    * storage error) — receivers drop duplicates by id.
    */
-  deliver: (message: ChatMessage) => void;
+  deliver: (message: ChatMessage) => void | Promise<void>;
   /** Storage calls at once, and how long one may wait for a turn before UNAVAILABLE. */
   storage?: { maxConcurrent: number; maxWaitMs: number };
+  /** How many rooms may exist; creating one more is FORBIDDEN. */
+  maxRooms?: number;
 };
 
 /** How many recently delivered ids to remember for the rule above. */
@@ -76,7 +78,7 @@ export class MessageService {
       };
       return this.deps.store.insert(stored);
     });
-    this.deliverOnce(result.message);
+    await this.deliverOnce(result.message);
     return result;
   }
 
@@ -88,15 +90,21 @@ export class MessageService {
   async repeatOf(from: User, clientId: string | undefined): Promise<ChatMessage | undefined> {
     if (clientId === undefined) return undefined;
     const original = await this.storage(() => this.deps.store.findByKey(from.userId, clientId));
-    if (original) this.deliverOnce(original);
+    if (original) await this.deliverOnce(original);
     return original;
   }
 
-  private deliverOnce(message: ChatMessage): void {
+  /** Fans out (awaited, so the ack follows it) unless this process already did. */
+  private async deliverOnce(message: ChatMessage): Promise<void> {
     if (this.delivered.has(message.id)) return;
     this.delivered.add(message.id);
     if (this.delivered.size > DELIVERED_MEMORY) this.delivered.delete(this.delivered.values().next().value!);
-    this.deps.deliver(message);
+    try {
+      await this.deps.deliver(message);
+    } catch (err) {
+      // Stored is what the ack promises; receivers that missed it catch up on reconnect.
+      this.deps.logger.warn({ err, id: message.id }, "fan-out failed");
+    }
   }
 
   /**
@@ -118,9 +126,14 @@ export class MessageService {
     );
   }
 
-  /** Creates a room if it does not exist yet. */
+  /** Creates a room if it does not exist yet, unless there are `maxRooms` already. */
   async ensureRoom(name: string): Promise<void> {
     if (this.knownRooms.has(name)) return;
+    const existing = await this.listRooms();
+    if (existing.includes(name)) return;
+    if (existing.length >= (this.deps.maxRooms ?? Infinity)) {
+      throw new AppError("FORBIDDEN", `there are ${existing.length} rooms already; join one of them`);
+    }
     await this.storage(() => this.deps.store.addRoom(name));
     this.knownRooms.add(name);
   }

@@ -95,6 +95,7 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
     logger,
     deliver: fanOut(io),
     storage: config.storage,
+    maxRooms: config.maxRooms,
   });
   const known = new Set<string>(CLIENT_EVENTS);
 
@@ -134,22 +135,25 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
   return { io, stats, shutdown };
 }
 
-/** Routes a newly stored message to the sockets that may see it. */
+/** Socket.IO's EVENT packet type (socket.io-parser). */
+const EVENT_PACKET = 2;
+
+/**
+ * Routes a stored message to the sockets that may see it. It goes through the
+ * adapter's `broadcast` — what `io.to(...).emit()` does — so that it can be
+ * awaited: with Redis, the message is published to the other nodes before the
+ * sender's ack, and a node dying right after an ack cannot strand it.
+ */
 function fanOut(io: ChatServer) {
-  return (message: ChatMessage): void => {
-    switch (message.kind) {
-      case "room":
-      case "system":
-        io.to(roomKey(message.room ?? "")).emit("message", message);
-        break;
-      case "broadcast":
-        io.emit("message", message);
-        break;
-      case "private":
-        io.to(userKey(message.from.userId))
-          .to(userKey(message.to?.userId ?? ""))
-          .emit("message", message);
-        break;
-    }
+  const adapter = io.of("/").adapter;
+  return async (message: ChatMessage): Promise<void> => {
+    const rooms =
+      message.kind === "broadcast"
+        ? [] // no room: every socket
+        : message.kind === "private"
+          ? [userKey(message.from.userId), userKey(message.to?.userId ?? "")]
+          : [roomKey(message.room ?? "")];
+    const packet = { type: EVENT_PACKET, data: ["message", message], nsp: "/" };
+    await adapter.broadcast(packet, { rooms: new Set(rooms), except: new Set() });
   };
 }

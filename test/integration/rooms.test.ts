@@ -67,6 +67,19 @@ describe("rooms and presence", () => {
     expect(await ok(socket, "join", "chat")).toMatchObject({ room: "chat" });
   });
 
+  it("when the room limit is reached, then joining a new room is FORBIDDEN and existing rooms still work", async () => {
+    const small = await startServer({ env: { MAX_ROOMS: "3" } });
+    try {
+      const { socket } = await connectClient(small.url);
+      await ok(socket, "join", "third");
+      expect(await call(socket, "join", "fourth")).toMatchObject({ ok: false, error: { code: "FORBIDDEN" } });
+      await ok(socket, "join", "chat");
+      await ok(socket, "join", "third");
+    } finally {
+      await small.close();
+    }
+  });
+
   it("when joining the same room twice, then it is harmless", async () => {
     const { socket } = await connectClient(server.url);
     await ok(socket, "join", "chat");
