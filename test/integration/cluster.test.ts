@@ -14,7 +14,7 @@ import {
 import { freshDatabaseUri } from "../helpers/mongo.js";
 import { spawnServer, type ServerProcess } from "../helpers/process.js";
 import { allDrained, pumpClient, type PumpClient } from "../helpers/pump-client.js";
-import { REDIS_URL, startPrivateRedis, uniquePrefix, type PrivateRedis } from "../helpers/redis.js";
+import { deleteKeys, REDIS_URL, startPrivateRedis, uniquePrefix, type PrivateRedis } from "../helpers/redis.js";
 
 type Sent = { message: ChatMessage };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -35,9 +35,9 @@ describe("three nodes over Redis", () => {
   let nodes: ServerProcess[] = [];
   let balancer: Balancer | undefined;
   const pumps: PumpClient[] = [];
+  const env = nodeEnv(REDIS_URL);
 
   beforeAll(async () => {
-    const env = nodeEnv(REDIS_URL);
     nodes = await Promise.all([spawnServer(env), spawnServer(env), spawnServer(env)]);
     // Let the nodes discover each other through the adapter's heartbeats.
     await sleep(500);
@@ -49,6 +49,7 @@ describe("three nodes over Redis", () => {
   afterAll(async () => {
     await balancer?.close();
     for (const n of nodes) n.kill("SIGKILL");
+    await deleteKeys(REDIS_URL, env.REDIS_PREFIX);
   });
 
   it("when people are on different nodes, then rooms, presence, counts, broadcasts, private messages and typing all cross", async () => {
