@@ -163,8 +163,8 @@ export function rewindId(id: string, ms: number): string {
  * after `lastId` that `fetchNewer` must fill: only when the page is full and
  * starts after the catch-up point.
  */
-export function gapAfter(newest: readonly ChatMessage[], lastId: string | undefined, pageSize: number): boolean {
-  if (lastId === undefined || newest.length < pageSize) return false;
+export function gapAfter(newest: readonly ChatMessage[], lastId: string, pageSize: number): boolean {
+  if (newest.length < pageSize) return false;
   return newest[0]!.id > rewindId(lastId, CATCH_UP_REWIND_MS);
 }
 
@@ -175,21 +175,17 @@ export function backoffDelay(attempt: number, baseMs = 250, maxMs = 5000): numbe
 
 /**
  * Everything in a conversation from shortly before `lastId` on, oldest
- * first, fetched page by page; with no `lastId`, the newest page. Pair it
- * with dedup by message id and a reconnect ends with no gap and no duplicate.
+ * first, fetched page by page. Pair it with dedup by message id and a
+ * reconnect ends with no gap and no duplicate.
  * `complete` is false when more than `maxPages` pages were missed: rather
  * than hold a gap, drop what is held and start again from the newest page.
  */
 export async function fetchNewer(
   history: (query: HistoryBase & { after?: string; limit?: number }) => Promise<Ack<Page>>,
   base: HistoryBase,
-  lastId: string | undefined,
+  lastId: string,
   maxPages = 50,
 ): Promise<Ack<{ messages: ChatMessage[]; complete: boolean }>> {
-  if (lastId === undefined) {
-    const res = await history(base);
-    return res.ok ? { ok: true, messages: res.messages, complete: true } : res;
-  }
   const messages: ChatMessage[] = [];
   let after = rewindId(lastId, CATCH_UP_REWIND_MS);
   for (let page = 0; page < maxPages; page++) {

@@ -152,7 +152,7 @@ async function resync(): Promise<boolean> {
       if (channel.kind !== "room") return catchUp(channel, last);
       const newest = await joinRoom(channel.room!, false);
       if (!newest) return false;
-      return gapAfter(newest, last, 50) ? catchUp(channel, last) : true;
+      return last !== undefined && gapAfter(newest, last, 50) ? catchUp(channel, last) : true;
     }),
   );
   await refreshRooms();
@@ -170,10 +170,23 @@ function historyBase(channel: Channel): HistoryBase {
   return channel.kind === "room" ? { room: channel.room! } : channel.kind === "dm" ? { with: channel.peer!.userId } : { broadcast: true };
 }
 
-/** Fetches what a conversation is missing after `afterId`; false when it could not. */
+/**
+ * Fetches what a conversation is missing after `afterId` — or, holding
+ * nothing yet, its newest page; false when it could not.
+ */
 async function catchUp(channel: Channel, afterId: string | undefined): Promise<boolean> {
   if (!socket) return false;
   const s = socket;
+  if (afterId === undefined) {
+    const newest = await request(s, "history", historyBase(channel));
+    if (!newest.ok) {
+      showError(newest.error.message);
+      return false;
+    }
+    channels.add(channel, newest.messages);
+    channel.hasMore = newest.hasMore;
+    return true;
+  }
   const res = await fetchNewer((query) => request(s, "history", query), historyBase(channel), afterId);
   if (!res.ok) {
     showError(res.error.message);
@@ -185,7 +198,6 @@ async function catchUp(channel: Channel, afterId: string | undefined): Promise<b
     return catchUp(channel, undefined);
   }
   channels.add(channel, res.messages);
-  if (afterId === undefined) channel.hasMore = res.messages.length >= 50;
   return true;
 }
 
@@ -347,7 +359,7 @@ function renderRooms(): void {
         "li",
         { className: "room-row" },
         el("span", { className: "name", text: `# ${info.name}` }),
-        el("span", { className: "badge text-bg-light", text: String(info.members), title: "people in the room" }),
+        el("span", { className: "badge text-bg-light", text: String(info.members), title: "connections in the room" }),
         button,
       );
     }),

@@ -105,17 +105,16 @@ export class MongoStore implements MessageStore {
   async insert(message: StoredMessage): Promise<InsertResult> {
     this.ready();
     const { id, createdAt, ...rest } = message;
+    const doc = { _id: id, ...rest, createdAt: new Date(createdAt) };
     try {
-      await this.m.Message.create({ _id: id, ...rest, createdAt: new Date(createdAt) });
-      return { message: toChatMessage({ _id: id, ...rest, createdAt: new Date(createdAt) }), created: true };
+      await this.m.Message.create(doc);
+      return { message: toChatMessage(doc), created: true };
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
-      const original = await this.m.Message.findOne({ "from.userId": message.from.userId, key: message.key })
-        .lean<MessageDoc>()
-        .exec();
+      const original = await this.findByKey(message.from.userId, message.key);
       // A duplicate on _id alone would be an id collision, not a retry.
       if (!original) throw err;
-      return { message: toChatMessage(original), created: false };
+      return { message: original, created: false };
     }
   }
 

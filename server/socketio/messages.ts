@@ -8,12 +8,17 @@ import { roomKey, userOf, type HandlerContext } from "./types.js";
 export function registerMessageHandlers(ctx: HandlerContext): void {
   const { io, socket, service, schemas, logger } = ctx;
 
+  /** A retry of a message already stored is acked with it even when it could not be sent now. */
+  const originalOr = async (clientId: string | undefined, refusal: AppError) => {
+    const original = await service.repeatOf(userOf(socket), clientId);
+    if (!original) throw refusal;
+    return { message: original };
+  };
+
   onAck(ctx, "message", z.tuple([schemas.message]), async ([{ room, text, clientId }]) => {
     limit(ctx, "send");
     if (!socket.rooms.has(roomKey(room))) {
-      const original = await service.repeatOf(userOf(socket), clientId);
-      if (original) return { message: original };
-      throw new AppError("NOT_IN_ROOM", `join ${room} before sending to it`);
+      return originalOr(clientId, new AppError("NOT_IN_ROOM", `join ${room} before sending to it`));
     }
     const { message } = await service.send({ kind: "room", from: userOf(socket), room, text, clientId });
     return { message };
@@ -29,11 +34,7 @@ export function registerMessageHandlers(ctx: HandlerContext): void {
     limit(ctx, "send");
     // Every socket is in a room named after its own id, on whichever node holds it.
     const target = (await fetchSocketsIn(io, to, logger)).find((s) => s.id === to);
-    if (!target) {
-      const original = await service.repeatOf(userOf(socket), clientId);
-      if (original) return { message: original };
-      throw new AppError("NOT_FOUND", "no such socket is connected");
-    }
+    if (!target) return originalOr(clientId, new AppError("NOT_FOUND", "no such socket is connected"));
     const { message } = await service.send({ kind: "private", from: userOf(socket), to: userOf(target), text, clientId });
     return { message };
   });

@@ -116,7 +116,7 @@ export async function pumpClient(
       return false;
     }
     add(joined.history);
-    if (gapAfter(joined.history, last, 50)) {
+    if (last !== undefined && gapAfter(joined.history, last, 50)) {
       const newer = await fetchNewer((q) => request<Page>(socket, readTimeoutMs, "history", q), { room }, last);
       if (!newer.ok) {
         client.lastResyncError = `history: ${newer.error.code} ${newer.error.message}`;

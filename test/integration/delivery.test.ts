@@ -64,7 +64,7 @@ describe("delivery across dropped connections", () => {
 
     await until(() => alice.socket.connected, 10_000);
     expect(alice.socket.recovered).toBe(false);
-    const last = [...view.keys()].sort().at(-1);
+    const last = [...view.keys()].sort().at(-1)!;
     const res = await fetchNewer((q) => call(alice.socket, "history", q) as Promise<Ack<Page>>, { room: "gap" }, last);
     expect(res.ok).toBe(true);
     if (res.ok) for (const m of res.messages) view.set(m.id, m);
