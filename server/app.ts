@@ -9,7 +9,7 @@ import type { Config } from "./config.js";
 import type { Logger } from "./logger.js";
 import { BOOTSTRAP_DIST, PUBLIC_DIR, VIEWS_DIR } from "./paths.js";
 import { healthRouter, type ReadinessCheck } from "./routes/health.js";
-import { pagesRouter } from "./routes/pages.js";
+import { localeOf, pagesRouter } from "./routes/pages.js";
 
 export type AppDeps = { config: Config; logger: Logger; readiness: ReadinessCheck };
 
@@ -55,8 +55,9 @@ export function createApp({ config, logger, readiness }: AppDeps): express.Expre
   app.use(healthRouter(readiness));
   app.use(pagesRouter({ maxTextLength: config.maxTextLength }));
 
-  const notFound: RequestHandler = (_req, res) => {
-    res.status(404).render("error", { title: "Not found", status: 404, message: "Not found", detail: "" });
+  const notFound: RequestHandler = (req, res) => {
+    const message = localeOf(req, res).t("page.notFound");
+    res.status(404).render("error", { title: message, status: 404, message, detail: "" });
   };
   app.use(notFound);
 
@@ -64,12 +65,8 @@ export function createApp({ config, logger, readiness }: AppDeps): express.Expre
     const status = httpStatusOf(err);
     if (status >= 500) req.log.error({ err }, "request failed");
     const detail = config.env === "development" && err instanceof Error ? (err.stack ?? err.message) : "";
-    res.status(status).render("error", {
-      title: "Error",
-      status,
-      message: status >= 500 ? "Something went wrong" : "Bad request",
-      detail,
-    });
+    const message = localeOf(req, res).t(status >= 500 ? "page.error" : "page.badRequest");
+    res.status(status).render("error", { title: message, status, message, detail });
   };
   app.use(onError);
   return app;

@@ -3,7 +3,7 @@
  * and one per private conversation, each with its messages kept in id order
  * and deduplicated by id.
  */
-import type { ChatMessage, User } from "../../server/protocol";
+import type { ChatMessage, ErrorCode, User } from "../../server/protocol";
 import type { OutboxEntry } from "./delivery";
 
 export type ChannelKind = "room" | "broadcast" | "dm";
@@ -11,8 +11,11 @@ export type ChannelKind = "room" | "broadcast" | "dm";
 /** A line shown in a channel: a stored message, one still being sent, or a local notice. */
 export type Line =
   | { type: "message"; message: ChatMessage }
-  | { type: "pending"; clientId: string; text: string; failed?: string; offline?: boolean }
-  | { type: "notice"; id: string; text: string; at: string };
+  | { type: "pending"; clientId: string; text: string; failed?: ErrorCode; offline?: boolean }
+  | ({ type: "notice" } & Notice);
+
+/** Someone joined or left a room, seen while the page was open. */
+export type Notice = { id: string; event: "joined" | "left"; name: string; at: string };
 
 export type Channel = {
   id: string;
@@ -23,8 +26,8 @@ export type Channel = {
   peer?: User;
   messages: Map<string, ChatMessage>;
   /** Messages the server refused for good, by clientId, shown until the page reloads. */
-  failed: Map<string, { text: string; reason: string }>;
-  notices: { id: string; text: string; at: string }[];
+  failed: Map<string, { text: string; code: ErrorCode }>;
+  notices: Notice[];
   members: User[];
   hasMore: boolean;
   unread: number;
@@ -128,7 +131,7 @@ export function linesOf(channel: Channel, outbox: readonly OutboxEntry[], online
     type: "pending",
     clientId,
     text: f.text,
-    failed: f.reason,
+    failed: f.code,
   }));
   return [...merged, ...queued, ...failed];
 }

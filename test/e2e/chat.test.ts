@@ -22,7 +22,7 @@ describe("chatting in the browser", () => {
   it("when two people join chat, then they exchange room and private messages, and a reload keeps identity and history", async () => {
     const alice = await enter(browser, server.url, "Alice");
     const bob = await enter(browser, server.url, "小明");
-    expect(await bob.page.textContent("#me-name")).toBe("小明");
+    expect(await bob.page.textContent("#me-name")).toBe("小明 (you)");
 
     await alice.page.click('button[data-room="chat"]');
     await bob.page.click('button[data-room="chat"]');
@@ -34,7 +34,8 @@ describe("chatting in the browser", () => {
     await expect.poll(() => messageTexts(bob.page)).toContain("hello <b>bob</b> 你好");
     const line = bob.page.locator("#message-list li", { hasText: "hello" });
     expect(await line.locator(".from").textContent()).toBe("Alice");
-    expect(await line.locator("time").textContent()).toMatch(/\d{1,2}:\d{2}/);
+    expect(await line.locator("time").textContent()).toBe("just now");
+    expect(await line.locator("time").getAttribute("title")).toMatch(/\d{1,2}:\d{2}:\d{2}/);
     expect(await bob.page.locator("#message-list b").count()).toBe(0);
 
     // Private message: bob clicks alice in the online list (addressed to her socket id).
@@ -54,8 +55,8 @@ describe("chatting in the browser", () => {
     // Reload: same identity, rooms and conversations come back with their history.
     const tokenBefore = await storedToken(alice.page);
     await alice.page.reload();
-    await alice.page.locator("#conn", { hasText: "connected" }).waitFor();
-    expect(await alice.page.textContent("#me-name")).toBe("Alice");
+    await alice.page.locator('#conn[data-state="connected"]').waitFor();
+    expect(await alice.page.textContent("#me-name")).toBe("Alice (you)");
     expect(await storedToken(alice.page)).toBe(tokenBefore);
     await alice.page.click('#channel-list button[data-channel="room:chat"]');
     await expect.poll(() => messageTexts(alice.page)).toContain("hello <b>bob</b> 你好");

@@ -33,13 +33,13 @@ describe("sending while offline", () => {
     engineOpts.allowRequest = (req, cb) => (blocked ? cb("offline", false) : allow(req, cb));
     const aliceSocket = (await alice.page.textContent("#me-socket"))!;
     server.chat.io.sockets.sockets.get(aliceSocket)?.conn.close();
-    await alice.page.locator("#conn", { hasText: "reconnecting" }).waitFor();
+    await alice.page.locator('#conn[data-state="reconnecting"]').waitFor();
 
     for (const text of ["queued one", "queued two"]) {
       await alice.page.fill("#text", text);
       await alice.page.press("#text", "Enter");
     }
-    await expect.poll(() => alice.page.textContent("#queued")).toBe("2 queued");
+    await expect.poll(() => alice.page.textContent("#queued")).toBe("2 messages waiting to send");
     expect(await alice.page.locator("#message-list li.pending .meta").allTextContents()).toEqual([
       "queued — will send when connected",
       "queued — will send when connected",
@@ -47,7 +47,7 @@ describe("sending while offline", () => {
 
     // A reload while offline keeps the queue (sessionStorage) and shows it.
     await alice.page.reload();
-    await expect.poll(() => alice.page.textContent("#queued")).toBe("2 queued");
+    await expect.poll(() => alice.page.textContent("#queued")).toBe("2 messages waiting to send");
     await alice.page.click('#channel-list button[data-channel="room:chat"]');
     await expect
       .poll(() => alice.page.locator("#message-list li.pending .text").allTextContents())
@@ -56,7 +56,7 @@ describe("sending while offline", () => {
 
     // Back online: delivered in order, exactly once, and the queue empties.
     blocked = false;
-    await alice.page.locator("#conn", { hasText: "connected" }).waitFor({ timeout: 20_000 });
+    await alice.page.locator('#conn[data-state="connected"]').waitFor({ timeout: 20_000 });
     await expect.poll(() => texts(bob.page), { timeout: 15_000 }).toEqual(["online first", "queued one", "queued two"]);
     await expect.poll(() => alice.page.locator("#queued").isHidden()).toBe(true);
     await expect.poll(() => texts(alice.page)).toEqual(["online first", "queued one", "queued two"]);

@@ -13,11 +13,11 @@ export default function setup(): void {
   if (!canInstall) {
     throw new Error(
       `Chromium not found at ${CHROMIUM_PATH}. Install it with ` +
-        "`apt-get install -y chromium fonts-noto-cjk` or set CHROMIUM_PATH.",
+        "`apt-get install -y chromium fonts-noto-cjk fonts-noto-color-emoji` or set CHROMIUM_PATH.",
     );
   }
-  process.stderr.write("Chromium not found: installing Debian's chromium and fonts-noto-cjk (apt-get)…\n");
+  process.stderr.write("Chromium not found: installing Debian's chromium and its CJK and emoji fonts (apt-get)…\n");
   const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
   execFileSync("apt-get", ["update", "-qq"], { stdio: "inherit", env });
-  execFileSync("apt-get", ["install", "-y", "-qq", "chromium", "fonts-noto-cjk"], { stdio: "inherit", env });
+  execFileSync("apt-get", ["install", "-y", "-qq", "chromium", "fonts-noto-cjk", "fonts-noto-color-emoji"], { stdio: "inherit", env });
 }

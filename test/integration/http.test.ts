@@ -23,6 +23,32 @@ describe("HTTP routes", () => {
     expect((await fetch(`${server.url}/js/main.js`)).status).toBe(200);
   });
 
+  it("when a Chinese browser asks for the page, then everything on it is Chinese and the response varies by language", async () => {
+    const res = await fetch(`${server.url}/`, { headers: { "Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5" } });
+    expect(res.headers.get("content-language")).toBe("zh-CN");
+    expect(res.headers.get("vary")).toMatch(/Accept-Language/);
+    const html = await res.text();
+    expect(html).toContain('<html lang="zh-CN"');
+    expect(html).toContain("<title>聊天室</title>");
+    // Every text node and every label: no untranslated words except key names and the language switch.
+    const visible = [...html.replace(/<script[\s\S]*?<\/script>|<svg[\s\S]*?<\/svg>/g, "").matchAll(/>([^<]+)</g)].map((m) => m[1]!.trim());
+    const labels = [...html.matchAll(/(?:placeholder|aria-label|title)="([^"]*)"/g)].map((m) => m[1]!);
+    const english = [...visible, ...labels].flatMap((text) => text.match(/[A-Za-z]{2,}/g) ?? []);
+    expect(new Set(english)).toEqual(new Set(["English", "Enter", "Shift"]));
+  });
+
+  it("when the person chose English before (cookie), then a Chinese browser gets English", async () => {
+    const res = await fetch(`${server.url}/`, { headers: { "Accept-Language": "zh-CN", Cookie: "theme=x; lang=en" } });
+    expect(res.headers.get("content-language")).toBe("en");
+    expect(await res.text()).toContain("<title>Rooms</title>");
+  });
+
+  it("when a page does not exist, then the 404 page speaks the browser's language", async () => {
+    const res = await fetch(`${server.url}/nowhere`, { headers: { "Accept-Language": "zh-CN" } });
+    expect(res.status).toBe(404);
+    expect(await res.text()).toContain("回到聊天");
+  });
+
   it("when the socket.io client library is requested, then Socket.IO serves it", async () => {
     expect((await fetch(`${server.url}/socket.io/socket.io.js`)).status).toBe(200);
   });

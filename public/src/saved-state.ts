@@ -1,0 +1,18 @@
+/** What the page remembers across reloads (localStorage): identity and open conversations. */
+import type { User } from "../../server/protocol";
+
+export type Saved = { name?: string; userId?: string; token?: string; rooms?: string[]; dms?: User[]; active?: string };
+const STORAGE_KEY = "chat.v1";
+
+export function loadSaved(): Saved {
+  try {
+    const parsed: unknown = JSON.parse(localStorage.getItem(STORAGE_KEY) ?? "{}");
+    return typeof parsed === "object" && parsed !== null ? (parsed as Saved) : {};
+  } catch {
+    return {};
+  }
+}
+
+export function storeSaved(state: Saved): void {
+  localStorage.setItem(STORAGE_KEY, JSON.stringify(state));
+}
