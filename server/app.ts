@@ -2,18 +2,24 @@
  * Builds the Express app: logging, security headers, static files, routes,
  * 404, one error handler. It never listens; bin/www owns the server.
  */
+import { randomUUID } from "node:crypto";
 import express, { type ErrorRequestHandler, type RequestHandler } from "express";
 import helmet from "helmet";
 import { pinoHttp } from "pino-http";
+import type { Registry } from "prom-client";
 import type { Config } from "./config.js";
 import type { Logger } from "./logger.js";
+import { metricsRouter } from "./metrics/metrics-route.js";
 import { BOOTSTRAP_DIST, PUBLIC_DIR, VIEWS_DIR } from "./paths.js";
 import { healthRouter, type ReadinessCheck } from "./routes/health.js";
 import { localeOf, pagesRouter } from "./routes/pages.js";
 
-export type AppDeps = { config: Config; logger: Logger; readiness: ReadinessCheck };
+export type AppDeps = { config: Config; logger: Logger; readiness: ReadinessCheck; metrics: Registry };
 
-export function createApp({ config, logger, readiness }: AppDeps): express.Express {
+/** Requests that are answered often and routinely: not worth a log line each (refusals still log). */
+const QUIET_PATHS = new Set(["/healthz", "/readyz", "/metrics"]);
+
+export function createApp({ config, logger, readiness, metrics }: AppDeps): express.Express {
   const app = express();
   app.disable("x-powered-by");
   app.set("views", VIEWS_DIR);
@@ -22,11 +28,18 @@ export function createApp({ config, logger, readiness }: AppDeps): express.Expre
   app.use(
     pinoHttp({
       logger,
+      // A random id per request, in every line about it (`reqId`) and in the response, to follow one client.
+      genReqId: (_req, res) => {
+        const id = randomUUID();
+        res.setHeader("X-Request-Id", id);
+        return id;
+      },
+      quietReqLogger: true,
       serializers: {
         req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
-      autoLogging: { ignore: (req) => req.url === "/healthz" || req.url === "/readyz" },
+      autoLogging: { ignore: (req) => QUIET_PATHS.has((req.url ?? "").split("?")[0]!) },
     }),
   );
   app.use(
@@ -53,6 +66,7 @@ export function createApp({ config, logger, readiness }: AppDeps): express.Expre
   app.use(express.static(PUBLIC_DIR, { index: false }));
   app.use("/vendor/bootstrap", express.static(BOOTSTRAP_DIST, { index: false }));
   app.use(healthRouter(readiness));
+  app.use(metricsRouter(metrics, config.metricsToken));
   app.use(pagesRouter({ maxTextLength: config.maxTextLength }));
 
   const notFound: RequestHandler = (req, res) => {

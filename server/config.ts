@@ -45,6 +45,13 @@ const envSchema = z.object({
   MEMORY_STORE_MAX_MESSAGES: int(1_000_000, 1000, 100_000_000),
   MAX_ROOMS: int(1000, 2, 1_000_000),
   SHUTDOWN_TIMEOUT_MS: int(10_000, 100, 120_000),
+  METRICS_TOKEN: z
+    .string()
+    .optional()
+    .transform((s) => (s?.trim() ? s.trim() : undefined))
+    .refine((s) => s === undefined || /^[A-Za-z0-9._~+/=-]{32,256}$/.test(s), {
+      message: "must be 32-256 characters of A-Z a-z 0-9 . _ ~ + / = - (e.g. `openssl rand -hex 32`)",
+    }),
 });
 
 export type Config = Readonly<{
@@ -76,6 +83,8 @@ export type Config = Readonly<{
   /** Rooms that may exist, the default ones included; joining a new one past it: FORBIDDEN. */
   maxRooms: number;
   shutdownTimeoutMs: number;
+  /** Bearer token `/metrics` requires; unset = only loopback clients may read it. */
+  metricsToken: string | undefined;
 }>;
 
 export class ConfigError extends Error {
@@ -125,5 +134,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     memoryStoreMaxMessages: e.MEMORY_STORE_MAX_MESSAGES,
     maxRooms: e.MAX_ROOMS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    metricsToken: e.METRICS_TOKEN,
   });
 }

@@ -35,6 +35,7 @@ export function onAck<S extends z.ZodType, R extends object>(
       return;
     }
     if (ctx.drain.draining) {
+      ctx.metrics.ackErrors.inc({ event, code: "UNAVAILABLE" });
       ack?.({ ok: false, error: { code: "UNAVAILABLE", message: "the server is restarting, retry shortly" } });
       return;
     }
@@ -54,13 +55,16 @@ async function run<S extends z.ZodType, R extends object>(
     if (!parsed.success) throw new AppError("INVALID_INPUT", describeIssues(parsed.error));
     return { ok: true, ...(await handler(parsed.data)) };
   } catch (err) {
-    return { ok: false, error: toAckError(err, ctx.logger, { event, socketId: ctx.socket.id }) };
+    const error = toAckError(err, ctx.logger, { event, socketId: ctx.socket.id });
+    ctx.metrics.ackErrors.inc({ event, code: error.code });
+    return { ok: false, error };
   }
 }
 
 /** Throws RATE_LIMITED when the socket's user, or its address, has used up `action`'s bucket. */
 export function limit(ctx: HandlerContext, action: string): void {
   if (!ctx.limiter.take(ctx.socket.data.userId, action) || !ctx.limiter.take(ctx.ip, `${action}@ip`)) {
+    ctx.metrics.rateLimited.inc({ action });
     throw new AppError("RATE_LIMITED", `too many ${action} requests, slow down`);
   }
 }

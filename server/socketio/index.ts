@@ -10,12 +10,15 @@ import { Server, type ServerOptions } from "socket.io";
 import { createTokenSigner } from "../auth/tokens.js";
 import type { Config } from "../config.js";
 import type { Logger } from "../logger.js";
+import { createChatMetrics, type ChatMetrics } from "../metrics/chat-metrics.js";
+import { countDeliveries } from "../metrics/socket-metrics.js";
 import { createIdGenerator } from "../messages/message-id.js";
 import { MessageService } from "../messages/message-service.js";
 import type { MessageStore } from "../messages/store.js";
 import { CLIENT_EVENTS, createSchemas, type ChatMessage } from "../protocol.js";
 import { registerMessageHandlers } from "./messages.js";
 import { ConnectionCap } from "./connection-cap.js";
+import { connectionRefusals, logConnection, observeRefusals } from "./connection-log.js";
 import { Drain } from "./drain.js";
 import { originAllowed } from "./origin.js";
 import { announcePresence } from "./presence.js";
@@ -31,6 +34,8 @@ export type SocketServerDeps = {
   logger: Logger;
   /** A cluster adapter (Redis) to share rooms and events with other nodes; in-memory when absent. */
   adapter?: ServerOptions["adapter"];
+  /** This instance's metrics; a private set when absent. */
+  metrics?: ChatMetrics;
 };
 
 /** The part of an Engine.IO connection the connection cap needs. */
@@ -49,18 +54,21 @@ export type SocketServer = {
 
 export function createSocketServer(httpServer: HttpServer, deps: SocketServerDeps): SocketServer {
   const { store, config, logger } = deps;
+  const metrics = deps.metrics ?? createChatMetrics();
   const cap = new ConnectionCap(config.maxConnectionsPerIp, config.trustProxy);
+  const refused = connectionRefusals(logger, metrics, (req) => cap.addressOf(req));
   const drain = new Drain();
   const io: ChatServer = new Server(httpServer, {
     maxHttpBufferSize: config.maxHttpBufferSize,
     allowRequest: (req, callback) => {
       if (drain.draining) {
+        refused(req, "draining");
         callback("server is shutting down", false);
       } else if (!originAllowed(req, config.allowedOrigins)) {
-        logger.warn({ origin: req.headers.origin }, "connection refused: origin not allowed");
+        refused(req, "origin");
         callback("origin not allowed", false);
       } else if (!cap.allows(req)) {
-        logger.warn({ ip: cap.addressOf(req) }, "connection refused: too many connections from this address");
+        refused(req, "cap");
         callback("too many connections", false);
       } else {
         callback(null, true);
@@ -102,11 +110,13 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
   io.engine.on("connection", (conn: EngineConnection) => {
     conn.once("close", cap.track(conn.request));
   });
-  io.use(sessionMiddleware(signer));
+  countDeliveries(io, metrics);
+  io.use(observeRefusals(sessionMiddleware(signer), refused));
 
   io.on("connection", (socket) => {
     const ip = cap.addressOf(socket.request);
-    const ctx = { io, socket, ip, service, schemas, limiter, logger, config, stats, drain };
+    const ctx = { io, socket, ip, service, schemas, limiter, logger, config, stats, drain, metrics };
+    logConnection(socket, ip, logger);
     registerRoomHandlers(ctx);
     registerMessageHandlers(ctx);
     registerTypingHandlers(ctx);

@@ -1,6 +1,7 @@
 import type { Server, Socket } from "socket.io";
 import type { Config } from "../config.js";
 import type { Logger } from "../logger.js";
+import type { ChatMetrics } from "../metrics/chat-metrics.js";
 import type { MessageService } from "../messages/message-service.js";
 import type {
   ClientToServerEvents,
@@ -32,6 +33,7 @@ export type HandlerContext = {
   config: Config;
   stats: SocketStats;
   drain: Drain;
+  metrics: ChatMetrics;
 };
 
 /** Socket.IO room names: chat rooms and per-user rooms never collide with socket ids. */

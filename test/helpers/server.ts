@@ -12,6 +12,8 @@ export async function startServer(
     env?: Record<string, string>;
     store?: MessageStore;
     port?: number;
+    /** Address to listen on; 127.0.0.1 unless given. */
+    host?: string;
     /** Used instead of the logger built from the config (e.g. one writing to memory, to inspect logs). */
     logger?: Logger;
   } = {},
@@ -28,8 +30,9 @@ export async function startServer(
   const chat = await createChatServer({ config, logger, ...(options.store ? { store: options.store } : {}) });
   await new Promise<void>((resolve, reject) => {
     chat.httpServer.once("error", reject);
-    chat.httpServer.listen(options.port ?? 0, "127.0.0.1", () => resolve());
+    chat.httpServer.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve());
   });
   const { port } = chat.httpServer.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, port, chat, config, close: () => chat.close() };
+  const host = options.host?.includes(":") ? `[${options.host}]` : (options.host ?? "127.0.0.1");
+  return { url: `http://${host}:${port}`, port, chat, config, close: () => chat.close() };
 }

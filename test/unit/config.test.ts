@@ -31,4 +31,14 @@ describe("config", () => {
       "https://b.example",
     ]);
   });
+
+  it("when METRICS_TOKEN is set, then it must be a long token without spaces; unset or blank means none", () => {
+    const token = "a".repeat(32);
+    expect(loadConfig({ METRICS_TOKEN: ` ${token} ` }).metricsToken).toBe(token);
+    expect(loadConfig({}).metricsToken).toBeUndefined();
+    expect(loadConfig({ METRICS_TOKEN: "  " }).metricsToken).toBeUndefined();
+    for (const bad of ["short", "a".repeat(31), `${token} ${token}`, `${token}"`, "a".repeat(257)]) {
+      expect(() => loadConfig({ METRICS_TOKEN: bad }), bad).toThrow(/METRICS_TOKEN/);
+    }
+  });
 });

@@ -1,0 +1,142 @@
+/**
+ * The Prometheus metrics of one server instance. Every instance has its own
+ * registry (never prom-client's global one), so several servers in one
+ * process — as in the tests — keep separate counts, and each node exposes
+ * exactly its own numbers for Prometheus to scrape.
+ */
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+
+/** Why a Socket.IO connection was refused (`chat_connections_refused_total{reason}`). */
+export const REFUSAL_REASONS = ["origin", "cap", "draining", "invalid_auth", "unauthorized"] as const;
+export type RefusalReason = (typeof REFUSAL_REASONS)[number];
+
+/** Message kinds that are stored (`chat_messages_total{kind}`). */
+const STORED_KINDS = ["room", "broadcast", "private"] as const;
+
+/** Read at scrape time, so the gauges never drift from the truth. */
+export type GaugeSources = {
+  /** Connected sockets on this node. */
+  sockets: () => number;
+  /** Chat rooms with at least one socket on this node. */
+  rooms: () => number;
+  storeUp: () => Promise<boolean>;
+  /** Absent when no Redis is configured: then `chat_redis_up` is not exported at all. */
+  redisUp?: (() => Promise<boolean>) | undefined;
+};
+
+export type ChatMetrics = {
+  registry: Registry;
+  messages: Counter<"kind">;
+  deliveries: Counter;
+  ackErrors: Counter<"event" | "code">;
+  storeSeconds: Histogram<"op">;
+  rateLimited: Counter<"action">;
+  connectionsRefused: Counter<"reason">;
+  /** Connects the scrape-time gauges to what they read; call once the server exists. */
+  watch(sources: GaugeSources): void;
+};
+
+/**
+ * Storage latency buckets, in seconds: from an in-memory call (well under a
+ * millisecond) to a database at the edge of STORE_MAX_WAIT_MS.
+ */
+const STORE_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+
+/**
+ * Creates a registry with the default process/Node.js metrics and the chat's own.
+ *
+ * @example
+ * const metrics = createChatMetrics();
+ * metrics.watch({ sockets: () => io.of("/").sockets.size, rooms: () => 0, storeUp: () => store.isReady() });
+ * res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+ */
+export function createChatMetrics(): ChatMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+  let sources: GaugeSources | undefined;
+
+  new Gauge({
+    name: "chat_sockets",
+    help: "Socket.IO connections on this node.",
+    registers,
+    collect() {
+      this.set(sources?.sockets() ?? 0);
+    },
+  });
+  new Gauge({
+    name: "chat_rooms",
+    help: "Chat rooms with at least one connected member on this node.",
+    registers,
+    collect() {
+      this.set(sources?.rooms() ?? 0);
+    },
+  });
+  new Gauge({
+    name: "chat_store_up",
+    help: "1 when message storage answers, else 0.",
+    registers,
+    async collect() {
+      this.set((await sources?.storeUp().catch(() => false)) ? 1 : 0);
+    },
+  });
+
+  const messages = new Counter({
+    name: "chat_messages_total",
+    help: "Messages stored by this node (repeats of an already stored clientId excluded).",
+    labelNames: ["kind"] as const,
+    registers,
+  });
+  for (const kind of STORED_KINDS) messages.inc({ kind }, 0);
+
+  const connectionsRefused = new Counter({
+    name: "chat_connections_refused_total",
+    help: "Socket.IO connections refused, by reason.",
+    labelNames: ["reason"] as const,
+    registers,
+  });
+  for (const reason of REFUSAL_REASONS) connectionsRefused.inc({ reason }, 0);
+
+  return {
+    registry,
+    messages,
+    connectionsRefused,
+    deliveries: new Counter({
+      name: "chat_deliveries_total",
+      help: "Chat messages written to sockets on this node (one per receiving socket).",
+      registers,
+    }),
+    ackErrors: new Counter({
+      name: "chat_ack_errors_total",
+      help: "Requests answered with an error, by event and error code.",
+      labelNames: ["event", "code"] as const,
+      registers,
+    }),
+    storeSeconds: new Histogram({
+      name: "chat_store_seconds",
+      help: "Latency of storage calls, by operation.",
+      labelNames: ["op"] as const,
+      buckets: STORE_BUCKETS,
+      registers,
+    }),
+    rateLimited: new Counter({
+      name: "chat_rate_limited_total",
+      help: "Requests refused with RATE_LIMITED, by action.",
+      labelNames: ["action"] as const,
+      registers,
+    }),
+    watch(next) {
+      sources = next;
+      if (next.redisUp && !registry.getSingleMetric("chat_redis_up")) {
+        new Gauge({
+          name: "chat_redis_up",
+          help: "1 when Redis (scale-out) answers, else 0.",
+          registers,
+          async collect() {
+            this.set((await sources?.redisUp?.().catch(() => false)) ? 1 : 0);
+          },
+        });
+      }
+    },
+  };
+}

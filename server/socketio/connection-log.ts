@@ -1,0 +1,68 @@
+/**
+ * Logs and counts the life of Socket.IO connections: one line when a socket
+ * connects, one when it disconnects, one per refused connection. Lines carry
+ * the socket id (the id a client sees in `session`) so one client can be
+ * followed; never the handshake's `auth` (it holds the identity token) nor
+ * anything a person wrote.
+ */
+import type { IncomingMessage } from "node:http";
+import type { ExtendedError } from "socket.io";
+import type { Logger } from "../logger.js";
+import type { ChatMetrics, RefusalReason } from "../metrics/chat-metrics.js";
+import type { ChatSocket } from "./types.js";
+
+/** The transport a handshake asked for, from Engine.IO's query string. */
+function transportOf(req: IncomingMessage): string | undefined {
+  const match = /[?&]transport=(websocket|polling|webtransport)(?:&|$)/.exec(req.url ?? "");
+  return match?.[1];
+}
+
+/**
+ * Counts and logs one refused connection.
+ *
+ * @example
+ * const refused = connectionRefusals(logger, metrics, (req) => cap.addressOf(req));
+ * refused(req, "origin");
+ */
+export function connectionRefusals(logger: Logger, metrics: ChatMetrics, addressOf: (req: IncomingMessage) => string) {
+  return (req: IncomingMessage, reason: RefusalReason): void => {
+    metrics.connectionsRefused.inc({ reason });
+    logger.warn(
+      { reason, ip: addressOf(req), origin: req.headers.origin, transport: transportOf(req) },
+      "connection refused",
+    );
+  };
+}
+
+type Middleware = (socket: ChatSocket, next: (err?: ExtendedError) => void) => void;
+
+/** The refusal reason of a handshake middleware's error code. */
+const REASON_OF_CODE: Record<string, RefusalReason> = { INVALID_INPUT: "invalid_auth", UNAUTHORIZED: "unauthorized" };
+
+/**
+ * Wraps a handshake middleware so that each connection it refuses is counted
+ * and logged, by the error code it refused with.
+ */
+export function observeRefusals(
+  middleware: Middleware,
+  refused: (req: IncomingMessage, reason: RefusalReason) => void,
+): Middleware {
+  return (socket, next) =>
+    middleware(socket, (err) => {
+      if (err) refused(socket.request, REASON_OF_CODE[err.message] ?? "unauthorized");
+      next(err);
+    });
+}
+
+/** One line when a socket connects and one when it goes, with why and after how long. */
+export function logConnection(socket: ChatSocket, ip: string, logger: Logger): void {
+  const since = Date.now();
+  const who = { socketId: socket.id, userId: socket.data.userId };
+  logger.info({ ...who, ip, transport: socket.conn.transport.name, recovered: socket.recovered }, "socket connected");
+  socket.once("disconnect", (reason) => {
+    logger.info(
+      { ...who, ip, transport: socket.conn.transport.name, reason, durationMs: Date.now() - since },
+      "socket disconnected",
+    );
+  });
+}
