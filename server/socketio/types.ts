@@ -2,6 +2,8 @@ import type { Server, Socket } from "socket.io";
 import type { Config } from "../config.js";
 import type { Logger } from "../logger.js";
 import type { MessageService } from "../messages/message-service.js";
+import type { SearchService } from "../messages/search.js";
+import type { PeopleService } from "../users/people-service.js";
 import type {
   ClientToServerEvents,
   InterServerEvents,
@@ -32,6 +34,9 @@ export type HandlerContext = {
   config: Config;
   stats: SocketStats;
   drain: Drain;
+  /** Protocol v1.1: people, conversations, read markers; search. */
+  people: PeopleService;
+  search: SearchService;
 };
 
 /** Socket.IO room names: chat rooms and per-user rooms never collide with socket ids. */
