@@ -111,7 +111,12 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
     maxRooms: config.maxRooms,
     limiter: storageLimiter,
   });
-  const roomExists = async (name: string) => (await service.listRooms()).includes(name);
+  // Rooms are never removed, so a room once seen needs no second look.
+  const seenRooms = new Set<string>();
+  const roomExists = async (name: string) => {
+    if (!seenRooms.has(name) && (await service.listRooms()).includes(name)) seenRooms.add(name);
+    return seenRooms.has(name);
+  };
   const people = new PeopleService({ store, limiter: storageLimiter, roomExists });
   const search = new SearchService({ store, limiter: storageLimiter, people, rooms: () => service.listRooms(), roomExists });
   const known = new Set<string>(CLIENT_EVENTS);

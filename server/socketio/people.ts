@@ -31,7 +31,8 @@ export function registerPeopleHandlers(ctx: HandlerContext): void {
   });
 
   socket.on("disconnect", () => {
-    void remember(people, userId, socket.data.name, ctx.logger);
+    // When the server is shutting down, storage is about to close: the connect time stands.
+    if (!ctx.drain.draining) void remember(people, userId, socket.data.name, ctx.logger);
   });
 }
 
