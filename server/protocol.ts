@@ -182,8 +182,9 @@ export interface ClientToServerEvents {
     ack: AckFn<Page>,
   ) => void;
   typing: (payload: { room: string; typing: boolean }, ack?: AckFn<object>) => void;
+  /** At most one of `room`, `with`, `broadcast` narrows the search to that channel. */
   search: (
-    query: (Channel | object) & { q: string; before?: string; limit?: number },
+    query: { q: string; before?: string; limit?: number; room?: string; with?: string; broadcast?: true },
     ack: AckFn<Page>,
   ) => void;
   read: (marker: ReadNotice, ack: AckFn<object>) => void;
