@@ -10,6 +10,9 @@ export const LIMITS = {
   clientIdMax: 64,
   historyDefault: 50,
   historyMax: 100,
+  /** Protocol v1.1: mentions per message, search query length in characters. */
+  mentionsMax: 20,
+  searchMax: 100,
 } as const;
 
 /** Rooms that always exist. */

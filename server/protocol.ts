@@ -38,6 +38,8 @@ export type ChatMessage = {
   text: string;
   createdAt: string;
   clientId?: string;
+  /** userIds the sender mentioned (protocol v1.1). */
+  mentions?: string[];
 };
 
 export type AckError = { code: ErrorCode; message: string };
@@ -45,12 +47,19 @@ export type Ack<T extends object> = ({ ok: true } & T) | { ok: false; error: Ack
 export type AckFn<T extends object> = (response: Ack<T>) => void;
 
 export type Session = { userId: string; name: string; token: string; socketId: string };
-export type RoomInfo = { name: string; members: number };
+/** `unread` (v1.1): only for rooms the asker has a read marker in. */
+export type RoomInfo = { name: string; members: number; unread?: number };
 export type Page = { messages: ChatMessage[]; hasMore: boolean };
 /** `hasMore`: older messages than `history` exist (an addition to protocol v1). */
 export type JoinResult = { room: string; members: User[]; history: ChatMessage[]; hasMore: boolean };
 export type Presence = { room: string; members: User[] };
 export type TypingNotice = { room: string; user: User; typing: boolean };
+
+/** Where a message lives, as clients name it (protocol v1.1). */
+export type Channel = { room: string } | { with: string } | { broadcast: true };
+export type Conversation = { user: { userId: string; name: string }; last: ChatMessage; unread: number };
+export type ReadNotice = Channel & { upTo: string };
+export type MentionNotice = { message: ChatMessage };
 
 /** A string that is well-formed UTF-16 (no lone surrogates). */
 const wellFormed = () =>
@@ -100,11 +109,33 @@ export function createSchemas(textMax: number = LIMITS.textMax) {
   };
   const notBoth = (q: { before?: string | undefined; after?: string | undefined }) =>
     q.before === undefined || q.after === undefined;
+  // v1.1: mentioned userIds, at most 20, duplicates dropped.
+  const mentions = z
+    .array(idSchema)
+    .max(LIMITS.mentionsMax)
+    .transform((ids) => [...new Set(ids)])
+    .optional();
+  const channels = <E extends z.ZodRawShape>(extra: E) => [
+    z.strictObject({ room: roomSchema, ...extra }),
+    z.strictObject({ with: idSchema, ...extra }),
+    z.strictObject({ broadcast: z.literal(true), ...extra }),
+  ] as const;
+  const q = wellFormed()
+    .trim()
+    .refine(lengthBetween(1, LIMITS.searchMax), { message: `must be 1-${LIMITS.searchMax} characters` });
+  const searchPage = {
+    q,
+    before: messageIdSchema.optional(),
+    limit: z.number().int().min(1).max(LIMITS.historyMax).default(LIMITS.historyDefault),
+  };
   return {
     room: roomSchema,
-    message: z.strictObject({ room: roomSchema, text, clientId: clientIdSchema.optional() }),
-    broadcast: z.strictObject({ text, clientId: clientIdSchema.optional() }),
-    privateMessage: z.strictObject({ to: idSchema, text, clientId: clientIdSchema.optional() }),
+    message: z.strictObject({ room: roomSchema, text, clientId: clientIdSchema.optional(), mentions }),
+    broadcast: z.strictObject({ text, clientId: clientIdSchema.optional(), mentions }),
+    privateMessage: z.union([
+      z.strictObject({ to: idSchema, text, clientId: clientIdSchema.optional(), mentions }),
+      z.strictObject({ toUser: idSchema, text, clientId: clientIdSchema.optional(), mentions }),
+    ]),
     history: z
       .union([
         z.strictObject({ room: roomSchema, ...page }),
@@ -113,6 +144,8 @@ export function createSchemas(textMax: number = LIMITS.textMax) {
       ])
       .refine(notBoth, { message: "give before or after, not both" }),
     typing: z.strictObject({ room: roomSchema, typing: z.boolean() }),
+    search: z.union([z.strictObject(searchPage), ...channels(searchPage)]),
+    read: z.union(channels({ upTo: messageIdSchema })),
   };
 }
 export type Schemas = ReturnType<typeof createSchemas>;
@@ -121,18 +154,23 @@ export type BroadcastInput = z.infer<Schemas["broadcast"]>;
 export type PrivateMessageInput = z.infer<Schemas["privateMessage"]>;
 export type HistoryInput = z.infer<Schemas["history"]>;
 export type TypingInput = z.infer<Schemas["typing"]>;
+export type SearchInput = z.infer<Schemas["search"]>;
+export type ReadInput = z.infer<Schemas["read"]>;
 
 export interface ClientToServerEvents {
   join: (room: string, ack: AckFn<JoinResult>) => void;
   leave: (room: string, ack: AckFn<{ room: string }>) => void;
   rooms: (ack: AckFn<{ rooms: RoomInfo[] }>) => void;
   message: (
-    payload: { room: string; text: string; clientId?: string },
+    payload: { room: string; text: string; clientId?: string; mentions?: string[] },
     ack: AckFn<{ message: ChatMessage }>,
   ) => void;
-  broadcast: (payload: { text: string; clientId?: string }, ack: AckFn<{ message: ChatMessage }>) => void;
+  broadcast: (
+    payload: { text: string; clientId?: string; mentions?: string[] },
+    ack: AckFn<{ message: ChatMessage }>,
+  ) => void;
   "private message": (
-    payload: { to: string; text: string; clientId?: string },
+    payload: ({ to: string } | { toUser: string }) & { text: string; clientId?: string; mentions?: string[] },
     ack: AckFn<{ message: ChatMessage }>,
   ) => void;
   history: (
@@ -144,6 +182,13 @@ export interface ClientToServerEvents {
     ack: AckFn<Page>,
   ) => void;
   typing: (payload: { room: string; typing: boolean }, ack?: AckFn<object>) => void;
+  /** At most one of `room`, `with`, `broadcast` narrows the search to that channel. */
+  search: (
+    query: { q: string; before?: string; limit?: number; room?: string; with?: string; broadcast?: true },
+    ack: AckFn<Page>,
+  ) => void;
+  read: (marker: ReadNotice, ack: AckFn<object>) => void;
+  conversations: (ack: AckFn<{ conversations: Conversation[] }>) => void;
 }
 
 export interface ServerToClientEvents {
@@ -151,6 +196,8 @@ export interface ServerToClientEvents {
   message: (message: ChatMessage) => void;
   presence: (presence: Presence) => void;
   typing: (notice: TypingNotice) => void;
+  mention: (notice: MentionNotice) => void;
+  read: (notice: ReadNotice) => void;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
@@ -171,6 +218,9 @@ export const CLIENT_EVENTS = [
   "private message",
   "history",
   "typing",
+  "search",
+  "read",
+  "conversations",
 ] as const satisfies readonly (keyof ClientToServerEvents)[];
 
 /** Turns a zod error into one short human-readable line. */

@@ -6,13 +6,25 @@
  * least recently goes.
  */
 import type { ChatMessage, Page } from "../protocol.js";
-import { toChatMessage, type InsertResult, type MessageStore, type PageQuery, type StoredMessage } from "./store.js";
+import { MemoryPeopleStore } from "../users/memory-people-store.js";
+import {
+  toChatMessage,
+  type InsertResult,
+  type MessageStore,
+  type PageQuery,
+  type SearchQuery,
+  type StoredMessage,
+} from "./store.js";
+import { TermIndex } from "./term-index.js";
 
 export class MemoryStore implements MessageStore {
   readonly kind = "memory";
   private readonly channels = new Map<string, StoredMessage[]>();
   private readonly byKey = new Map<string, StoredMessage>();
   private readonly rooms = new Set<string>();
+  private readonly terms = new TermIndex();
+  private readonly channelList = (channel: string): readonly StoredMessage[] => this.channels.get(channel) ?? [];
+  readonly people = new MemoryPeopleStore(this.channelList);
 
   private total = 0;
 
@@ -42,6 +54,7 @@ export class MemoryStore implements MessageStore {
     while (at > 0 && list[at - 1]!.id > stored.id) at--;
     list.splice(at, 0, stored);
     this.byKey.set(keyOf, stored);
+    this.terms.add(stored);
     this.total++;
     if (list.length > this.maxPerChannel) this.drop(list, list.length - this.maxPerChannel);
     while (this.total > this.maxTotal) {
@@ -56,6 +69,7 @@ export class MemoryStore implements MessageStore {
   private drop(list: StoredMessage[], count: number): void {
     for (const dropped of list.splice(0, count)) {
       this.byKey.delete(`${dropped.from.userId}\u0000${dropped.key}`);
+      this.terms.remove(dropped);
       this.total--;
     }
   }
@@ -84,6 +98,10 @@ export class MemoryStore implements MessageStore {
 
   async listRooms(): Promise<string[]> {
     return [...this.rooms];
+  }
+
+  async search(query: SearchQuery): Promise<Page> {
+    return this.terms.search(query, this.channelList);
   }
 
   async close(): Promise<void> {}

@@ -9,12 +9,15 @@ import { DEFAULT_ROOMS, type ChatMessage, type HistoryInput, type Page, type Use
 import { BROADCAST_CHANNEL, directChannel, roomChannel } from "./channel.js";
 import { Limiter, QueueTimeoutError } from "./limiter.js";
 import type { IdGenerator } from "./message-id.js";
+import { searchTerms } from "./search-terms.js";
 import type { MessageStore, StoredMessage } from "./store.js";
 
-export type Draft =
+/** `mentions` (v1.1): userIds, already validated and deduplicated. */
+export type Draft = { mentions?: string[] | undefined } & (
   | { kind: "room"; from: User; room: string; text: string; clientId?: string | undefined }
   | { kind: "broadcast"; from: User; text: string; clientId?: string | undefined }
-  | { kind: "private"; from: User; to: User; text: string; clientId?: string | undefined };
+  | { kind: "private"; from: User; to: User; text: string; clientId?: string | undefined }
+);
 
 export type SendResult = { message: ChatMessage; created: boolean };
 
@@ -33,6 +36,8 @@ export type MessageServiceDeps = {
   storage?: { maxConcurrent: number; maxWaitMs: number };
   /** How many rooms may exist; creating one more is FORBIDDEN. */
   maxRooms?: number;
+  /** Shares the concurrency bound with other services (overrides `storage`). */
+  limiter?: Limiter;
 };
 
 /** How many recently delivered ids to remember for the rule above. */
@@ -45,7 +50,7 @@ export class MessageService {
 
   constructor(private readonly deps: MessageServiceDeps) {
     const { maxConcurrent, maxWaitMs } = deps.storage ?? { maxConcurrent: 32, maxWaitMs: 5000 };
-    this.limiter = new Limiter(maxConcurrent, maxWaitMs);
+    this.limiter = deps.limiter ?? new Limiter(maxConcurrent, maxWaitMs);
   }
 
   /**
@@ -73,11 +78,19 @@ export class MessageService {
         text: draft.text,
         createdAt: new Date().toISOString(),
         ...(draft.clientId !== undefined ? { clientId: draft.clientId } : {}),
+        ...(draft.mentions?.length ? { mentions: draft.mentions } : {}),
         channel,
         key: draft.clientId ?? `srv-${id}`,
+        terms: searchTerms(draft.text),
       };
       return this.deps.store.insert(stored);
     });
+    const { kind, from, to, id } = result.message;
+    if (kind === "private" && to) {
+      // Also on a repeat: a retry completes a summary that an earlier failure left behind.
+      const [a, b] = [from.userId, to.userId];
+      await this.storage(() => this.deps.store.people.noteConversation(a, b, directChannel(a, b), id));
+    }
     await this.deliverOnce(result.message);
     return result;
   }

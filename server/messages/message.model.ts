@@ -8,7 +8,13 @@ const userSchema = new Schema(
   {
     userId: { type: String, required: true },
     name: { type: String, required: true },
-    socketId: { type: String, required: true },
+    // "" for a person who was offline when a message was addressed to them (protocol v1.1).
+    socketId: {
+      type: String,
+      required: function (this: { socketId?: unknown }) {
+        return typeof this.socketId !== "string";
+      },
+    },
   },
   { _id: false },
 );
@@ -29,6 +35,9 @@ export const messageSchema = new Schema(
     createdAt: { type: Date, required: true },
     clientId: { type: String },
     key: { type: String, required: true },
+    mentions: { type: [String], default: undefined },
+    // Search terms of the text (search-terms.ts).
+    terms: { type: [String], default: undefined },
   },
   {
     collection: "messages",
@@ -42,6 +51,8 @@ export const messageSchema = new Schema(
 messageSchema.index({ channel: 1, _id: -1 });
 // Idempotency: one message per (sender, key), enforced by the database under concurrency.
 messageSchema.index({ "from.userId": 1, key: 1 }, { unique: true });
+// Search: a multikey index over the terms, newest first within a term (FerretDB v1 has no text index).
+messageSchema.index({ terms: 1, _id: -1 });
 
 export const roomSchema = new Schema(
   {

@@ -6,8 +6,10 @@
 import mongoose, { type Connection } from "mongoose";
 import type { Logger } from "../logger.js";
 import type { ChatMessage, Page, User } from "../protocol.js";
+import { MongoPeopleStore } from "../users/mongo-people-store.js";
 import { models, type MessageDoc } from "./message.model.js";
-import type { InsertResult, MessageStore, PageQuery, StoredMessage } from "./store.js";
+import { searchMongo } from "./mongo-search.js";
+import type { InsertResult, MessageStore, PageQuery, SearchQuery, StoredMessage } from "./store.js";
 
 export class MongoUriError extends Error {
   override name = "MongoUriError";
@@ -23,6 +25,7 @@ export class MongoStore implements MessageStore {
   private indexed = false;
   private closed = false;
   private retry: NodeJS.Timeout | undefined;
+  readonly people: MongoPeopleStore;
 
   constructor(
     private readonly uri: string,
@@ -31,6 +34,7 @@ export class MongoStore implements MessageStore {
   ) {
     this.conn = mongoose.createConnection();
     this.m = models(this.conn);
+    this.people = new MongoPeopleStore(this.conn, this.m.Message, () => this.ready());
   }
 
   /**
@@ -85,6 +89,7 @@ export class MongoStore implements MessageStore {
     if (this.indexed) return;
     await this.m.Message.createIndexes();
     await this.m.Room.createIndexes();
+    await this.people.ensureIndexes();
     this.indexed = true;
   }
 
@@ -155,6 +160,12 @@ export class MongoStore implements MessageStore {
     return rooms.map((r) => r._id);
   }
 
+  async search(query: SearchQuery): Promise<Page> {
+    this.ready();
+    const { docs, hasMore } = await searchMongo(this.m.Message, query);
+    return { messages: docs.map(toChatMessage), hasMore };
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.retry);
@@ -163,10 +174,10 @@ export class MongoStore implements MessageStore {
 }
 
 function toChatMessage(doc: MessageDoc): ChatMessage {
-  const user = (u: { userId: string; name: string; socketId: string }): User => ({
+  const user = (u: { userId: string; name: string; socketId?: string | null }): User => ({
     userId: u.userId,
     name: u.name,
-    socketId: u.socketId,
+    socketId: u.socketId ?? "",
   });
   return {
     id: doc._id,
@@ -177,6 +188,7 @@ function toChatMessage(doc: MessageDoc): ChatMessage {
     text: doc.text,
     createdAt: doc.createdAt.toISOString(),
     ...(doc.clientId != null ? { clientId: doc.clientId } : {}),
+    ...(doc.mentions?.length ? { mentions: [...doc.mentions] } : {}),
   };
 }
 

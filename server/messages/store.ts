@@ -4,12 +4,15 @@
  * A store knows nothing of Socket.IO.
  */
 import type { ChatMessage, Page } from "../protocol.js";
+import type { PeopleStore } from "../users/people-store.js";
 
 /** A message as written: the client-facing fields plus where it belongs. */
 export type StoredMessage = ChatMessage & {
   channel: string;
   /** Idempotency key, unique per sender: the client's clientId or one the server made. */
   key: string;
+  /** Search terms of the text (search-terms.ts), recomputed whenever the text changes. */
+  terms?: string[];
 };
 
 export type InsertResult = { message: ChatMessage; created: boolean };
@@ -20,6 +23,18 @@ export type PageQuery = {
   before?: string | undefined;
   after?: string | undefined;
   limit: number;
+};
+
+/** A search over stored messages; see server/messages/search.ts. */
+export type SearchQuery = {
+  /** Every one must be among a message's terms; at least one. */
+  terms: string[];
+  /** Only messages of these channels. */
+  channels: string[];
+  before?: string | undefined;
+  limit: number;
+  /** Confirms a candidate against its text. */
+  matches: (text: string) => boolean;
 };
 
 export interface MessageStore {
@@ -48,9 +63,13 @@ export interface MessageStore {
   /** Every room ever created, in creation order. */
   listRooms(): Promise<string[]>;
   close(): Promise<void>;
+  /** People, conversations and read markers (protocol v1.1). */
+  readonly people: PeopleStore;
+  /** Newest first: messages matching a search that are not deleted; `hasMore` when older ones match too. */
+  search(query: SearchQuery): Promise<Page>;
 }
 
 /** Strips the storage-only fields from a stored message. */
-export function toChatMessage({ channel: _c, key: _k, ...message }: StoredMessage): ChatMessage {
+export function toChatMessage({ channel: _c, key: _k, terms: _t, ...message }: StoredMessage): ChatMessage {
   return message;
 }

@@ -13,10 +13,15 @@ import type { Logger } from "../logger.js";
 import { createChatMetrics, type ChatMetrics } from "../metrics/chat-metrics.js";
 import { countDeliveries } from "../metrics/socket-metrics.js";
 import { createIdGenerator } from "../messages/message-id.js";
+import { Limiter } from "../messages/limiter.js";
 import { MessageService } from "../messages/message-service.js";
+import { SearchService } from "../messages/search.js";
+import { PeopleService } from "../users/people-service.js";
 import type { MessageStore } from "../messages/store.js";
 import { CLIENT_EVENTS, createSchemas, type ChatMessage } from "../protocol.js";
+import { mentionFanOut } from "./mentions.js";
 import { registerMessageHandlers } from "./messages.js";
+import { recordConnection, registerPeopleHandlers } from "./people.js";
 import { ConnectionCap } from "./connection-cap.js";
 import { connectionRefusals, logConnection, observeRefusals } from "./connection-log.js";
 import { Drain } from "./drain.js";
@@ -24,6 +29,7 @@ import { originAllowed } from "./origin.js";
 import { announcePresence } from "./presence.js";
 import { RateLimiter } from "./rate-limit.js";
 import { registerRoomHandlers } from "./rooms.js";
+import { registerSearchHandlers } from "./search.js";
 import { sessionMiddleware } from "./session.js";
 import { registerTypingHandlers } from "./typing.js";
 import { isRoomKey, roomKey, roomOfKey, userKey, type ChatServer, type SocketStats } from "./types.js";
@@ -87,6 +93,8 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
     history: { burst: 30, perSecond: 5 },
     typing: { burst: 20, perSecond: 4 },
     rooms: { burst: 20, perSecond: 2 },
+    search: { burst: 30, perSecond: 5 },
+    read: { burst: 30, perSecond: 5 },
   };
   // New identities cost nothing, so every address also has buckets of its own.
   const factor = config.rateLimit.perIpFactor;
@@ -97,14 +105,28 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
     ]),
   );
   const limiter = new RateLimiter({ ...perUser, ...perIp });
+  const storageLimiter = new Limiter(config.storage.maxConcurrent, config.storage.maxWaitMs);
+  const deliverMessage = fanOut(io);
+  const deliverMentions = mentionFanOut(io);
   const service = new MessageService({
     store,
     ids: createIdGenerator(),
     logger,
-    deliver: fanOut(io),
-    storage: config.storage,
+    deliver: async (message) => {
+      await deliverMessage(message);
+      await deliverMentions(message);
+    },
     maxRooms: config.maxRooms,
+    limiter: storageLimiter,
   });
+  // Rooms are never removed, so a room once seen needs no second look.
+  const seenRooms = new Set<string>();
+  const roomExists = async (name: string) => {
+    if (!seenRooms.has(name) && (await service.listRooms()).includes(name)) seenRooms.add(name);
+    return seenRooms.has(name);
+  };
+  const people = new PeopleService({ store, limiter: storageLimiter, roomExists });
+  const search = new SearchService({ store, limiter: storageLimiter, people, rooms: () => service.listRooms(), roomExists });
   const known = new Set<string>(CLIENT_EVENTS);
 
   io.engine.on("connection", (conn: EngineConnection) => {
@@ -113,13 +135,15 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
   countDeliveries(io, metrics);
   io.use(observeRefusals(sessionMiddleware(signer), refused));
 
-  io.on("connection", (socket) => {
+  io.on("connection", async (socket) => {
     const ip = cap.addressOf(socket.request);
-    const ctx = { io, socket, ip, service, schemas, limiter, logger, config, stats, drain, metrics };
+    const ctx = { io, socket, ip, service, schemas, limiter, logger, config, stats, drain, metrics, people, search };
     logConnection(socket, ip, logger);
     registerRoomHandlers(ctx);
     registerMessageHandlers(ctx);
     registerTypingHandlers(ctx);
+    registerPeopleHandlers(ctx);
+    registerSearchHandlers(ctx);
     socket.onAny((event: unknown) => {
       if (typeof event !== "string" || !known.has(event)) stats.unknownEvents++;
     });
@@ -131,6 +155,8 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
     } else {
       void socket.join(userKey(userId));
     }
+    // Recorded before `session`, so whoever has a session can be written to from then on.
+    await recordConnection(people, userId, name, logger);
     socket.emit("session", { userId, name, token: signer.tokenFor(userId), socketId: socket.id });
   });
 

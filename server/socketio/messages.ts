@@ -3,6 +3,7 @@ import { z } from "zod";
 import { AppError } from "../errors.js";
 import { limit, onAck } from "./ack.js";
 import { fetchSocketsIn } from "./cluster.js";
+import { recipientByUser } from "./people.js";
 import { roomKey, userOf, type HandlerContext } from "./types.js";
 
 export function registerMessageHandlers(ctx: HandlerContext): void {
@@ -15,27 +16,35 @@ export function registerMessageHandlers(ctx: HandlerContext): void {
     return { message: original };
   };
 
-  onAck(ctx, "message", z.tuple([schemas.message]), async ([{ room, text, clientId }]) => {
+  onAck(ctx, "message", z.tuple([schemas.message]), async ([{ room, text, clientId, mentions }]) => {
     limit(ctx, "send");
     if (!socket.rooms.has(roomKey(room))) {
       return originalOr(clientId, new AppError("NOT_IN_ROOM", `join ${room} before sending to it`));
     }
-    const { message } = await service.send({ kind: "room", from: userOf(socket), room, text, clientId });
+    const { message } = await service.send({ kind: "room", from: userOf(socket), room, text, clientId, mentions });
     return { message };
   });
 
-  onAck(ctx, "broadcast", z.tuple([schemas.broadcast]), async ([{ text, clientId }]) => {
+  onAck(ctx, "broadcast", z.tuple([schemas.broadcast]), async ([{ text, clientId, mentions }]) => {
     limit(ctx, "send");
-    const { message } = await service.send({ kind: "broadcast", from: userOf(socket), text, clientId });
+    const { message } = await service.send({ kind: "broadcast", from: userOf(socket), text, clientId, mentions });
     return { message };
   });
 
-  onAck(ctx, "private message", z.tuple([schemas.privateMessage]), async ([{ to, text, clientId }]) => {
+  onAck(ctx, "private message", z.tuple([schemas.privateMessage]), async ([input]) => {
     limit(ctx, "send");
-    // Every socket is in a room named after its own id, on whichever node holds it.
-    const target = (await fetchSocketsIn(io, to, logger)).find((s) => s.id === to);
-    if (!target) return originalOr(clientId, new AppError("NOT_FOUND", "no such socket is connected"));
-    const { message } = await service.send({ kind: "private", from: userOf(socket), to: userOf(target), text, clientId });
+    const { text, clientId, mentions } = input;
+    let to;
+    if ("toUser" in input) {
+      to = await recipientByUser(io, ctx.people, input.toUser, logger);
+      if (!to) return originalOr(clientId, new AppError("NOT_FOUND", "no one with that userId has connected"));
+    } else {
+      // Every socket is in a room named after its own id, on whichever node holds it.
+      const target = (await fetchSocketsIn(io, input.to, logger)).find((s) => s.id === input.to);
+      if (!target) return originalOr(clientId, new AppError("NOT_FOUND", "no such socket is connected"));
+      to = userOf(target);
+    }
+    const { message } = await service.send({ kind: "private", from: userOf(socket), to, text, clientId, mentions });
     return { message };
   });
 

@@ -43,7 +43,8 @@ export function registerRoomHandlers(ctx: HandlerContext): void {
     const rooms: RoomInfo[] = await Promise.all(
       names.map(async (name) => ({ name, members: (await fetchSocketsIn(io, roomKey(name), logger)).length })),
     );
-    return { rooms };
+    const unread = await ctx.people.roomUnread(socket.data.userId, names);
+    return { rooms: rooms.map((r) => (unread.has(r.name) ? { ...r, unread: unread.get(r.name)! } : r)) };
   });
 
   let leaving: string[] = [];

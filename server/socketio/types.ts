@@ -3,6 +3,8 @@ import type { Config } from "../config.js";
 import type { Logger } from "../logger.js";
 import type { ChatMetrics } from "../metrics/chat-metrics.js";
 import type { MessageService } from "../messages/message-service.js";
+import type { SearchService } from "../messages/search.js";
+import type { PeopleService } from "../users/people-service.js";
 import type {
   ClientToServerEvents,
   InterServerEvents,
@@ -34,6 +36,9 @@ export type HandlerContext = {
   stats: SocketStats;
   drain: Drain;
   metrics: ChatMetrics;
+  /** Protocol v1.1: people, conversations, read markers; search. */
+  people: PeopleService;
+  search: SearchService;
 };
 
 /** Socket.IO room names: chat rooms and per-user rooms never collide with socket ids. */

@@ -253,6 +253,25 @@ export const badMessageId = (validId: string): fc.Arbitrary<unknown> =>
     notAString,
   );
 
+/** `mentions`: not an array, more than 20 ids, or an element that is not an id. */
+export const badMentions = (validId: string): fc.Arbitrary<unknown> =>
+  fc.oneof(
+    { arbitrary: fc.constant(null).map(() => validId), weight: 1 },
+    { arbitrary: fc.integer({ min: 21, max: 60 }).map((n) => Array.from({ length: n }, (_, i) => `u${i}`)), weight: 2 },
+    { arbitrary: fc.tuple(fc.array(fc.constant(validId), { maxLength: 3 }), badKey).map(([ok, bad]) => [...ok, bad]), weight: 4 },
+    { arbitrary: fc.constant(null).map(() => [[validId]]), weight: 1 },
+    { arbitrary: notAString.filter((v) => !Array.isArray(v)), weight: 3 },
+  );
+
+/** Search `q`: empty or blank, longer than 100 characters, no letter or digit, lone surrogates, not a string. */
+export const badQuery: fc.Arbitrary<unknown> = fc.oneof(
+  { arbitrary: fc.constantFrom("", " ", "\t\n", "\u3000", "?!", "…", "--", "😀", "$", "{}"), weight: 2 },
+  { arbitrary: tooLong(100, ["a", "字", "é", "7"]), weight: 2 },
+  { arbitrary: fc.array(fc.constantFrom(...TRIMMABLE), { minLength: 1, maxLength: 12 }).map((a) => a.join("")), weight: 1 },
+  { arbitrary: loneSurrogate, weight: 1 },
+  { arbitrary: notAString, weight: 6 },
+);
+
 // ---------------------------------------------------------------- calls
 
 type Shape = {
@@ -266,13 +285,15 @@ type Shape = {
    * a valid query of another variant.
    */
   reserved?: string[];
+  /** Required keys never removed: without them the call is another valid call (a search narrowed to a channel). */
+  keep?: string[];
 };
 
 /** Unknown keys: keys of other shapes, prototype keys, operators and random strings. */
 const extraKey = (allowed: string[]) =>
   fc
     .oneof(
-      fc.constantFrom("__proto__", "constructor", "prototype", "$where", "$gt", "$set", "from", "id", "kind", "createdAt", "channel", "key", "userId", "to", "with", "broadcast", "room", "text", "clientId", "before", "after", "limit", "typing", "name", "token", ""),
+      fc.constantFrom("__proto__", "constructor", "prototype", "$where", "$gt", "$set", "from", "id", "kind", "createdAt", "channel", "key", "userId", "to", "with", "broadcast", "room", "text", "clientId", "before", "after", "limit", "typing", "name", "token", "toUser", "mentions", "terms", "q", "upTo", "unread", ""),
       fc.string({ maxLength: 12 }),
     )
     .filter((k) => !allowed.includes(k));
@@ -284,7 +305,7 @@ function objectMutation(shape: Shape, allKeys: string[]): fc.Arbitrary<{ label: 
       .tuple(extraKey(allKeys), fc.oneof(fc.jsonValue({ maxDepth: 2 }), operatorObject, protoObject))
       .map(([key, value]) => ({ label: "extra-field", apply: (o) => withKey(o, key, value) })),
   ];
-  const required = Object.keys(shape.required);
+  const required = Object.keys(shape.required).filter((k) => !shape.keep?.includes(k));
   if (required.length > 0) {
     options.push(fc.constantFrom(...required).map((key) => ({ label: `missing-${key}`, apply: (o) => withoutKey(o, key) })));
   }
@@ -347,28 +368,44 @@ const roomsCalls: fc.Arbitrary<FuzzCall> = fc
   .array(fc.oneof(fc.jsonValue({ maxDepth: 2 }), operatorObject, protoObject, fc.constant(null)), { minLength: 1, maxLength: 4 })
   .map((args): FuzzCall => ({ event: "rooms", args, category: "rooms:extra-args" }));
 
-/** Every kind of invalid call, across all eight events. */
+/** Every kind of invalid call, across every event. */
 export function invalidCalls(ctx: FuzzContext): fc.Arbitrary<FuzzCall> {
   const text = () => "hello";
   const clientIdArb = badKey;
+  const mentions = () => [ctx.peerUserId];
   const message: Shape = {
     event: "message",
     required: { room: () => ctx.room, text },
-    optional: { clientId: () => "fuzz-client-id" },
-    bad: { room: badRoom, text: badText(ctx.textMax), clientId: clientIdArb },
+    optional: { clientId: () => "fuzz-client-id", mentions },
+    bad: { room: badRoom, text: badText(ctx.textMax), clientId: clientIdArb, mentions: badMentions(ctx.peerUserId) },
   };
   const broadcast: Shape = {
     event: "broadcast",
     required: { text },
-    optional: { clientId: () => "fuzz-client-id" },
-    bad: { text: badText(ctx.textMax), clientId: clientIdArb },
+    optional: { clientId: () => "fuzz-client-id", mentions },
+    bad: { text: badText(ctx.textMax), clientId: clientIdArb, mentions: badMentions(ctx.peerUserId) },
   };
+  // Either recipient key may replace the other: never added as an "unknown" key.
+  const recipients = ["to", "toUser"];
   const privateMessage: Shape = {
     event: "private message",
     required: { to: () => ctx.peerSocketId, text },
-    optional: { clientId: () => "fuzz-client-id" },
-    bad: { to: badKey, text: badText(ctx.textMax), clientId: clientIdArb },
+    optional: { clientId: () => "fuzz-client-id", mentions },
+    bad: { to: badKey, text: badText(ctx.textMax), clientId: clientIdArb, mentions: badMentions(ctx.peerUserId) },
+    reserved: recipients,
   };
+  const privateToUser: Shape = {
+    event: "private message",
+    required: { toUser: () => ctx.peerUserId, text },
+    optional: { clientId: () => "fuzz-client-id", mentions },
+    bad: { toUser: badKey, text: badText(ctx.textMax), clientId: clientIdArb, mentions: badMentions(ctx.peerUserId) },
+    reserved: recipients,
+  };
+  const bothRecipients = fc.constant<FuzzCall>({
+    event: "private message",
+    args: [{ to: ctx.peerSocketId, toUser: ctx.peerUserId, text: "both" }],
+    category: "private message:to-and-toUser",
+  });
   const page = { before: () => ctx.messageId, limit: () => 10 };
   const pageBad = { before: badMessageId(ctx.messageId), after: badMessageId(ctx.messageId), limit: badLimit };
   const reserved = ["room", "with", "broadcast", "before", "after", "limit"];
@@ -397,6 +434,47 @@ export function invalidCalls(ctx: FuzzContext): fc.Arbitrary<FuzzCall> {
       args: [{ ...selector, before: ctx.messageId, after: ctx.messageId, ...(limit ? { limit: 5 } : {}) }],
       category: "history:before-and-after",
     }));
+  // v1.1: search (optionally narrowed to one channel) and read markers.
+  const selectors = ["room", "with", "broadcast"];
+  const selectorValue = { room: () => ctx.room, with: () => ctx.peerUserId, broadcast: () => true as const };
+  const badSelector = { room: badRoom, with: badKey, broadcast: notTrue };
+  const searchReserved = [...selectors, "q", "before", "limit"];
+  const searchPlain: Shape = {
+    event: "search",
+    required: { q: () => "hello" },
+    optional: page,
+    bad: { q: badQuery, before: badMessageId(ctx.messageId), limit: badLimit },
+    reserved: searchReserved,
+  };
+  const searchNarrowed = selectors.map(
+    (sel): Shape => ({
+      event: "search",
+      required: { q: () => "hello", [sel]: selectorValue[sel as keyof typeof selectorValue] },
+      optional: page,
+      bad: { q: badQuery, [sel]: badSelector[sel as keyof typeof badSelector], before: badMessageId(ctx.messageId), limit: badLimit },
+      reserved: searchReserved,
+      keep: [sel],
+    }),
+  );
+  const readShapes = selectors.map(
+    (sel): Shape => ({
+      event: "read",
+      required: { [sel]: selectorValue[sel as keyof typeof selectorValue], upTo: () => ctx.messageId },
+      optional: {},
+      bad: { [sel]: badSelector[sel as keyof typeof badSelector], upTo: badMessageId(ctx.messageId) },
+      reserved: [...selectors, "upTo"],
+    }),
+  );
+  // Two channels at once: refused by both events; no channel at all: refused by read.
+  const twoChannels = fc
+    .tuple(fc.subarray(selectors, { minLength: 2 }), fc.constantFrom("search", "read"))
+    .map(([chosen, event]): FuzzCall => {
+      let o: Record<string, unknown> = event === "search" ? { q: "hello" } : { upTo: ctx.messageId };
+      for (const sel of chosen) o = withKey(o, sel, selectorValue[sel as keyof typeof selectorValue]());
+      return { event, args: [o], category: `${event}:two-channels` };
+    });
+  const conversationsCalls = roomsCalls.map((c): FuzzCall => ({ ...c, event: "conversations", category: "conversations:extra-args" }));
+
   const typing: Shape = {
     event: "typing",
     required: { room: () => ctx.room, typing: () => true },
@@ -411,9 +489,11 @@ export function invalidCalls(ctx: FuzzContext): fc.Arbitrary<FuzzCall> {
       roomsCalls,
       objectCalls(message),
       objectCalls(broadcast),
-      objectCalls(privateMessage),
+      fc.oneof(objectCalls(privateMessage), objectCalls(privateToUser), bothRecipients),
       fc.oneof(objectCalls(historyRoom), objectCalls(historyWith), objectCalls(historyBroadcast), historySelectors, historyBothWays),
       objectCalls(typing),
+      fc.oneof(objectCalls(searchPlain), ...searchNarrowed.map(objectCalls), ...readShapes.map(objectCalls), twoChannels),
+      conversationsCalls,
     )
     .filter((call) => packetBytes(call) <= MAX_PACKET_BYTES);
 }

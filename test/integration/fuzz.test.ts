@@ -85,6 +85,9 @@ function schemaVerdict(textMax: number): (c: FuzzCall) => string {
     "private message": z.tuple([s.privateMessage]),
     history: z.tuple([s.history]),
     typing: z.tuple([s.typing]),
+    search: z.tuple([s.search]),
+    read: z.tuple([s.read]),
+    conversations: z.tuple([]),
   };
   return (c) => {
     const wire: unknown = JSON.parse(JSON.stringify(c.args));
@@ -95,8 +98,11 @@ function schemaVerdict(textMax: number): (c: FuzzCall) => string {
 /** Everything the fuzzing must not change, as seen by the two people who own it. */
 async function snapshot(alice: Client, bob: Client) {
   const page = (c: Client, query: object) => ok<Page & { ok: true }>(c.socket, "history", { ...query, limit: 100 });
-  const rooms = await ok<{ rooms: { name: string }[] }>(alice.socket, "rooms");
+  const rooms = await ok<{ rooms: { name: string; unread?: number }[] }>(alice.socket, "rooms");
   return {
+    unread: rooms.rooms.filter((r) => r.unread !== undefined).map((r) => [r.name, r.unread]),
+    conversations: [await ok(alice.socket, "conversations"), await ok(bob.socket, "conversations")],
+    search: [await ok(alice.socket, "search", { q: "between" }), await ok(bob.socket, "search", { q: "second" })],
     room: await page(alice, { room: "chat" }),
     broadcast: await page(alice, { broadcast: true }),
     privateFromAlice: await page(alice, { with: bob.session.userId }),
@@ -164,6 +170,9 @@ describe("fuzzing the socket protocol with invalid input", () => {
     await ok(alice.socket, "broadcast", { text: "hello everyone" });
     await ok(alice.socket, "private message", { to: bob.socket.id, text: "just between us" });
     await ok(bob.socket, "private message", { to: alice.socket.id, text: "sure" });
+    // A read marker, so that `rooms` reports an unread count the fuzzing must not change.
+    const { messages } = await ok<Page>(alice.socket, "history", { room: "chat" });
+    await ok(alice.socket, "read", { room: "chat", upTo: messages[0]!.id });
   });
   afterEach(() => {
     const bad = logs().filter((e) => e.level >= 50 || /unhandled/i.test(String(e.msg)));
@@ -175,12 +184,14 @@ describe("fuzzing the socket protocol with invalid input", () => {
   });
 
   it(
-    `when ${RUNS} invalid payloads hit all eight events, then each is refused INVALID_INPUT and nothing changes`,
+    `when ${RUNS} invalid payloads hit every event, then each is refused INVALID_INPUT and nothing changes`,
     async () => {
       const before = await snapshot(alice, bob);
       expect(before.room.messages.map((m) => m.text)).toEqual(["first", "second <b>x</b>", "third", "reply"]);
       const aliceGot = collectMessages(alice.socket);
       const bobGot = collectMessages(bob.socket);
+      const bobMentions: unknown[] = [];
+      bob.socket.on("mention", (n) => bobMentions.push(n));
       const logsBefore = logs().length; // start-up may warn (e.g. "storage: in-memory")
 
       // Fuzzing sockets are in the room the payloads name, so a payload that slipped through would be stored.
@@ -269,6 +280,14 @@ describe("fuzzing the socket protocol with invalid input", () => {
       expect(fuzzers.every((f) => f.socket.connected)).toBe(true);
       expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
       await Promise.all(fuzzers.map((f) => ok(f.socket, "rooms")));
+
+      // No read marker, conversation or mention slipped through for the fuzzing sockets either.
+      for (const f of fuzzers) {
+        const mine = await ok<{ rooms: { unread?: number }[] }>(f.socket, "rooms");
+        expect(mine.rooms.filter((r) => r.unread !== undefined)).toEqual([]);
+        expect(await ok(f.socket, "conversations")).toEqual({ ok: true, conversations: [] });
+      }
+      expect(bobMentions).toEqual([]);
 
       // Nothing stored, nothing delivered, no room created.
       await Promise.all([alice, bob, ...fuzzers].map((c) => flush(c.socket)));
@@ -360,6 +379,10 @@ describe("fuzzing the socket protocol with invalid input", () => {
       ["leave", "chat"],
       ["rooms"],
       ["history", { room: "chat" }],
+      ["private message", { toUser: bob.session.userId, text: "to a user without ack" }],
+      ["search", { q: "first" }],
+      ["read", { room: "chat", upTo: before.room.messages.at(-1)!.id }],
+      ["conversations"],
     ];
     for (const [event, ...args] of valid) {
       emit(event, ...args);

@@ -3,14 +3,16 @@ import { createLogger } from "../../server/logger.js";
 import { roomChannel } from "../../server/messages/channel.js";
 import { MongoStore } from "../../server/messages/mongo-store.js";
 import { freshDatabaseUri } from "../helpers/mongo.js";
+import { describePeopleStoreContract } from "../helpers/people-store-contract.js";
 import { describeStoreContract } from "../helpers/store-contract.js";
 
 const logger = createLogger({ logLevel: "silent", env: "test" });
 
 describeStoreContract("mongo", async () => new MongoStore(freshDatabaseUri(), logger));
+describePeopleStoreContract("mongo", async () => new MongoStore(freshDatabaseUri(), logger));
 
 describe("MongoStore specifics", () => {
-  it("when the indexes are created, then pages and idempotency are served by them", async () => {
+  it("when the indexes are created, then pages, idempotency, search and conversation lists are served by them", async () => {
     const uri = freshDatabaseUri();
     const store = new MongoStore(uri, logger);
     await store.init();
@@ -18,10 +20,13 @@ describe("MongoStore specifics", () => {
       const { default: mongoose } = await import("mongoose");
       const conn = await mongoose.createConnection(uri).asPromise();
       const indexes = await conn.db!.collection("messages").indexes();
+      const conversationIndexes = await conn.db!.collection("conversations").indexes();
       await conn.close();
       const byKey = Object.fromEntries(indexes.map((i) => [JSON.stringify(i.key), i]));
       expect(byKey['{"channel":1,"_id":-1}']).toBeDefined();
       expect(byKey['{"from.userId":1,"key":1}']?.unique).toBe(true);
+      expect(byKey['{"terms":1,"_id":-1}']).toBeDefined();
+      expect(conversationIndexes.map((i) => JSON.stringify(i.key))).toContain('{"owner":1,"lastId":-1}');
     } finally {
       await store.close();
     }

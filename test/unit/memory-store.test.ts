@@ -1,9 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { roomChannel } from "../../server/messages/channel.js";
 import { MemoryStore } from "../../server/messages/memory-store.js";
+import { describePeopleStoreContract } from "../helpers/people-store-contract.js";
 import { describeStoreContract } from "../helpers/store-contract.js";
 
 describeStoreContract("memory", async () => new MemoryStore());
+describePeopleStoreContract("memory", async () => new MemoryStore());
 
 describe("MemoryStore bounds", () => {
   const message = (i: number, channel: string) => ({

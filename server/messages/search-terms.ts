@@ -1,0 +1,73 @@
+/**
+ * The search normaliser: turns text into the `terms` stored on every message
+ * and into the terms of a query, and confirms a candidate against its text.
+ *
+ * Words are runs of Unicode letters, marks and digits, lower-cased after NFKC
+ * normalisation (so full-width "ＡＢＣ" is "abc"). Chinese, Japanese and Korean
+ * are written without spaces, so their runs become overlapping character
+ * bigrams ("東京都" → "東京", "京都"); a run of one character is its own term.
+ * A query matches a message when every query term is among the message's
+ * terms (the index does that part) and, confirmed against the text, every
+ * query word is a word of the text and every CJK run of the query occurs in
+ * it as a substring.
+ */
+
+const CJK = String.raw`\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}`;
+/** A CJK run, or a run of other letters, marks and digits. */
+const TOKEN = new RegExp(String.raw`[${CJK}]+|(?:(?![${CJK}])[\p{L}\p{M}\p{N}])+`, "gu");
+const CJK_RUN = new RegExp(String.raw`^[${CJK}]`, "u");
+
+type Tokens = { words: string[]; cjkRuns: string[] };
+
+function normalise(text: string): string {
+  return text.normalize("NFKC").toLowerCase();
+}
+
+function tokenize(normalised: string): Tokens {
+  const words: string[] = [];
+  const cjkRuns: string[] = [];
+  for (const [token] of normalised.matchAll(TOKEN)) (CJK_RUN.test(token) ? cjkRuns : words).push(token);
+  return { words, cjkRuns };
+}
+
+/** Overlapping bigrams of a CJK run, by code point; a one-character run is itself. */
+function bigrams(run: string): string[] {
+  const chars = [...run];
+  if (chars.length === 1) return chars;
+  const out: string[] = [];
+  for (let i = 0; i + 1 < chars.length; i++) out.push(chars[i]! + chars[i + 1]!);
+  return out;
+}
+
+/**
+ * The distinct search terms of a text, in order of first appearance. The one
+ * function that computes a message's `terms`: call it again whenever the
+ * text changes.
+ *
+ * @example searchTerms("Hello, 東京都!") // ["hello", "東京", "京都"]
+ */
+export function searchTerms(text: string): string[] {
+  const { words, cjkRuns } = tokenize(normalise(text));
+  return [...new Set([...words, ...cjkRuns.flatMap(bigrams)])];
+}
+
+/** A parsed search query: its terms (longest first, the likeliest to be rare) and its confirmation test. */
+export type SearchMatcher = {
+  terms: string[];
+  /** True when `text` really contains every word of the query (see the module comment). */
+  matches(text: string): boolean;
+};
+
+/** Parses a query; `terms` is empty when it has no letter or digit. */
+export function searchMatcher(q: string): SearchMatcher {
+  const { words, cjkRuns } = tokenize(normalise(q));
+  const terms = searchTerms(q).sort((a, b) => [...b].length - [...a].length);
+  return {
+    terms,
+    matches(text) {
+      const normalised = normalise(text);
+      const own = new Set(tokenize(normalised).words);
+      return words.every((w) => own.has(w)) && cjkRuns.every((run) => normalised.includes(run));
+    },
+  };
+}

@@ -1,0 +1,29 @@
+/**
+ * `mention` (protocol v1.1): every socket of each mentioned person who may
+ * read the message — anyone for room messages and broadcasts, only the two
+ * participants for a private message — wherever they are, through the
+ * adapter (so across nodes), like the message itself.
+ */
+import type { ChatMessage } from "../protocol.js";
+import { userKey, type ChatServer } from "./types.js";
+
+/** Socket.IO's EVENT packet type (socket.io-parser). */
+const EVENT_PACKET = 2;
+
+/** The mentioned userIds that may read `message`. */
+export function mentionedReaders(message: ChatMessage): string[] {
+  const mentioned = message.mentions ?? [];
+  if (message.kind !== "private") return mentioned;
+  return mentioned.filter((id) => id === message.from.userId || id === message.to?.userId);
+}
+
+/** Sends `mention` for a stored message; awaited like the fan-out, so it is published before the ack. */
+export function mentionFanOut(io: ChatServer) {
+  const adapter = io.of("/").adapter;
+  return async (message: ChatMessage): Promise<void> => {
+    const readers = mentionedReaders(message);
+    if (readers.length === 0) return;
+    const packet = { type: EVENT_PACKET, data: ["mention", { message }], nsp: "/" };
+    await adapter.broadcast(packet, { rooms: new Set(readers.map(userKey)), except: new Set() });
+  };
+}

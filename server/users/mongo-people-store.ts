@@ -1,0 +1,118 @@
+/**
+ * The MongoDB PeopleStore. Every write is one atomic update: `$max` keeps
+ * read markers and conversation summaries from moving backwards however
+ * writes interleave, and upserts make retries harmless (FerretDB v1 has no
+ * transactions, and none is needed).
+ */
+import mongoose, { type Connection } from "mongoose";
+import type { models } from "../messages/message.model.js";
+import { peopleModels, type ConversationDoc, type ReadDoc, type UserDoc } from "./people.model.js";
+import type { ConversationRef, KnownUser, PeopleStore } from "./people-store.js";
+
+export class MongoPeopleStore implements PeopleStore {
+  private readonly m: ReturnType<typeof peopleModels>;
+
+  /**
+   * @param messages the messages model, for unread counts
+   * @param ready throws while the store cannot serve
+   */
+  constructor(
+    conn: Connection,
+    private readonly messages: ReturnType<typeof models>["Message"],
+    private readonly ready: () => void,
+  ) {
+    this.m = peopleModels(conn);
+  }
+
+  async ensureIndexes(): Promise<void> {
+    await this.m.User.createIndexes();
+    await this.m.Conversation.createIndexes();
+    await this.m.Read.createIndexes();
+  }
+
+  async upsertUser(userId: string, name: string, seenAt: Date): Promise<void> {
+    this.ready();
+    await this.m.User.updateOne({ _id: userId }, { $set: { name }, $max: { lastSeen: seenAt } }, { upsert: true }).exec();
+  }
+
+  async findUsers(userIds: readonly string[]): Promise<KnownUser[]> {
+    this.ready();
+    const docs = await this.m.User.find({ _id: mongoose.trusted({ $in: [...userIds] }) })
+      .lean<UserDoc[]>()
+      .exec();
+    return docs.map((d) => ({ userId: d._id, name: d.name, lastSeen: d.lastSeen.toISOString() }));
+  }
+
+  async noteConversation(a: string, b: string, channel: string, id: string): Promise<void> {
+    this.ready();
+    await Promise.all(
+      [
+        [a, b],
+        [b, a],
+      ].map(([owner, peer]) =>
+        upsertRetrying(() =>
+          this.m.Conversation.updateOne(
+            { _id: `${owner}:${peer}` },
+            { $max: { lastId: id }, $setOnInsert: { owner, peer, channel } },
+            { upsert: true },
+          ).exec(),
+        ),
+      ),
+    );
+  }
+
+  async conversations(userId: string, limit: number): Promise<ConversationRef[]> {
+    this.ready();
+    const docs = await this.m.Conversation.find({ owner: userId })
+      .sort({ lastId: -1 })
+      .limit(limit)
+      .lean<ConversationDoc[]>()
+      .exec();
+    return docs.map((d) => ({ peerId: d.peer, channel: d.channel, lastId: d.lastId }));
+  }
+
+  async setRead(userId: string, channel: string, upTo: string): Promise<string> {
+    this.ready();
+    const doc = await upsertRetrying(() =>
+      this.m.Read.findOneAndUpdate(
+        { _id: `${userId}:${channel}` },
+        { $max: { upTo }, $setOnInsert: { userId, channel } },
+        { upsert: true, returnDocument: "after" },
+      )
+        .lean<ReadDoc>()
+        .exec(),
+    );
+    return doc?.upTo ?? upTo;
+  }
+
+  async readMarkers(userId: string, channels: readonly string[]): Promise<Map<string, string>> {
+    this.ready();
+    if (channels.length === 0) return new Map();
+    const ids = channels.map((c) => `${userId}:${c}`);
+    const docs = await this.m.Read.find({ _id: mongoose.trusted({ $in: ids }) })
+      .lean<ReadDoc[]>()
+      .exec();
+    return new Map(docs.map((d) => [d.channel, d.upTo]));
+  }
+
+  async countUnread(channel: string, after: string, reader: string, cap: number): Promise<number> {
+    this.ready();
+    // Bounded by `cap` and served by { channel: 1, _id: -1 }: the range after the marker, newest part only.
+    return this.messages
+      .countDocuments(
+        { channel, _id: mongoose.trusted({ $gt: after }), "from.userId": mongoose.trusted({ $ne: reader }) },
+        { limit: cap },
+      )
+      .exec();
+  }
+}
+
+/** Two upserts of one new _id can race; the loser's retry then updates the winner's document. */
+async function upsertRetrying<T>(write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (err) {
+    if (typeof err === "object" && err !== null && "code" in err && err.code === 11000) return write();
+    throw err;
+  }
+}

@@ -1,0 +1,125 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { ChatMessage, Page } from "../../server/protocol.js";
+import { call, connectClient, disconnectAll, ok, type Client } from "../helpers/client.js";
+import { startServer, type TestServer } from "../helpers/server.js";
+import { STORES } from "../helpers/stores.js";
+
+type Sent = { message: ChatMessage };
+
+/** A word no other test writes, so that results are this test's own. */
+const unique = () => `w${Math.random().toString(36).slice(2, 10)}`;
+
+describe.each(STORES)("search on the %s", (_store, storeEnv) => {
+  let server: TestServer;
+  let alice: Client;
+  let bob: Client;
+  let carol: Client;
+  beforeAll(async () => {
+    server = await startServer({ env: { ...storeEnv(), RATE_LIMIT_BURST: "1000", RATE_LIMIT_PER_SECOND: "1000" } });
+  });
+  beforeEach(async () => {
+    alice = await connectClient(server.url, { name: "alice" });
+    bob = await connectClient(server.url, { name: "bob" });
+    carol = await connectClient(server.url, { name: "carol" });
+  });
+  afterEach(disconnectAll);
+  afterAll(() => server.close());
+
+  const say = async (c: Client, room: string, text: string) => (await ok<Sent>(c.socket, "message", { room, text })).message;
+  const search = (c: Client, query: object) => ok<Page>(c.socket, "search", query);
+
+  it("when searching, then messages with every word match case-insensitively, newest first, and others do not", async () => {
+    const w = unique();
+    await ok(alice.socket, "join", "chat");
+    const a = await say(alice, "chat", `Lunch ${w} at noon`);
+    await say(alice, "chat", `${w} dinner only`);
+    await say(alice, "chat", `lunchbox ${w}`);
+    const b = (await ok<Sent>(bob.socket, "broadcast", { text: `LUNCH! ${w.toUpperCase()}` })).message;
+    const { messages, hasMore } = await search(carol, { q: `lunch ${w}` });
+    expect(messages).toEqual([b, a]);
+    expect(hasMore).toBe(false);
+    expect((await search(carol, { q: `  ${w.toUpperCase()}   LUNCH ` })).messages).toEqual([b, a]);
+  });
+
+  it("when searching Chinese or Japanese text, then a run of characters matches as a substring", async () => {
+    const w = unique();
+    await ok(alice.socket, "join", "study");
+    const tokyo = await say(alice, "study", `${w} 我住在東京都的新宿`);
+    const kyoto = await say(alice, "study", `${w} 京都和東京`);
+    await say(alice, "study", `${w} 東 京 都`);
+    expect((await search(bob, { q: `東京都 ${w}` })).messages).toEqual([tokyo]);
+    expect((await search(bob, { q: `東京 ${w}` })).messages).toEqual([kyoto, tokyo]);
+    expect((await search(bob, { q: `${w} 京都` })).messages).toEqual([kyoto, tokyo]);
+    const jp = await say(alice, "study", `${w}すしを食べたい`);
+    expect((await search(bob, { q: "すしを食べ" })).messages).toContainEqual(jp);
+  });
+
+  it("when a third person searches, then they never find a private message, while its two participants do", async () => {
+    const w = unique();
+    const dm = (await ok<Sent>(alice.socket, "private message", { toUser: bob.session.userId, text: `secret ${w}` })).message;
+    expect((await search(alice, { q: w })).messages).toEqual([dm]);
+    expect((await search(bob, { q: `SECRET ${w}` })).messages).toEqual([dm]);
+    expect((await search(bob, { q: w, with: alice.session.userId })).messages).toEqual([dm]);
+    expect((await search(carol, { q: w })).messages).toEqual([]);
+    // Naming one of them as the conversation means carol's own conversation with them: empty.
+    expect((await search(carol, { q: w, with: alice.session.userId })).messages).toEqual([]);
+    expect((await search(carol, { q: w, with: bob.session.userId })).messages).toEqual([]);
+  });
+
+  it("when results span pages, then before pages back newest first without gaps and hasMore is exact", async () => {
+    const w = unique();
+    const room = `search-${unique()}`;
+    await ok(alice.socket, "join", room);
+    const sent: ChatMessage[] = [];
+    for (let i = 0; i < 12; i++) sent.push(await say(alice, room, `${w} number ${i}`));
+    const newestFirst = [...sent].reverse();
+    const first = await search(bob, { q: w, limit: 5 });
+    expect(first).toEqual({ ok: true, messages: newestFirst.slice(0, 5), hasMore: true });
+    const second = await search(bob, { q: w, limit: 5, before: first.messages.at(-1)!.id });
+    expect(second).toEqual({ ok: true, messages: newestFirst.slice(5, 10), hasMore: true });
+    const third = await search(bob, { q: w, limit: 5, before: second.messages.at(-1)!.id });
+    expect(third).toEqual({ ok: true, messages: newestFirst.slice(10), hasMore: false });
+  });
+
+  it("when narrowed to one room or to broadcasts, then only that channel's messages match", async () => {
+    const w = unique();
+    const room = `narrow-${unique()}`;
+    await ok(alice.socket, "join", room);
+    await ok(alice.socket, "join", "chat");
+    const inRoom = await say(alice, room, `${w} here`);
+    await say(alice, "chat", `${w} there`);
+    const everywhere = (await ok<Sent>(alice.socket, "broadcast", { text: `${w} everywhere` })).message;
+    expect((await search(bob, { q: w, room })).messages).toEqual([inRoom]);
+    expect((await search(bob, { q: w, broadcast: true })).messages).toEqual([everywhere]);
+    expect((await search(bob, { q: w })).messages).toHaveLength(3);
+    expect(await call(bob.socket, "search", { q: w, room: "no-such-room-here" })).toMatchObject({
+      ok: false,
+      error: { code: "NOT_FOUND" },
+    });
+  });
+
+  it("when the query is empty, too long, not a string, an operator or without letters, then INVALID_INPUT and the connection stays up", async () => {
+    for (const query of [
+      { q: "" },
+      { q: "   " },
+      { q: "x".repeat(101) },
+      { q: { $regex: ".*" } },
+      { q: ["a"] },
+      { q: 5 },
+      { q: "?!…" },
+      { q: "a", limit: 0 },
+      { q: "a", limit: 101 },
+      { q: "a", before: "nope" },
+      { q: "a", room: "chat", broadcast: true },
+      { q: "a", extra: true },
+      {},
+    ]) {
+      expect(await call(alice.socket, "search", query), JSON.stringify(query)).toMatchObject({
+        ok: false,
+        error: { code: "INVALID_INPUT" },
+      });
+    }
+    expect(alice.socket.connected).toBe(true);
+    expect(await search(alice, { q: "字".repeat(100) })).toMatchObject({ ok: true });
+  });
+});
