@@ -31,6 +31,10 @@ export type Channel = {
   members: User[];
   hasMore: boolean;
   unread: number;
+  /** Unread messages that mention this person, counted apart. */
+  mentions: number;
+  /** The newest message this person has read here (v1.1 read marker), as known to this tab. */
+  readUpTo?: string;
 };
 
 export const roomChannelId = (room: string): string => `room:${room}`;
@@ -61,6 +65,7 @@ export class Channels {
         members: [],
         hasMore: false,
         unread: 0,
+        mentions: 0,
       };
       this.all.set(id, channel);
     }
@@ -90,6 +95,11 @@ export class Channels {
       channel.hasMore = true;
     }
     return added;
+  }
+
+  /** The protocol's name for a conversation (history, read, search). */
+  static base(channel: Channel): { room: string } | { with: string } | { broadcast: true } {
+    return channel.kind === "room" ? { room: channel.room! } : channel.kind === "dm" ? { with: channel.peer!.userId } : { broadcast: true };
   }
 
   /** The channel an incoming message belongs to, seen from `me`. */

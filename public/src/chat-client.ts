@@ -9,7 +9,7 @@ import type { AckError, ChatMessage, RoomInfo, Session, User } from "../../serve
 import { DEFAULT_ROOMS, roomProblem } from "../../server/names";
 import { BROADCAST_ID, Channels, dmChannelId, roomChannelId, type Channel } from "./channels";
 import { connect, newClientId, request, type ChatSocket } from "./connection";
-import { fetchNewer, gapAfter, Outbox, OutboxPump, retryWhile, targetKey, type HistoryBase, type OutboxEntry, type Target } from "./delivery";
+import { fetchNewer, gapAfter, Outbox, OutboxPump, retryWhile, targetKey, type Extras, type OutboxEntry, type Target } from "./delivery";
 import { loadSaved, storeSaved } from "./saved-state";
 
 export type ConnState = "connected" | "reconnecting" | "offline";
@@ -25,6 +25,8 @@ export type ClientEvents = {
   refused(): void;
   /** A message arrived live (not from history). */
   message(message: ChatMessage, channel: Channel, isNew: boolean): void;
+  /** Someone mentioned this person in a conversation whose messages this tab does not receive (a room not joined). */
+  mentionElsewhere(message: ChatMessage): void;
   typing(room: string, user: User, typing: boolean): void;
 };
 
@@ -35,6 +37,11 @@ export class ChatClient {
   me = this.saved.userId ?? "";
   active = BROADCAST_ID;
   rooms: RoomInfo[] = DEFAULT_ROOMS.map((name) => ({ name, members: 0 }));
+  /** Mentions in rooms this person has not joined, by room. */
+  readonly roomMentions = new Map<string, number>();
+  /** Read markers waiting to be sent, by channel id (sent at most once a second). */
+  private readonly pendingReads = new Map<string, Channel>();
+  private readTimer: ReturnType<typeof setTimeout> | undefined;
   private socket: ChatSocket | undefined;
   private synced = false;
   /** Bumped on every connection, so a resync of an older connection never marks the new one synced. */
@@ -133,7 +140,10 @@ export class ChatClient {
       if (!channel) return;
       const added = this.channels.add(channel, [message]) > 0;
       if (channel.kind === "dm") this.save();
-      if (added && channel.id !== this.active) channel.unread++;
+      if (added && message.from.userId !== this.me && (channel.id !== this.active || document.hidden)) {
+        channel.unread++;
+        if (message.mentions?.includes(this.me)) channel.mentions++;
+      }
       this.events.message(message, channel, added);
       this.events.changed();
     });
@@ -147,13 +157,87 @@ export class ChatClient {
       this.refreshRoomsSoon();
     });
     s.on("typing", ({ room, user, typing }) => this.events.typing(room, user, typing));
+    s.on("mention", ({ message }) => {
+      // In an open conversation the message itself arrives too and is counted there.
+      if (this.channels.channelFor(message, this.me) || !message.room) return;
+      this.roomMentions.set(message.room, (this.roomMentions.get(message.room) ?? 0) + 1);
+      this.events.mentionElsewhere(message);
+      this.events.changed();
+    });
+    s.on("read", (notice) => {
+      const channel = this.channels.list().find((c) => sameChannel(Channels.base(c), notice));
+      if (!channel) return;
+      channel.readUpTo = channel.readUpTo && channel.readUpTo > notice.upTo ? channel.readUpTo : notice.upTo;
+      // Another tab read up to there: what is left unread here is what came after.
+      const after = [...channel.messages.values()].filter((m) => m.id > channel.readUpTo! && m.from.userId !== this.me);
+      channel.unread = after.length;
+      channel.mentions = after.filter((m) => m.mentions?.includes(this.me)).length;
+      this.events.changed();
+    });
+  }
+
+  /**
+   * Remembers on the server that this person has read `channel` up to its
+   * newest message (throttled to once a second); every tab of theirs clears
+   * its badges.
+   */
+  markRead(channel: Channel): void {
+    channel.unread = 0;
+    channel.mentions = 0;
+    const upTo = lastId(channel);
+    if (!upTo || (channel.readUpTo && channel.readUpTo >= upTo)) return;
+    this.pendingReads.set(channel.id, channel);
+    this.readTimer ??= setTimeout(() => {
+      this.readTimer = undefined;
+      for (const pending of this.pendingReads.values()) {
+        const newest = lastId(pending);
+        if (!this.socket?.connected || !newest || (pending.readUpTo && pending.readUpTo >= newest)) continue;
+        pending.readUpTo = newest;
+        void request(this.socket, "read", { ...Channels.base(pending), upTo: newest });
+      }
+      this.pendingReads.clear();
+    }, 1000);
+  }
+
+  /** Searches what this person may read; newest first, `before` pages on. */
+  async search(q: string, before?: string) {
+    if (!this.socket) return { ok: false as const, error: { code: "UNAVAILABLE" as const, message: "not connected" } };
+    return request(this.socket, "search", { q, ...(before ? { before } : {}) });
+  }
+
+  /**
+   * Opens the conversation a message belongs to and pages older history in
+   * until the message is held; resolves with its channel, or undefined when
+   * it could not be reached.
+   */
+  async reveal(message: ChatMessage): Promise<Channel | undefined> {
+    let channel: Channel | undefined;
+    if (message.kind === "private") {
+      const peer = message.from.userId === this.me ? message.to : message.from;
+      if (peer) await this.openPrivate({ ...peer, socketId: peer.socketId });
+      channel = peer ? this.channels.get(dmChannelId(peer.userId)) : undefined;
+    } else if (message.kind === "broadcast") {
+      this.activate(BROADCAST_ID);
+      channel = this.channels.get(BROADCAST_ID);
+    } else if (message.room) {
+      await this.openRoom(message.room);
+      channel = this.channels.get(roomChannelId(message.room));
+    }
+    for (let page = 0; channel && !channel.messages.has(message.id) && channel.hasMore && page < 40; page++) {
+      await this.loadOlder(channel);
+    }
+    return channel?.messages.has(message.id) ? channel : undefined;
   }
 
   /** Opens a conversation: clears its unread count and remembers it. */
   activate(id: string): void {
     this.active = id;
     const channel = this.channels.get(id);
-    if (channel) channel.unread = 0;
+    if (channel) {
+      channel.unread = 0;
+      channel.mentions = 0;
+      if (channel.room) this.roomMentions.delete(channel.room);
+    }
     this.save();
     this.events.changed();
   }
@@ -218,7 +302,7 @@ export class ChatClient {
   }
 
   /** Queues a message for the open conversation; the pump sends it now or once connected. */
-  send(text: string): void {
+  send(text: string, extras: Extras = {}): void {
     const channel = this.channels.get(this.active);
     if (!channel) return;
     const target: Target =
@@ -227,7 +311,7 @@ export class ChatClient {
         : channel.kind === "dm"
           ? { kind: "private", to: channel.peer!.socketId, peer: channel.peer!.userId }
           : { kind: "broadcast" };
-    this.outbox.add(target, text, newClientId());
+    this.outbox.add(target, text, newClientId(), extras);
     this.events.changed();
     this.pump.kick();
   }
@@ -240,7 +324,14 @@ export class ChatClient {
   async refreshRooms(): Promise<void> {
     if (!this.socket) return;
     const res = await request(this.socket, "rooms");
-    if (res.ok) this.rooms = res.rooms;
+    if (res.ok) {
+      this.rooms = res.rooms;
+      // The server counts unread after this person's read marker, so a reload or another tab agrees.
+      for (const info of res.rooms) {
+        const channel = this.channels.get(roomChannelId(info.name));
+        if (channel && channel.id !== this.active && info.unread !== undefined) channel.unread = info.unread;
+      }
+    }
     this.events.changed();
   }
 
@@ -269,7 +360,27 @@ export class ChatClient {
       }),
     );
     await this.refreshRooms();
-    return results.every(Boolean);
+    const conversations = await this.loadConversations();
+    return results.every(Boolean) && conversations;
+  }
+
+  /**
+   * Opens every private conversation this person has (so a new tab, or one
+   * whose storage was cleared, finds them all) with the server's unread count.
+   */
+  private async loadConversations(): Promise<boolean> {
+    if (!this.socket) return false;
+    const res = await request(this.socket, "conversations");
+    if (!res.ok) return false;
+    for (const { user, last, unread } of res.conversations) {
+      const known = this.channels.get(dmChannelId(user.userId));
+      const peer = known?.peer ?? { ...user, socketId: "" };
+      const channel = this.channels.open(dmChannelId(user.userId), { kind: "dm", title: user.name, peer });
+      if (!channel.messages.size) this.channels.add(channel, [last]);
+      if (channel.id !== this.active) channel.unread = unread;
+    }
+    this.save();
+    return true;
   }
 
   /**
@@ -303,18 +414,20 @@ export class ChatClient {
     return true;
   }
 
-  private sendEntry({ target, text, clientId }: OutboxEntry) {
+  private sendEntry({ target, text, clientId, replyTo, mentions }: OutboxEntry) {
     if (!this.socket) {
       const error: AckError = { code: "UNAVAILABLE", message: "not connected" };
       return Promise.resolve({ ok: false as const, error });
     }
+    const extras = { ...(replyTo ? { replyTo } : {}), ...(mentions?.length ? { mentions } : {}) };
     switch (target.kind) {
       case "room":
-        return request(this.socket, "message", { room: target.room, text, clientId });
+        return request(this.socket, "message", { room: target.room, text, clientId, ...extras });
       case "broadcast":
-        return request(this.socket, "broadcast", { text, clientId });
+        return request(this.socket, "broadcast", { text, clientId, ...extras });
       case "private":
-        return request(this.socket, "private message", { to: target.to, text, clientId });
+        // By person, not socket: it reaches them on every tab, or when they come back.
+        return request(this.socket, "private message", { toUser: target.peer, text, clientId, ...extras });
     }
   }
 }
@@ -325,8 +438,10 @@ function lastId(channel: Channel): string | undefined {
   return last;
 }
 
-function historyBase(channel: Channel): HistoryBase {
-  return channel.kind === "room" ? { room: channel.room! } : channel.kind === "dm" ? { with: channel.peer!.userId } : { broadcast: true };
+const historyBase = Channels.base;
+
+function sameChannel(a: ReturnType<typeof Channels.base>, b: object): boolean {
+  return ("room" in a && "room" in b && a.room === b.room) || ("with" in a && "with" in b && a.with === b.with) || ("broadcast" in a && "broadcast" in b);
 }
 
 function noteMembershipChanges(channel: Channel, members: User[]): void {

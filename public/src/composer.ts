@@ -3,13 +3,21 @@
  * Shift+Enter for a new line — never sending while an input method (Chinese
  * pinyin, Japanese kana…) is still composing — plus an emoji panel.
  */
+import type { User } from "../../server/protocol";
 import { $, $input, closestIn, el } from "./dom";
 
 export type ComposerHooks = {
-  send(text: string): void;
+  /** `mentions`: the userIds of the people picked with @-completion whose @name is still in the text. */
+  send(text: string, mentions: string[]): void;
   /** The person started (true) or stopped (false) typing. */
   typing(active: boolean): void;
+  /** Who can be mentioned here (the open room's members), for @-completion. */
+  people(): readonly User[];
 };
+
+/** The "@partial name" being typed right before the caret. */
+const MENTION_QUERY = /(?:^|\s)@([^\s@]{0,24})$/u;
+const SUGGESTIONS_MAX = 8;
 
 const EMOJI = [
   "😀", "😂", "🥲", "😊", "😍", "🤔", "😮", "😢",
@@ -25,7 +33,12 @@ export class Composer {
   private readonly input = $input<HTMLTextAreaElement>("text");
   private readonly emojiButton = $("emoji-button");
   private readonly panel = $("emoji-panel");
+  private readonly suggestions = $("mention-list");
   private typingIdle: ReturnType<typeof setTimeout> | undefined;
+  /** People picked with @-completion: name → userId. */
+  private readonly picked = new Map<string, string>();
+  private shown: User[] = [];
+  private selected = 0;
 
   constructor(private readonly hooks: ComposerHooks) {
     this.form.addEventListener("submit", (event) => {
@@ -34,17 +47,27 @@ export class Composer {
     });
     this.input.addEventListener("keydown", (event) => {
       // keyCode 229: the key went to an input method (Safari ends composition before keydown).
-      if (event.key !== "Enter" || event.shiftKey || event.isComposing || event.keyCode === 229) return;
+      if (event.isComposing || event.keyCode === 229) return;
+      if (this.onSuggestionKey(event)) return;
+      if (event.key !== "Enter" || event.shiftKey) return;
       event.preventDefault();
       this.submit();
     });
     this.input.addEventListener("input", () => {
       this.fit();
+      this.suggest();
       this.hooks.typing(true);
       clearTimeout(this.typingIdle);
       this.typingIdle = setTimeout(() => this.hooks.typing(false), TYPING_IDLE_MS);
     });
     this.setUpEmoji();
+    this.suggestions.addEventListener("mousedown", (event) => event.preventDefault());
+    this.suggestions.addEventListener("click", (event) => {
+      const option = closestIn<HTMLElement>(event, this.suggestions, "[data-user-id]");
+      const user = this.shown.find((u) => u.userId === option?.dataset.userId);
+      if (user) this.complete(user);
+    });
+    this.input.addEventListener("blur", () => this.closeSuggestions());
   }
 
   focus(): void {
@@ -56,9 +79,80 @@ export class Composer {
     if (!text) return;
     this.input.value = "";
     this.fit();
+    this.closeSuggestions();
     clearTimeout(this.typingIdle);
     this.hooks.typing(false);
-    this.hooks.send(text);
+    const mentions = [...this.picked].filter(([name]) => text.includes(`@${name}`)).map(([, userId]) => userId);
+    this.picked.clear();
+    this.hooks.send(text, [...new Set(mentions)]);
+  }
+
+  /** Shows the people whose name starts with the "@…" being typed. */
+  private suggest(): void {
+    const before = this.input.value.slice(0, this.input.selectionStart);
+    const query = MENTION_QUERY.exec(before)?.[1];
+    if (query === undefined) return this.closeSuggestions();
+    const lower = query.toLocaleLowerCase();
+    const seen = new Set<string>();
+    this.shown = this.hooks
+      .people()
+      .filter((u) => u.name.toLocaleLowerCase().startsWith(lower) && !seen.has(u.userId) && seen.add(u.userId))
+      .slice(0, SUGGESTIONS_MAX);
+    if (this.shown.length === 0) return this.closeSuggestions();
+    this.selected = 0;
+    this.renderSuggestions();
+  }
+
+  private renderSuggestions(): void {
+    this.suggestions.replaceChildren(
+      ...this.shown.map((user, i) =>
+        el("li", {
+          className: `list-group-item list-group-item-action${i === this.selected ? " active" : ""}`,
+          text: user.name,
+          attrs: { id: `mention-${i}`, role: "option", "aria-selected": String(i === this.selected), "data-user-id": user.userId },
+        }),
+      ),
+    );
+    this.suggestions.hidden = false;
+    this.input.setAttribute("aria-activedescendant", `mention-${this.selected}`);
+  }
+
+  private closeSuggestions(): void {
+    this.shown = [];
+    this.suggestions.hidden = true;
+    this.input.removeAttribute("aria-activedescendant");
+  }
+
+  /** Arrow keys, Enter/Tab and Escape while suggestions are open; true when the key was used. */
+  private onSuggestionKey(event: KeyboardEvent): boolean {
+    if (this.suggestions.hidden || this.shown.length === 0) return false;
+    const move = event.key === "ArrowDown" ? 1 : event.key === "ArrowUp" ? -1 : 0;
+    if (move !== 0) {
+      this.selected = (this.selected + move + this.shown.length) % this.shown.length;
+      this.renderSuggestions();
+    } else if (event.key === "Enter" || event.key === "Tab") {
+      this.complete(this.shown[this.selected]!);
+    } else if (event.key === "Escape") {
+      this.closeSuggestions();
+    } else {
+      return false;
+    }
+    event.preventDefault();
+    event.stopPropagation();
+    return true;
+  }
+
+  /** Replaces the "@…" being typed with "@Name " and remembers whom it means. */
+  private complete(user: User): void {
+    const caret = this.input.selectionStart;
+    const before = this.input.value.slice(0, caret);
+    const match = MENTION_QUERY.exec(before);
+    if (!match) return this.closeSuggestions();
+    const start = caret - match[1]!.length;
+    this.input.setRangeText(`${user.name} `, start, caret, "end");
+    this.picked.set(user.name, user.userId);
+    this.closeSuggestions();
+    this.input.focus();
   }
 
   /** Grows the textarea to its content, up to the CSS max-height (then it scrolls). */

@@ -4,6 +4,7 @@
  * when they scrolled up, older messages paged in when they reach the top,
  * and new messages from others announced to screen readers.
  */
+import type { ChatMessage } from "../../server/protocol";
 import type { Channel, Line } from "./channels";
 import { $, el } from "./dom";
 import { dayKey, dayLabel } from "./format";
@@ -43,8 +44,8 @@ export class ConversationView {
     setInterval(() => refreshTimes(this.list), 30_000);
   }
 
-  /** Draws `lines` of `channel` as seen by `me` (`myName` finds @-mentions). */
-  render(channel: Channel, lines: readonly Line[], me: string, myName: string): void {
+  /** Draws `lines` of `channel` as seen by `me`; `mentionsMe` picks the messages to highlight. */
+  render(channel: Channel, lines: readonly Line[], me: string, mentionsMe: (m: ChatMessage) => boolean): void {
     const switched = channel !== this.channel;
     if (switched) {
       this.channel = channel;
@@ -61,7 +62,7 @@ export class ConversationView {
     const fromOthers = arrived.filter((m) => m.from.userId !== me);
     const prepended = !switched && oldest !== "" && this.oldest !== "" && oldest < this.oldest;
 
-    this.list.replaceChildren(...this.build(lines, me, myName));
+    this.list.replaceChildren(...this.build(lines, me, mentionsMe));
     this.older.hidden = !channel.hasMore;
     this.newest = newest;
     this.oldest = oldest;
@@ -78,6 +79,19 @@ export class ConversationView {
     }
     const last = fromOthers.at(-1);
     if (last) this.announcer.textContent = t("messages.announce", { name: last.from.name, text: last.text });
+  }
+
+  /** Scrolls a held message into view, highlights it briefly and moves focus to it. */
+  reveal(id: string): boolean {
+    const node = this.list.querySelector<HTMLElement>(`li[data-id="${CSS.escape(id)}"]`);
+    if (!node) return false;
+    node.scrollIntoView({ block: "center" });
+    node.classList.remove("flash");
+    void node.offsetWidth; // restart the animation
+    node.classList.add("flash");
+    node.tabIndex = -1;
+    node.focus({ preventScroll: true });
+    return true;
   }
 
   /** Scrolls to the newest message and forgets the unseen count. */
@@ -120,9 +134,8 @@ export class ConversationView {
     }
   }
 
-  private build(lines: readonly Line[], me: string, myName: string): HTMLLIElement[] {
+  private build(lines: readonly Line[], me: string, mentionsMe: (m: ChatMessage) => boolean): HTMLLIElement[] {
     const shown: HTMLLIElement[] = [];
-    const mention = myName ? `@${myName.toLocaleLowerCase()}` : "";
     let day = "";
     let previous: Line | undefined;
     for (const line of lines) {
@@ -145,7 +158,7 @@ export class ConversationView {
         previous?.type === "message" &&
         previous.message.from.userId === m.from.userId &&
         Date.parse(m.createdAt) - Date.parse(previous.message.createdAt) < GROUP_MS;
-      const mentioned = mention !== "" && m.from.userId !== me && m.text.toLocaleLowerCase().includes(mention);
+      const mentioned = m.from.userId !== me && mentionsMe(m);
       const signature = `${currentLocale()}|${cont}|${mentioned}|${m.text}`;
       let cached = this.nodes.get(m.id);
       if (cached?.signature !== signature) {

@@ -14,7 +14,10 @@ export type Target =
   /** `to` is the recipient's socket id, `peer` their userId (for grouping). */
   | { kind: "private"; to: string; peer: string };
 
-export type OutboxEntry = { clientId: string; target: Target; text: string; queuedAt: string };
+/** What a message carries besides its text (protocol v1.1): the message it answers, who it mentions. */
+export type Extras = { replyTo?: string; mentions?: string[] };
+
+export type OutboxEntry = { clientId: string; target: Target; text: string; queuedAt: string } & Extras;
 
 /** The part of the Web Storage API the outbox needs (sessionStorage in browsers). */
 export interface KeyValueStorage {
@@ -44,8 +47,8 @@ export class Outbox {
     return this.entries.length;
   }
 
-  add(target: Target, text: string, clientId: string): OutboxEntry {
-    const entry: OutboxEntry = { clientId, target, text, queuedAt: new Date().toISOString() };
+  add(target: Target, text: string, clientId: string, extras: Extras = {}): OutboxEntry {
+    const entry: OutboxEntry = { clientId, target, text, queuedAt: new Date().toISOString(), ...extras };
     this.entries.push(entry);
     this.save();
     return entry;

@@ -15,6 +15,7 @@ import { targetKey } from "./delivery";
 import { $, $input } from "./dom";
 import { errorText, onLocaleChange, setLocale, t } from "./i18n";
 import { Notifier } from "./notifications";
+import { SearchView } from "./search-view";
 import { channelTitle, Sidebar } from "./sidebar";
 import { setMode, storedMode, THEME_MODES } from "./theme-mode";
 import { fitToVisualViewport } from "./viewport";
@@ -47,6 +48,14 @@ const client = new ChatClient({
   message: (message, channel, isNew) => {
     if (isNew && message.from.userId !== client.me) notify(message, channel);
   },
+  mentionElsewhere: (message) => {
+    notifier.incoming({
+      title: message.room ? t("notify.mention", { name: message.from.name, room: message.room }) : t("notify.mentionDm", { name: message.from.name }),
+      body: message.text,
+      tag: message.room ? `room:${message.room}` : BROADCAST_ID,
+      alert: true,
+    });
+  },
   typing(room, user, typing) {
     const key = `${room}\u0000${user.socketId}`;
     clearTimeout(typingTimers.get(key));
@@ -71,11 +80,22 @@ const sidebar = new Sidebar({
 });
 const conversation = new ConversationView({
   loadOlder: (channel) => client.loadOlder(channel),
-  readToEnd: () => undefined,
+  readToEnd: (channel) => {
+    if (!document.hidden) client.markRead(channel);
+  },
+});
+document.addEventListener("visibilitychange", () => {
+  const channel = client.channels.get(client.active);
+  if (!document.hidden && channel && conversation.atEnd()) client.markRead(channel);
 });
 let typingRoom: string | undefined;
 new Composer({
-  send: (text) => client.send(text),
+  send: (text, mentions) => client.send(text, mentions.length ? { mentions } : {}),
+  people: () => {
+    const channel = client.channels.get(client.active);
+    const people = channel?.kind === "room" ? channel.members : channel?.kind === "dm" && channel.peer ? [channel.peer] : [];
+    return people.filter((u) => u.userId !== client.me);
+  },
   typing(active) {
     const channel = client.channels.get(client.active);
     const room = active && channel?.kind === "room" ? channel.room : undefined;
@@ -86,9 +106,18 @@ new Composer({
   },
 });
 const notifier = new Notifier((tag) => client.activate(tag));
+const search = new SearchView({
+  search: (q, before) => client.search(q, before),
+  where: (m) => (m.kind === "private" ? `@ ${(m.from.userId === client.me ? m.to : m.from)?.name ?? ""}` : m.kind === "broadcast" ? t("channel.everyone") : `# ${m.room ?? ""}`),
+  open: (message) =>
+    void client.reveal(message).then((channel) => {
+      if (channel) conversation.reveal(message.id);
+    }),
+});
 
-/** Mentions are `@name` in the text, for anyone whose name it is. */
+/** A message mentions this person when its sender listed them (`mentions`) or, from older clients, wrote `@name`. */
 function mentionsMe(message: ChatMessage): boolean {
+  if (message.mentions) return message.mentions.includes(client.me);
   return myName !== "" && message.text.toLocaleLowerCase().includes(`@${myName.toLocaleLowerCase()}`);
 }
 
@@ -115,7 +144,8 @@ function render(): void {
     [client.channels.get(BROADCAST_ID)!, ...all.filter((c) => c.kind === "room"), ...all.filter((c) => c.kind === "dm")],
     client.active,
   );
-  sidebar.renderRooms(client.rooms, (room) => client.channels.get(`room:${room}`) !== undefined);
+  sidebar.renderRooms(client.rooms, (room) => client.channels.get(`room:${room}`) !== undefined, client.roomMentions);
+  sidebar.renderPeers(all.flatMap((c) => (c.kind === "dm" && c.peer ? [c.peer] : [])));
   const channel = client.channels.get(client.active) ?? client.channels.get(BROADCAST_ID)!;
   $("channel-title").textContent = channelTitle(channel);
   $("channel-sub").textContent =
@@ -126,7 +156,7 @@ function render(): void {
         : t("channel.roomSub", { count: channel.members.length });
   $("leave").hidden = channel.kind !== "room";
   const queuedHere = client.outbox.list().filter((e) => targetKey(e.target) === channel.id);
-  conversation.render(channel, linesOf(channel, queuedHere, client.connected), client.me, myName);
+  conversation.render(channel, linesOf(channel, queuedHere, client.connected), client.me, mentionsMe);
   sidebar.renderPeople(channel.kind === "dm" && channel.peer ? [channel.peer] : channel.kind === "room" ? channel.members : undefined, client.me);
   renderTyping();
 }
@@ -224,6 +254,7 @@ onLocaleChange(() => {
   renderMe();
   renderTheme();
   notifier.render();
+  search.render();
   render();
 });
 

@@ -32,7 +32,9 @@ export class Sidebar {
   private readonly rooms = $("room-list");
   private readonly channels = $("channel-list");
   private readonly people = $("online-list");
+  private readonly peers = $("peer-list");
   private shownPeople: User[] = [];
+  private shownPeers: User[] = [];
 
   constructor(hooks: SidebarHooks) {
     this.rooms.addEventListener("click", (event) => {
@@ -49,6 +51,14 @@ export class Sidebar {
         hooks.channel(button.dataset.channel);
       }
     });
+    this.peers.addEventListener("click", (event) => {
+      const button = closestIn<HTMLElement>(event, this.peers, "button[data-user-id]");
+      const user = this.shownPeers.find((u) => u.userId === button?.dataset.userId);
+      if (user) {
+        closePanels();
+        hooks.person(user);
+      }
+    });
     this.people.addEventListener("click", (event) => {
       const button = closestIn<HTMLElement>(event, this.people, "button[data-socket-id]");
       const user = this.shownPeople.find((u) => u.socketId === button?.dataset.socketId);
@@ -59,7 +69,8 @@ export class Sidebar {
     });
   }
 
-  renderRooms(rooms: readonly RoomInfo[], joined: (room: string) => boolean): void {
+  /** `mentions`: mentions waiting in rooms not joined. */
+  renderRooms(rooms: readonly RoomInfo[], joined: (room: string) => boolean, mentions: ReadonlyMap<string, number>): void {
     this.rooms.replaceChildren(
       ...rooms.map((info) => {
         const isJoined = joined(info.name);
@@ -75,6 +86,7 @@ export class Sidebar {
               attrs: { type: "button", "data-room": info.name },
             },
             el("span", { className: "name", text: `# ${info.name}` }),
+            ...mentionBadge(mentions.get(info.name) ?? 0),
             el("span", { className: "count", text: String(info.members), attrs: { "aria-hidden": "true" } }),
             el("span", { className: "visually-hidden", text: `, ${members}${isJoined ? `, ${t("room.joined")}` : ""}` }),
           ),
@@ -95,6 +107,7 @@ export class Sidebar {
           },
           el("span", { className: "label", text: title }),
         );
+        button.append(...mentionBadge(channel.mentions));
         if (channel.unread > 0) {
           button.append(
             el("span", { className: "badge text-bg-primary", text: String(channel.unread), attrs: { "aria-hidden": "true" } }),
@@ -140,6 +153,33 @@ export class Sidebar {
       ),
     );
   }
+
+  /** Everyone this person has a private conversation with, online or away: a click writes to them. */
+  renderPeers(peers: readonly User[]): void {
+    this.shownPeers = [...peers];
+    this.peers.replaceChildren(
+      ...peers.map((user) =>
+        el(
+          "li",
+          {},
+          el("button", {
+            className: "btn btn-sm btn-outline-secondary border-0 w-100 text-start",
+            text: user.name,
+            attrs: { type: "button", "data-user-id": user.userId, title: t("people.message", { name: user.name }) },
+          }),
+        ),
+      ),
+    );
+  }
+}
+
+/** "@2" for unread mentions, with its meaning for screen readers. */
+function mentionBadge(count: number): HTMLElement[] {
+  if (count <= 0) return [];
+  return [
+    el("span", { className: "badge text-bg-warning mention-badge", text: `@${count}`, attrs: { "aria-hidden": "true" } }),
+    el("span", { className: "visually-hidden", text: t("mention.count", { count }) }),
+  ];
 }
 
 /** How a conversation is named: "# room", "@ person", or "Everyone". */

@@ -4,8 +4,10 @@
  *
  * Words are runs of Unicode letters, marks and digits, lower-cased after NFKC
  * normalisation (so full-width "ＡＢＣ" is "abc"). Chinese, Japanese and Korean
- * are written without spaces, so their runs become overlapping character
- * bigrams ("東京都" → "東京", "京都"); a run of one character is its own term.
+ * are written without spaces, so a message's runs become their characters and
+ * overlapping character bigrams ("東京都" → "東", "京", "都", "東京", "京都").
+ * A query uses the bigrams of its runs (rarer, so fewer candidates), or the
+ * character itself for a one-character run — so "书" finds "读书会".
  * A query matches a message when every query term is among the message's
  * terms (the index does that part) and, confirmed against the text, every
  * query word is a word of the text and every CJK run of the query occurs in
@@ -44,11 +46,11 @@ function bigrams(run: string): string[] {
  * function that computes a message's `terms`: call it again whenever the
  * text changes.
  *
- * @example searchTerms("Hello, 東京都!") // ["hello", "東京", "京都"]
+ * @example searchTerms("Hello, 東京都!") // ["hello", "東", "京", "都", "東京", "京都"]
  */
 export function searchTerms(text: string): string[] {
   const { words, cjkRuns } = tokenize(normalise(text));
-  return [...new Set([...words, ...cjkRuns.flatMap(bigrams)])];
+  return [...new Set([...words, ...cjkRuns.flatMap((run) => [...run]), ...cjkRuns.flatMap(bigrams)])];
 }
 
 /** A parsed search query: its terms (longest first, the likeliest to be rare) and its confirmation test. */
@@ -61,7 +63,7 @@ export type SearchMatcher = {
 /** Parses a query; `terms` is empty when it has no letter or digit. */
 export function searchMatcher(q: string): SearchMatcher {
   const { words, cjkRuns } = tokenize(normalise(q));
-  const terms = searchTerms(q).sort((a, b) => [...b].length - [...a].length);
+  const terms = [...new Set([...words, ...cjkRuns.flatMap(bigrams)])].sort((a, b) => [...b].length - [...a].length);
   return {
     terms,
     matches(text) {

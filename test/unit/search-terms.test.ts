@@ -11,11 +11,11 @@ describe("search terms", () => {
     expect(searchTerms("Cafe\u0301")).toEqual(["café"]);
   });
 
-  it("when text has CJK runs, then they become overlapping bigrams, and one character stays itself", () => {
-    expect(searchTerms("東京都")).toEqual(["東京", "京都"]);
+  it("when text has CJK runs, then they become their characters and overlapping bigrams", () => {
+    expect(searchTerms("東京都")).toEqual(["東", "京", "都", "東京", "京都"]);
     expect(searchTerms("猫")).toEqual(["猫"]);
-    expect(searchTerms("abc東京def")).toEqual(["abc", "def", "東京"]);
-    expect(searchTerms("すしを食べる")).toEqual(["すし", "しを", "を食", "食べ", "べる"]);
+    expect(searchTerms("abc東京def")).toEqual(["abc", "def", "東", "京", "東京"]);
+    expect(searchTerms("すしを")).toEqual(["す", "し", "を", "すし", "しを"]);
   });
 
   it("when text has no letters or digits, then it has no terms", () => {
@@ -38,6 +38,14 @@ describe("search matcher", () => {
     expect(m.matches("我住在東京都")).toBe(true);
     // Both bigrams are there, but not the run.
     expect(m.matches("京都和東京")).toBe(false);
+  });
+
+  it("when the query is one CJK character, then it is found inside longer runs too", () => {
+    const m = searchMatcher("书");
+    expect(m.terms).toEqual(["书"]);
+    expect(searchTerms("周五的读书会").includes(m.terms[0]!)).toBe(true);
+    expect(m.matches("周五的读书会")).toBe(true);
+    expect(m.matches("周五的读报会")).toBe(false);
   });
 
   it("when terms are ordered, then the longest come first", () => {
