@@ -10,6 +10,8 @@ export const LIMITS = {
   clientIdMax: 64,
   historyDefault: 50,
   historyMax: 100,
+  /** Characters of the quoted text a reply keeps. */
+  quoteMax: 140,
 } as const;
 
 /** Rooms that always exist. */

@@ -6,14 +6,22 @@
 import mongoose, { type Connection } from "mongoose";
 import type { Logger } from "../logger.js";
 import type { ChatMessage, Page, User } from "../protocol.js";
+import { KeyedQueue } from "./keyed-queue.js";
+import { visibleReactions, wouldChange, type ChangeResult, type MessageChange } from "./message-change.js";
+import { createIdGenerator } from "./message-id.js";
 import { models, type MessageDoc } from "./message.model.js";
-import type { InsertResult, MessageStore, PageQuery, StoredMessage } from "./store.js";
+import type { ChangesQuery, InsertResult, MessageStore, NewMessage, PageQuery, StoredMessage } from "./store.js";
+
+/** A message document as `.lean()` returns it: the reactions map is a plain object. */
+type LeanMessage = Omit<MessageDoc, "reactions"> & { reactions?: Record<string, string[]> | null };
 
 export class MongoUriError extends Error {
   override name = "MongoUriError";
 }
 
 const RETRY_MS = 1000;
+/** Tries before a change that keeps losing races to other nodes gives up (and the client retries). */
+const MAX_ATTEMPTS = 20;
 
 export class MongoStore implements MessageStore {
   readonly kind = "mongo";
@@ -23,12 +31,22 @@ export class MongoStore implements MessageStore {
   private indexed = false;
   private closed = false;
   private retry: NodeJS.Timeout | undefined;
+  private readonly revs: ReturnType<typeof createIdGenerator>;
+  /**
+   * Changes to one message, and rev allocations of one channel, run one at a
+   * time in this process. Needed on FerretDB v1, whose updates are a read and
+   * a write without isolation (concurrent `$addToSet`s or `$max`es on one
+   * document lose all but some); on MongoDB it only spares needless retries.
+   */
+  private readonly queue = new KeyedQueue();
 
   constructor(
     private readonly uri: string,
     private readonly logger: Logger,
-    private readonly options: { serverSelectionTimeoutMS?: number } = {},
+    /** `clock`: where revs take their time from (tests skew it). */
+    private readonly options: { serverSelectionTimeoutMS?: number; clock?: () => number } = {},
   ) {
+    this.revs = createIdGenerator(options.clock);
     this.conn = mongoose.createConnection();
     this.m = models(this.conn);
   }
@@ -102,10 +120,11 @@ export class MongoStore implements MessageStore {
     if (!this.indexed) throw new Error("MongoDB is not connected");
   }
 
-  async insert(message: StoredMessage): Promise<InsertResult> {
+  async insert(message: NewMessage): Promise<InsertResult> {
     this.ready();
     const { id, createdAt, ...rest } = message;
-    const doc = { _id: id, ...rest, createdAt: new Date(createdAt) };
+    const rev = await this.nextRev(message.channel);
+    const doc = { _id: id, ...rest, rev, createdAt: new Date(createdAt) };
     try {
       await this.m.Message.create(doc);
       return { message: toChatMessage(doc), created: true };
@@ -120,8 +139,89 @@ export class MongoStore implements MessageStore {
 
   async findByKey(userId: string, key: string): Promise<ChatMessage | undefined> {
     this.ready();
-    const doc = await this.m.Message.findOne({ "from.userId": userId, key }).lean<MessageDoc>().exec();
+    const doc = await this.m.Message.findOne({ "from.userId": userId, key }).lean<LeanMessage>().exec();
     return doc ? toChatMessage(doc) : undefined;
+  }
+
+  /**
+   * A new rev for `channel`, greater than `floor` and than every rev handed
+   * out for this channel before, by any node. Our generator never goes
+   * backwards, but another node's clock may run ahead of ours: the channel's
+   * guard document holds the greatest rev handed out (`$max`), and when it is
+   * ahead of ours we jump past it and try again. Without it, a node whose
+   * clock is behind would write changes that sort before ones a client
+   * already has, and that client's `changedAfter` would never see them.
+   */
+  private nextRev(channel: string, floor?: string): Promise<string> {
+    return this.queue.run(`rev\u0000${channel}`, async () => {
+      let after = floor;
+      for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+        const rev = this.revs(after);
+        try {
+          const before = await this.m.ChannelRev.findOneAndUpdate(
+            { _id: channel },
+            { $max: { rev } },
+            { upsert: true, returnDocument: "before" },
+          )
+            .lean<{ rev: string }>()
+            .exec();
+          if (!before || before.rev < rev) return rev;
+          after = before.rev;
+        } catch (err) {
+          // Two nodes created the channel's guard at the same moment: go again.
+          if (!isDuplicateKey(err)) throw err;
+        }
+      }
+      throw new Error(`could not get a rev for ${channel}: too much contention`);
+    });
+  }
+
+  async get(id: string): Promise<StoredMessage | undefined> {
+    this.ready();
+    const doc = await this.m.Message.findOne({ _id: id }).lean<LeanMessage>().exec();
+    return doc ? toStoredMessage(doc) : undefined;
+  }
+
+  async change(
+    id: string,
+    change: MessageChange,
+    allow: (current: StoredMessage) => void,
+  ): Promise<ChangeResult | undefined> {
+    this.ready();
+    return this.queue.run(`msg\u0000${id}`, async () => {
+      for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+        const doc = await this.m.Message.findOne({ _id: id }).lean<LeanMessage>().exec();
+        if (!doc) return undefined;
+        const current = toStoredMessage(doc);
+        allow(current);
+        if (!wouldChange(current, change)) return { message: toChatMessage(doc), changed: false };
+        const rev = await this.nextRev(current.channel, current.rev);
+        // Compare-and-set on the rev: applies only to the state just read, so a
+        // message's rev only ever grows and no concurrent change is overwritten.
+        const updated = await this.m.Message.findOneAndUpdate({ _id: id, rev: doc.rev ?? null }, updateFor(change, rev), {
+          returnDocument: "after",
+        })
+          .lean<LeanMessage>()
+          .exec();
+        if (updated) return { message: toChatMessage(updated), changed: true };
+        // Another node changed it in between: look again.
+      }
+      throw new Error(`message ${id} is changing too fast to apply a change`);
+    });
+  }
+
+  async changes({ channel, after, limit }: ChangesQuery): Promise<Page> {
+    this.ready();
+    const docs = await this.m.Message.find({
+      channel,
+      // Messages stored before revs existed have none and count as rev = id; they sort first.
+      $or: [{ rev: mongoose.trusted({ $gt: after }) }, { rev: null, _id: mongoose.trusted({ $gt: after }) }],
+    })
+      .sort({ rev: 1, _id: 1 })
+      .limit(limit + 1)
+      .lean<LeanMessage[]>()
+      .exec();
+    return { messages: docs.slice(0, limit).map(toChatMessage), hasMore: docs.length > limit };
   }
 
   async page({ channel, before, after, limit }: PageQuery): Promise<Page> {
@@ -130,7 +230,7 @@ export class MongoStore implements MessageStore {
       const docs = await this.m.Message.find({ channel, _id: mongoose.trusted({ $gt: after }) })
         .sort({ _id: 1 })
         .limit(limit + 1)
-        .lean<MessageDoc[]>()
+        .lean<LeanMessage[]>()
         .exec();
       return { messages: docs.slice(0, limit).map(toChatMessage), hasMore: docs.length > limit };
     }
@@ -138,7 +238,7 @@ export class MongoStore implements MessageStore {
     const docs = await this.m.Message.find(filter)
       .sort({ _id: -1 })
       .limit(limit + 1)
-      .lean<MessageDoc[]>()
+      .lean<LeanMessage[]>()
       .exec();
     const hasMore = docs.length > limit;
     return { messages: docs.slice(0, limit).reverse().map(toChatMessage), hasMore };
@@ -162,21 +262,59 @@ export class MongoStore implements MessageStore {
   }
 }
 
-function toChatMessage(doc: MessageDoc): ChatMessage {
-  const user = (u: { userId: string; name: string; socketId: string }): User => ({
-    userId: u.userId,
-    name: u.name,
-    socketId: u.socketId,
-  });
+/**
+ * The update for one change, with its new rev. The one place where a stored
+ * message's text changes in MongoDB: atomic operators only (no positional
+ * operator, which FerretDB v1 lacks).
+ */
+function updateFor(change: MessageChange, rev: string) {
+  switch (change.kind) {
+    case "edit":
+      return { $set: { text: change.text, editedAt: new Date(change.at), rev } };
+    case "delete":
+      return { $set: { text: "", deletedAt: new Date(change.at), rev }, $unset: { reactions: 1 } };
+    case "react": {
+      const path = `reactions.${change.emoji}`;
+      return change.on
+        ? { $addToSet: { [path]: change.userId }, $set: { rev } }
+        : { $pull: { [path]: change.userId }, $set: { rev } };
+    }
+  }
+}
+
+const user = (u: { userId: string; name: string; socketId: string }): User => ({
+  userId: u.userId,
+  name: u.name,
+  socketId: u.socketId,
+});
+
+function toChatMessage(doc: LeanMessage): ChatMessage {
   return {
     id: doc._id,
     kind: doc.kind as ChatMessage["kind"],
     ...(doc.room != null ? { room: doc.room } : {}),
     from: user(doc.from),
     ...(doc.to != null ? { to: user(doc.to) } : {}),
-    text: doc.text,
+    text: doc.text ?? "",
     createdAt: doc.createdAt.toISOString(),
     ...(doc.clientId != null ? { clientId: doc.clientId } : {}),
+    rev: doc.rev ?? doc._id,
+    ...(doc.editedAt != null ? { editedAt: doc.editedAt.toISOString() } : {}),
+    ...(doc.deletedAt != null ? { deletedAt: doc.deletedAt.toISOString() } : {}),
+    ...visibleReactions(Object.entries(doc.reactions ?? {}).map(([emoji, userIds]) => ({ emoji, userIds }))),
+    ...(doc.replyTo != null
+      ? { replyTo: { id: doc.replyTo.id, from: user(doc.replyTo.from), text: doc.replyTo.text ?? "" } }
+      : {}),
+  };
+}
+
+function toStoredMessage(doc: LeanMessage): StoredMessage {
+  const reactions = Object.entries(doc.reactions ?? {}).map(([emoji, userIds]) => ({ emoji, userIds }));
+  return {
+    ...toChatMessage(doc),
+    ...(reactions.length > 0 ? { reactions } : {}),
+    channel: doc.channel,
+    key: doc.key,
   };
 }
 

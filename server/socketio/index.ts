@@ -11,9 +11,11 @@ import { createTokenSigner } from "../auth/tokens.js";
 import type { Config } from "../config.js";
 import type { Logger } from "../logger.js";
 import { createIdGenerator } from "../messages/message-id.js";
+import { ChangeService } from "../messages/change-service.js";
 import { MessageService } from "../messages/message-service.js";
 import type { MessageStore } from "../messages/store.js";
 import { CLIENT_EVENTS, createSchemas, type ChatMessage } from "../protocol.js";
+import { registerChangeHandlers } from "./changes.js";
 import { registerMessageHandlers } from "./messages.js";
 import { ConnectionCap } from "./connection-cap.js";
 import { Drain } from "./drain.js";
@@ -75,6 +77,8 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
   const schemas = createSchemas(config.maxTextLength);
   const perUser = {
     send: { burst: config.rateLimit.burst, perSecond: config.rateLimit.perSecond },
+    // Edits, deletions and reactions: limited like sends, in a bucket of their own.
+    change: { burst: config.rateLimit.burst, perSecond: config.rateLimit.perSecond },
     join: { burst: 20, perSecond: 2 },
     history: { burst: 30, perSecond: 5 },
     typing: { burst: 20, perSecond: 4 },
@@ -93,10 +97,11 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
     store,
     ids: createIdGenerator(),
     logger,
-    deliver: fanOut(io),
+    deliver: fanOut(io, "message"),
     storage: config.storage,
     maxRooms: config.maxRooms,
   });
+  const changes = new ChangeService({ store, messages: service, logger, deliverUpdate: fanOut(io, "message updated") });
   const known = new Set<string>(CLIENT_EVENTS);
 
   io.engine.on("connection", (conn: EngineConnection) => {
@@ -109,6 +114,7 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
     const ctx = { io, socket, ip, service, schemas, limiter, logger, config, stats, drain };
     registerRoomHandlers(ctx);
     registerMessageHandlers(ctx);
+    registerChangeHandlers(ctx, changes);
     registerTypingHandlers(ctx);
     socket.onAny((event: unknown) => {
       if (typeof event !== "string" || !known.has(event)) stats.unknownEvents++;
@@ -139,12 +145,13 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
 const EVENT_PACKET = 2;
 
 /**
- * Routes a stored message to the sockets that may see it. It goes through the
- * adapter's `broadcast` — what `io.to(...).emit()` does — so that it can be
- * awaited: with Redis, the message is published to the other nodes before the
- * sender's ack, and a node dying right after an ack cannot strand it.
+ * Routes a stored message (`message`) or its new state (`message updated`) to
+ * the sockets that may see it. It goes through the adapter's `broadcast` —
+ * what `io.to(...).emit()` does — so that it can be awaited: with Redis, the
+ * message is published to the other nodes before the sender's ack, and a node
+ * dying right after an ack cannot strand it.
  */
-function fanOut(io: ChatServer) {
+function fanOut(io: ChatServer, event: "message" | "message updated") {
   const adapter = io.of("/").adapter;
   return async (message: ChatMessage): Promise<void> => {
     const rooms =
@@ -153,7 +160,7 @@ function fanOut(io: ChatServer) {
         : message.kind === "private"
           ? [userKey(message.from.userId), userKey(message.to?.userId ?? "")]
           : [roomKey(message.room ?? "")];
-    const packet = { type: EVENT_PACKET, data: ["message", message], nsp: "/" };
+    const packet = { type: EVENT_PACKET, data: [event, message], nsp: "/" };
     await adapter.broadcast(packet, { rooms: new Set(rooms), except: new Set() });
   };
 }

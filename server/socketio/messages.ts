@@ -15,27 +15,34 @@ export function registerMessageHandlers(ctx: HandlerContext): void {
     return { message: original };
   };
 
-  onAck(ctx, "message", z.tuple([schemas.message]), async ([{ room, text, clientId }]) => {
+  onAck(ctx, "message", z.tuple([schemas.message]), async ([{ room, text, clientId, replyTo }]) => {
     limit(ctx, "send");
     if (!socket.rooms.has(roomKey(room))) {
       return originalOr(clientId, new AppError("NOT_IN_ROOM", `join ${room} before sending to it`));
     }
-    const { message } = await service.send({ kind: "room", from: userOf(socket), room, text, clientId });
+    const { message } = await service.send({ kind: "room", from: userOf(socket), room, text, clientId, replyTo });
     return { message };
   });
 
-  onAck(ctx, "broadcast", z.tuple([schemas.broadcast]), async ([{ text, clientId }]) => {
+  onAck(ctx, "broadcast", z.tuple([schemas.broadcast]), async ([{ text, clientId, replyTo }]) => {
     limit(ctx, "send");
-    const { message } = await service.send({ kind: "broadcast", from: userOf(socket), text, clientId });
+    const { message } = await service.send({ kind: "broadcast", from: userOf(socket), text, clientId, replyTo });
     return { message };
   });
 
-  onAck(ctx, "private message", z.tuple([schemas.privateMessage]), async ([{ to, text, clientId }]) => {
+  onAck(ctx, "private message", z.tuple([schemas.privateMessage]), async ([{ to, text, clientId, replyTo }]) => {
     limit(ctx, "send");
     // Every socket is in a room named after its own id, on whichever node holds it.
     const target = (await fetchSocketsIn(io, to, logger)).find((s) => s.id === to);
     if (!target) return originalOr(clientId, new AppError("NOT_FOUND", "no such socket is connected"));
-    const { message } = await service.send({ kind: "private", from: userOf(socket), to: userOf(target), text, clientId });
+    const { message } = await service.send({
+      kind: "private",
+      from: userOf(socket),
+      to: userOf(target),
+      text,
+      clientId,
+      replyTo,
+    });
     return { message };
   });
 

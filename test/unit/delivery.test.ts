@@ -6,8 +6,10 @@ const storage = (): KeyValueStorage => {
   const data = new Map<string, string>();
   return { getItem: (k) => data.get(k) ?? null, setItem: (k, v) => void data.set(k, v) };
 };
+const hex = (ms: number, seq = 0) => ms.toString(16).padStart(12, "0") + seq.toString(16).padStart(6, "0") + "abcdef";
 const msg = (ms: number, seq = 0): ChatMessage => ({
-  id: ms.toString(16).padStart(12, "0") + seq.toString(16).padStart(6, "0") + "abcdef",
+  id: hex(ms, seq),
+  rev: hex(ms, seq),
   kind: "room",
   room: "r",
   from: { userId: "u", name: "u", socketId: "s" },
