@@ -85,6 +85,9 @@ function schemaVerdict(textMax: number): (c: FuzzCall) => string {
     "private message": z.tuple([s.privateMessage]),
     history: z.tuple([s.history]),
     typing: z.tuple([s.typing]),
+    edit: z.tuple([s.edit]),
+    delete: z.tuple([s.delete]),
+    react: z.tuple([s.react]),
   };
   return (c) => {
     const wire: unknown = JSON.parse(JSON.stringify(c.args));
@@ -175,7 +178,7 @@ describe("fuzzing the socket protocol with invalid input", () => {
   });
 
   it(
-    `when ${RUNS} invalid payloads hit all eight events, then each is refused INVALID_INPUT and nothing changes`,
+    `when ${RUNS} invalid payloads hit every event, then each is refused INVALID_INPUT and nothing changes`,
     async () => {
       const before = await snapshot(alice, bob);
       expect(before.room.messages.map((m) => m.text)).toEqual(["first", "second <b>x</b>", "third", "reply"]);
@@ -360,6 +363,10 @@ describe("fuzzing the socket protocol with invalid input", () => {
       ["leave", "chat"],
       ["rooms"],
       ["history", { room: "chat" }],
+      ["history", { room: "chat", changedAfter: before.room.messages[0]!.rev }],
+      ["react", { id: before.room.messages[0]!.id, emoji: "👍", on: true }],
+      ["edit", { id: before.room.messages[0]!.id, text: "edited without ack" }],
+      ["delete", { id: before.room.messages[0]!.id }],
     ];
     for (const [event, ...args] of valid) {
       emit(event, ...args);
