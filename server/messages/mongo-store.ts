@@ -33,8 +33,8 @@ export class MongoStore implements MessageStore {
   private retry: NodeJS.Timeout | undefined;
   private readonly revs: ReturnType<typeof createIdGenerator>;
   /**
-   * Changes to one message, and rev allocations of one channel, run one at a
-   * time in this process. Needed on FerretDB v1, whose updates are a read and
+   * Changes to one message, and rev allocations for changes of one channel,
+   * run one at a time in this process. Needed on FerretDB v1, whose updates are a read and
    * a write without isolation (concurrent `$addToSet`s or `$max`es on one
    * document lose all but some); on MongoDB it only spares needless retries.
    */
@@ -123,11 +123,12 @@ export class MongoStore implements MessageStore {
   async insert(message: NewMessage): Promise<InsertResult> {
     this.ready();
     const { id, createdAt, ...rest } = message;
-    const rev = await this.nextRev(message.channel);
-    const doc = { _id: id, ...rest, rev, createdAt: new Date(createdAt) };
+    // The rev is made here, without waiting for the channel's guard: a message must
+    // become visible soon after its id was made (catch-up by id relies on it). The
+    // guard is checked right after the write instead.
+    const doc = { _id: id, ...rest, rev: this.revs(), createdAt: new Date(createdAt) };
     try {
       await this.m.Message.create(doc);
-      return { message: toChatMessage(doc), created: true };
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
       const original = await this.findByKey(message.from.userId, message.key);
@@ -135,6 +136,7 @@ export class MongoStore implements MessageStore {
       if (!original) throw err;
       return { message: original, created: false };
     }
+    return { message: await this.guardInsert(doc), created: true };
   }
 
   async findByKey(userId: string, key: string): Promise<ChatMessage | undefined> {
@@ -158,13 +160,7 @@ export class MongoStore implements MessageStore {
       for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
         const rev = this.revs(after);
         try {
-          const before = await this.m.ChannelRev.findOneAndUpdate(
-            { _id: channel },
-            { $max: { rev } },
-            { upsert: true, returnDocument: "before" },
-          )
-            .lean<{ rev: string }>()
-            .exec();
+          const before = await this.raiseGuard(channel, rev);
           if (!before || before.rev < rev) return rev;
           after = before.rev;
         } catch (err) {
@@ -174,6 +170,38 @@ export class MongoStore implements MessageStore {
       }
       throw new Error(`could not get a rev for ${channel}: too much contention`);
     });
+  }
+
+  /**
+   * Records a new message's rev as its channel's greatest. When another node
+   * already handed out a greater one (its clock runs ahead), the message takes
+   * a rev past it, before anyone is told of the message.
+   */
+  private async guardInsert(doc: LeanMessage & { rev: string }): Promise<ChatMessage> {
+    const { _id: id, channel, rev } = doc;
+    let before: { rev: string } | null;
+    try {
+      before = await this.raiseGuard(channel, rev);
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+      // Another node created the channel's guard at the same moment; it exists now.
+      before = await this.raiseGuard(channel, rev);
+    }
+    if (!before || before.rev < rev) return toChatMessage(doc);
+    const later = await this.nextRev(channel, before.rev);
+    const moved = await this.m.Message.findOneAndUpdate({ _id: id, rev }, { $set: { rev: later } }, { returnDocument: "after" })
+      .lean<LeanMessage>()
+      .exec();
+    // Not moved: it was changed meanwhile, and a change takes a guarded rev anyway.
+    const latest = moved ?? (await this.m.Message.findOne({ _id: id }).lean<LeanMessage>().exec());
+    return toChatMessage(latest ?? { ...doc, rev: later });
+  }
+
+  /** `$max` on the channel's guard; resolves with the guard as it was before. */
+  private raiseGuard(channel: string, rev: string): Promise<{ rev: string } | null> {
+    return this.m.ChannelRev.findOneAndUpdate({ _id: channel }, { $max: { rev } }, { upsert: true, returnDocument: "before" })
+      .lean<{ rev: string }>()
+      .exec();
   }
 
   async get(id: string): Promise<StoredMessage | undefined> {
