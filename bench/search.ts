@@ -15,7 +15,7 @@ import { BROADCAST_CHANNEL, directChannel, roomChannel } from "../server/message
 import { MemoryStore } from "../server/messages/memory-store.js";
 import { createIdGenerator } from "../server/messages/message-id.js";
 import { searchMatcher, searchTerms } from "../server/messages/search-terms.js";
-import type { StoredMessage } from "../server/messages/store.js";
+import type { NewMessage } from "../server/messages/store.js";
 
 const MESSAGES = Number(process.env.SEARCH_MESSAGES ?? 100_000);
 const RUNS = Number(process.env.SEARCH_RUNS ?? 200);
@@ -43,7 +43,7 @@ for (let i = 0; i < MESSAGES; i++) {
   const from = person(Math.floor(random() * PEOPLE));
   const pick = random();
   const base = { id, from, text, createdAt: new Date().toISOString(), key: `srv-${id}`, terms: searchTerms(text) };
-  let message: StoredMessage;
+  let message: NewMessage;
   if (pick < 0.8) {
     const room = `room${Math.floor(random() * ROOMS)}`;
     message = { ...base, kind: "room", room, channel: roomChannel(room) };

@@ -13,6 +13,8 @@ export const LIMITS = {
   /** Protocol v1.1: mentions per message, search query length in characters. */
   mentionsMax: 20,
   searchMax: 100,
+  /** Characters of the quoted text a reply keeps. */
+  quoteMax: 140,
 } as const;
 
 /** Rooms that always exist. */

@@ -1,5 +1,5 @@
 /**
- * The chat protocol (v1): event maps, payload schemas and shared types.
+ * The chat protocol (v1 and the v1.1 additions): event maps, payload schemas and shared types.
  *
  * This file is the single source of truth for what travels over Socket.IO.
  * It is imported by the server and bundled into the browser client, so it
@@ -40,7 +40,19 @@ export type ChatMessage = {
   clientId?: string;
   /** userIds the sender mentioned (protocol v1.1). */
   mentions?: string[];
+  /** 24 hex; sorts by the time of the latest change; greater than every earlier rev of its channel (v1.1). */
+  rev: string;
+  editedAt?: string;
+  /** Set by delete: the message is a tombstone, its text "" and no reactions. */
+  deletedAt?: string;
+  /** In order of first use; absent when there are none. */
+  reactions?: Reaction[];
+  /** A snapshot of the quoted message, its text cut to LIMITS.quoteMax characters. */
+  replyTo?: ReplyTo;
 };
+
+export type Reaction = { emoji: string; userIds: string[] };
+export type ReplyTo = { id: string; from: User; text: string };
 
 export type AckError = { code: ErrorCode; message: string };
 export type Ack<T extends object> = ({ ok: true } & T) | { ok: false; error: AckError };
@@ -67,6 +79,16 @@ const wellFormed = () =>
 
 const KEY_PATTERN = /^[A-Za-z0-9_-]+$/;
 const MESSAGE_ID_PATTERN = /^[0-9a-f]{24}$/;
+/**
+ * One emoji: only characters emoji are made of (pictographs, regional
+ * indicators, skin tones, ZWJ, variation selectors, keycap parts, tags),
+ * with at least one pictograph or regional indicator. This also keeps it a
+ * safe MongoDB field name: no ".", no leading "$", no NUL.
+ */
+const EMOJI_CHARS = /^[\p{Extended_Pictographic}\p{Regional_Indicator}\p{Emoji_Component}\p{Emoji_Modifier}]+$/u;
+const EMOJI_CORE = /[\p{Extended_Pictographic}\p{Regional_Indicator}]/u;
+/** Longest emoji, in UTF-16 code units. */
+export const EMOJI_MAX = 16;
 
 /** Adds a zod issue when `problem` finds one. */
 const checkWith =
@@ -90,6 +112,14 @@ export const idSchema = z.string().min(1).max(64).regex(KEY_PATTERN, "malformed 
 
 export const messageIdSchema = z.string().regex(MESSAGE_ID_PATTERN, "malformed message id");
 
+/** A rev has the shape of a message id (24 lowercase hex). */
+export const revSchema = z.string().regex(MESSAGE_ID_PATTERN, "malformed rev");
+
+export const emojiSchema = wellFormed().refine(
+  (s) => s.length <= EMOJI_MAX && EMOJI_CHARS.test(s) && EMOJI_CORE.test(s),
+  { message: `must be one emoji (at most ${EMOJI_MAX} UTF-16 code units)` },
+);
+
 export const tokenSchema = z.string().max(256);
 
 export const authSchema = z.object({
@@ -105,10 +135,12 @@ export function createSchemas(textMax: number = LIMITS.textMax) {
   const page = {
     before: messageIdSchema.optional(),
     after: messageIdSchema.optional(),
+    /** v1.1: the channel's messages whose rev is greater, in rev order. */
+    changedAfter: revSchema.optional(),
     limit: z.number().int().min(1).max(LIMITS.historyMax).default(LIMITS.historyDefault),
   };
-  const notBoth = (q: { before?: string | undefined; after?: string | undefined }) =>
-    q.before === undefined || q.after === undefined;
+  const atMostOne = (q: { before?: string | undefined; after?: string | undefined; changedAfter?: string | undefined }) =>
+    [q.before, q.after, q.changedAfter].filter((v) => v !== undefined).length <= 1;
   // v1.1: mentioned userIds, at most 20, duplicates dropped.
   const mentions = z
     .array(idSchema)
@@ -128,24 +160,25 @@ export function createSchemas(textMax: number = LIMITS.textMax) {
     before: messageIdSchema.optional(),
     limit: z.number().int().min(1).max(LIMITS.historyMax).default(LIMITS.historyDefault),
   };
+  const send = { text, clientId: clientIdSchema.optional(), replyTo: messageIdSchema.optional(), mentions };
   return {
     room: roomSchema,
-    message: z.strictObject({ room: roomSchema, text, clientId: clientIdSchema.optional(), mentions }),
-    broadcast: z.strictObject({ text, clientId: clientIdSchema.optional(), mentions }),
-    privateMessage: z.union([
-      z.strictObject({ to: idSchema, text, clientId: clientIdSchema.optional(), mentions }),
-      z.strictObject({ toUser: idSchema, text, clientId: clientIdSchema.optional(), mentions }),
-    ]),
+    message: z.strictObject({ room: roomSchema, ...send }),
+    broadcast: z.strictObject(send),
+    privateMessage: z.union([z.strictObject({ to: idSchema, ...send }), z.strictObject({ toUser: idSchema, ...send })]),
     history: z
       .union([
         z.strictObject({ room: roomSchema, ...page }),
         z.strictObject({ with: idSchema, ...page }),
         z.strictObject({ broadcast: z.literal(true), ...page }),
       ])
-      .refine(notBoth, { message: "give before or after, not both" }),
+      .refine(atMostOne, { message: "give at most one of before, after, changedAfter" }),
     typing: z.strictObject({ room: roomSchema, typing: z.boolean() }),
     search: z.union([z.strictObject(searchPage), ...channels(searchPage)]),
     read: z.union(channels({ upTo: messageIdSchema })),
+    edit: z.strictObject({ id: messageIdSchema, text }),
+    delete: z.strictObject({ id: messageIdSchema }),
+    react: z.strictObject({ id: messageIdSchema, emoji: emojiSchema, on: z.boolean() }),
   };
 }
 export type Schemas = ReturnType<typeof createSchemas>;
@@ -156,27 +189,30 @@ export type HistoryInput = z.infer<Schemas["history"]>;
 export type TypingInput = z.infer<Schemas["typing"]>;
 export type SearchInput = z.infer<Schemas["search"]>;
 export type ReadInput = z.infer<Schemas["read"]>;
+export type EditInput = z.infer<Schemas["edit"]>;
+export type ReactInput = z.infer<Schemas["react"]>;
 
 export interface ClientToServerEvents {
   join: (room: string, ack: AckFn<JoinResult>) => void;
   leave: (room: string, ack: AckFn<{ room: string }>) => void;
   rooms: (ack: AckFn<{ rooms: RoomInfo[] }>) => void;
   message: (
-    payload: { room: string; text: string; clientId?: string; mentions?: string[] },
+    payload: { room: string; text: string; clientId?: string; replyTo?: string; mentions?: string[] },
     ack: AckFn<{ message: ChatMessage }>,
   ) => void;
   broadcast: (
-    payload: { text: string; clientId?: string; mentions?: string[] },
+    payload: { text: string; clientId?: string; replyTo?: string; mentions?: string[] },
     ack: AckFn<{ message: ChatMessage }>,
   ) => void;
   "private message": (
-    payload: ({ to: string } | { toUser: string }) & { text: string; clientId?: string; mentions?: string[] },
+    payload: ({ to: string } | { toUser: string }) & { text: string; clientId?: string; replyTo?: string; mentions?: string[] },
     ack: AckFn<{ message: ChatMessage }>,
   ) => void;
   history: (
     query: ({ room: string } | { with: string } | { broadcast: true }) & {
       before?: string;
       after?: string;
+      changedAfter?: string;
       limit?: number;
     },
     ack: AckFn<Page>,
@@ -189,6 +225,9 @@ export interface ClientToServerEvents {
   ) => void;
   read: (marker: ReadNotice, ack: AckFn<object>) => void;
   conversations: (ack: AckFn<{ conversations: Conversation[] }>) => void;
+  edit: (payload: { id: string; text: string }, ack: AckFn<{ message: ChatMessage }>) => void;
+  delete: (payload: { id: string }, ack: AckFn<{ message: ChatMessage }>) => void;
+  react: (payload: { id: string; emoji: string; on: boolean }, ack: AckFn<{ message: ChatMessage }>) => void;
 }
 
 export interface ServerToClientEvents {
@@ -198,6 +237,8 @@ export interface ServerToClientEvents {
   typing: (notice: TypingNotice) => void;
   mention: (notice: MentionNotice) => void;
   read: (notice: ReadNotice) => void;
+  /** v1.1: the whole new state of an edited, deleted or reacted-to message. */
+  "message updated": (message: ChatMessage) => void;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
@@ -221,6 +262,9 @@ export const CLIENT_EVENTS = [
   "search",
   "read",
   "conversations",
+  "edit",
+  "delete",
+  "react",
 ] as const satisfies readonly (keyof ClientToServerEvents)[];
 
 /** Turns a zod error into one short human-readable line. */

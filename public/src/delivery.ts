@@ -155,7 +155,7 @@ export type HistoryBase = { room: string } | { with: string } | { broadcast: tru
  */
 export const CATCH_UP_REWIND_MS = 10_000;
 
-/** The smallest message id of the millisecond `ms` before the one `id` was made in. */
+/** The smallest message id (or rev) of the millisecond `ms` before the one `id` was made in. */
 export function rewindId(id: string, ms: number): string {
   const t = Math.max(0, parseInt(id.slice(0, 12), 16) - ms);
   return t.toString(16).padStart(12, "0") + "0".repeat(12);
@@ -199,6 +199,45 @@ export async function fetchNewer(
     after = res.messages.at(-1)!.id;
   }
   return { ok: true, messages, complete: false };
+}
+
+/**
+ * Everything that changed in a conversation from shortly before `lastRev` on
+ * (protocol v1.1 `changedAfter`): new messages, edits, deletions (as
+ * tombstones) and reactions, fetched page by page until `hasMore` is false.
+ * Each message comes once, in its newest state, in rev order; the caller
+ * replaces what it holds by id. `lastRev` is the greatest rev it holds; the
+ * same rewind as `fetchNewer` covers changes that became visible out of rev
+ * order. `complete` is false when more than `maxPages` pages were missed.
+ */
+export async function fetchChanges(
+  history: (query: HistoryBase & { changedAfter: string; limit?: number }) => Promise<Ack<Page>>,
+  base: HistoryBase,
+  lastRev: string,
+  maxPages = 50,
+): Promise<Ack<{ messages: ChatMessage[]; complete: boolean }>> {
+  const newest = new Map<string, ChatMessage>();
+  const keep = (m: ChatMessage) => {
+    const held = newest.get(m.id);
+    // A message that changed again while we paged shows up twice: keep its later state.
+    if (held && held.rev >= m.rev) return;
+    newest.delete(m.id);
+    newest.set(m.id, m);
+  };
+  const done = (complete: boolean) => ({
+    ok: true as const,
+    messages: [...newest.values()].sort((a, b) => (a.rev < b.rev ? -1 : 1)),
+    complete,
+  });
+  let changedAfter = rewindId(lastRev, CATCH_UP_REWIND_MS);
+  for (let page = 0; page < maxPages; page++) {
+    const res = await history({ ...base, changedAfter, limit: 100 });
+    if (!res.ok) return res;
+    res.messages.forEach(keep);
+    if (!res.hasMore || res.messages.length === 0) return done(true);
+    changedAfter = res.messages.at(-1)!.rev;
+  }
+  return done(false);
 }
 
 /** The channel-grouping key a target's messages belong to, from the sender's side. */

@@ -5,19 +5,29 @@
  */
 import { AppError } from "../errors.js";
 import type { Logger } from "../logger.js";
-import { DEFAULT_ROOMS, type ChatMessage, type HistoryInput, type Page, type User } from "../protocol.js";
+import { DEFAULT_ROOMS, type ChatMessage, type HistoryInput, type Page, type ReplyTo, type User } from "../protocol.js";
 import { BROADCAST_CHANNEL, directChannel, roomChannel } from "./channel.js";
 import { Limiter, QueueTimeoutError } from "./limiter.js";
+import { quoteOf } from "./message-change.js";
 import type { IdGenerator } from "./message-id.js";
 import { searchTerms } from "./search-terms.js";
-import type { MessageStore, StoredMessage } from "./store.js";
+import type { MessageStore, NewMessage } from "./store.js";
 
-/** `mentions` (v1.1): userIds, already validated and deduplicated. */
-export type Draft = { mentions?: string[] | undefined } & (
-  | { kind: "room"; from: User; room: string; text: string; clientId?: string | undefined }
-  | { kind: "broadcast"; from: User; text: string; clientId?: string | undefined }
-  | { kind: "private"; from: User; to: User; text: string; clientId?: string | undefined }
-);
+/**
+ * `replyTo`: the id of a message of the same channel that this one answers;
+ * `mentions` (v1.1): userIds, already validated and deduplicated.
+ */
+type DraftCommon = {
+  from: User;
+  text: string;
+  clientId?: string | undefined;
+  replyTo?: string | undefined;
+  mentions?: string[] | undefined;
+};
+export type Draft =
+  | ({ kind: "room"; room: string } & DraftCommon)
+  | ({ kind: "broadcast" } & DraftCommon)
+  | ({ kind: "private"; to: User } & DraftCommon);
 
 export type SendResult = { message: ChatMessage; created: boolean };
 
@@ -65,11 +75,22 @@ export class MessageService {
         : draft.kind === "broadcast"
           ? BROADCAST_CHANNEL
           : directChannel(draft.from.userId, draft.to.userId);
+    let replyTo: ReplyTo | undefined;
+    if (draft.replyTo !== undefined) {
+      const quoted = await this.quote(channel, draft.replyTo);
+      if (!quoted) {
+        // A retry whose quoted message went away meanwhile still gets its original.
+        const original = await this.repeatOf(draft.from, draft.clientId);
+        if (original) return { message: original, created: false };
+        throw new AppError("NOT_FOUND", "the message replied to is not in this conversation");
+      }
+      replyTo = quoted;
+    }
     const result = await this.storage(() => {
       // The id is made once a storage slot is ours, right before the write, so that
       // ids and the order writes become visible stay close (catch-up relies on it).
       const id = this.deps.ids();
-      const stored: StoredMessage = {
+      const stored: NewMessage = {
         id,
         kind: draft.kind,
         ...(draft.kind === "room" ? { room: draft.room } : {}),
@@ -79,6 +100,7 @@ export class MessageService {
         createdAt: new Date().toISOString(),
         ...(draft.clientId !== undefined ? { clientId: draft.clientId } : {}),
         ...(draft.mentions?.length ? { mentions: draft.mentions } : {}),
+        ...(replyTo ? { replyTo } : {}),
         channel,
         key: draft.clientId ?? `srv-${id}`,
         terms: searchTerms(draft.text),
@@ -93,6 +115,13 @@ export class MessageService {
     }
     await this.deliverOnce(result.message);
     return result;
+  }
+
+  /** The snapshot of message `id` for a reply in `channel`; undefined unless it is a live message of that channel. */
+  private async quote(channel: string, id: string): Promise<ReplyTo | undefined> {
+    const quoted = await this.storage(() => this.deps.store.get(id));
+    if (!quoted || quoted.channel !== channel || quoted.deletedAt !== undefined) return undefined;
+    return quoteOf(quoted);
   }
 
   /**
@@ -122,7 +151,8 @@ export class MessageService {
 
   /**
    * A page of history the viewer may read: a room, the viewer's own private
-   * conversation with another user, or broadcasts.
+   * conversation with another user, or broadcasts. With `changedAfter`: the
+   * change feed of that channel (see MessageStore.changes).
    */
   async history(viewerId: string, query: HistoryInput): Promise<Page> {
     let channel: string;
@@ -134,6 +164,8 @@ export class MessageService {
     } else {
       channel = BROADCAST_CHANNEL;
     }
+    const { changedAfter, limit } = query;
+    if (changedAfter !== undefined) return this.storage(() => this.deps.store.changes({ channel, after: changedAfter, limit }));
     return this.storage(() =>
       this.deps.store.page({ channel, before: query.before, after: query.after, limit: query.limit }),
     );
@@ -163,7 +195,7 @@ export class MessageService {
   }
 
   /** Runs a store call within the concurrency bound; any storage failure becomes UNAVAILABLE. */
-  private async storage<T>(call: () => Promise<T>): Promise<T> {
+  async storage<T>(call: () => Promise<T>): Promise<T> {
     try {
       return await this.limiter.run(call);
     } catch (err) {

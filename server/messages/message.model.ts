@@ -19,6 +19,15 @@ const userSchema = new Schema(
   { _id: false },
 );
 
+const replyToSchema = new Schema(
+  {
+    id: { type: String, required: true },
+    from: { type: userSchema, required: true },
+    text: { type: String },
+  },
+  { _id: false },
+);
+
 /** Acked only when journaled on a majority: an acked message survives a crash. */
 const durable = { w: "majority", j: true } as const;
 
@@ -31,13 +40,23 @@ export const messageSchema = new Schema(
     room: { type: String },
     from: { type: userSchema, required: true },
     to: { type: userSchema },
-    text: { type: String, required: true },
+    // Not required: a tombstone's text is "".
+    text: { type: String },
     createdAt: { type: Date, required: true },
     clientId: { type: String },
     key: { type: String, required: true },
     mentions: { type: [String], default: undefined },
     // Search terms of the text (search-terms.ts).
     terms: { type: [String], default: undefined },
+    // v1.1. Messages stored before revs existed have none: their rev is their id.
+    rev: { type: String },
+    editedAt: { type: Date },
+    deletedAt: { type: Date },
+    // emoji -> userIds; a map field so that one reaction is one atomic $addToSet / $pull
+    // on "reactions.<emoji>" (FerretDB v1 has no positional operator). Keys keep the
+    // order of first use; emptied entries stay and are hidden when read.
+    reactions: { type: Map, of: [String], default: undefined },
+    replyTo: { type: replyToSchema },
   },
   {
     collection: "messages",
@@ -53,6 +72,18 @@ messageSchema.index({ channel: 1, _id: -1 });
 messageSchema.index({ "from.userId": 1, key: 1 }, { unique: true });
 // Search: a multikey index over the terms, newest first within a term (FerretDB v1 has no text index).
 messageSchema.index({ terms: 1, _id: -1 });
+// The change feed: a channel's messages with rev > x, in rev order. `_id` last so that
+// messages stored before revs existed (no rev: they count as rev = id) page in id order.
+messageSchema.index({ channel: 1, rev: 1, _id: 1 });
+
+/** Per channel, the greatest rev handed out: the guard that keeps a channel's revs increasing across nodes. */
+export const channelRevSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    rev: { type: String, required: true },
+  },
+  { collection: "channel_revs", versionKey: false, strict: "throw", strictQuery: true, writeConcern: durable },
+);
 
 export const roomSchema = new Schema(
   {
@@ -64,10 +95,13 @@ export const roomSchema = new Schema(
 roomSchema.index({ createdAt: 1 });
 
 export type MessageDoc = InferSchemaType<typeof messageSchema>;
+/** A message document as `.lean()` returns it: the reactions map is a plain object. */
+export type LeanMessage = Omit<MessageDoc, "reactions"> & { reactions?: Record<string, string[]> | null };
 
 export function models(conn: Connection) {
   return {
     Message: conn.model("Message", messageSchema),
     Room: conn.model("Room", roomSchema),
+    ChannelRev: conn.model("ChannelRev", channelRevSchema),
   };
 }

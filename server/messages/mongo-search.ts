@@ -6,7 +6,7 @@
  * against its text.
  */
 import mongoose from "mongoose";
-import type { MessageDoc, models } from "./message.model.js";
+import type { LeanMessage, models } from "./message.model.js";
 import type { SearchQuery } from "./store.js";
 
 /** Candidates read per round trip beyond the page itself: confirmation rarely rejects one. */
@@ -17,8 +17,8 @@ const MAX_ROUNDS = 20;
 export async function searchMongo(
   messages: ReturnType<typeof models>["Message"],
   query: SearchQuery,
-): Promise<{ docs: MessageDoc[]; hasMore: boolean }> {
-  const found: MessageDoc[] = [];
+): Promise<{ docs: LeanMessage[]; hasMore: boolean }> {
+  const found: LeanMessage[] = [];
   let before = query.before;
   for (let round = 0; round < MAX_ROUNDS && found.length <= query.limit; round++) {
     const batch = query.limit + 1 - found.length + EXTRA;
@@ -29,8 +29,8 @@ export async function searchMongo(
       deletedAt: null,
       ...(before !== undefined ? { _id: mongoose.trusted({ $lt: before }) } : {}),
     };
-    const docs = await messages.find(filter).sort({ _id: -1 }).limit(batch).lean<MessageDoc[]>().exec();
-    for (const doc of docs) if (query.matches(doc.text)) found.push(doc);
+    const docs = await messages.find(filter).sort({ _id: -1 }).limit(batch).lean<LeanMessage[]>().exec();
+    for (const doc of docs) if (query.matches(doc.text ?? "")) found.push(doc);
     if (docs.length < batch) break;
     before = docs.at(-1)!._id;
   }

@@ -7,15 +7,21 @@ import mongoose, { type Connection } from "mongoose";
 import type { Logger } from "../logger.js";
 import type { ChatMessage, Page, User } from "../protocol.js";
 import { MongoPeopleStore } from "../users/mongo-people-store.js";
-import { models, type MessageDoc } from "./message.model.js";
+import { KeyedQueue } from "./keyed-queue.js";
+import { visibleReactions, wouldChange, type ChangeResult, type MessageChange } from "./message-change.js";
+import { createIdGenerator } from "./message-id.js";
+import { models, type LeanMessage } from "./message.model.js";
 import { searchMongo } from "./mongo-search.js";
-import type { InsertResult, MessageStore, PageQuery, SearchQuery, StoredMessage } from "./store.js";
+import { searchTerms } from "./search-terms.js";
+import type { ChangesQuery, InsertResult, MessageStore, NewMessage, PageQuery, SearchQuery, StoredMessage } from "./store.js";
 
 export class MongoUriError extends Error {
   override name = "MongoUriError";
 }
 
 const RETRY_MS = 1000;
+/** Tries before a change that keeps losing races to other nodes gives up (and the client retries). */
+const MAX_ATTEMPTS = 20;
 
 export class MongoStore implements MessageStore {
   readonly kind = "mongo";
@@ -26,12 +32,22 @@ export class MongoStore implements MessageStore {
   private closed = false;
   private retry: NodeJS.Timeout | undefined;
   readonly people: MongoPeopleStore;
+  private readonly revs: ReturnType<typeof createIdGenerator>;
+  /**
+   * Changes to one message, and rev allocations for changes of one channel,
+   * run one at a time in this process. Needed on FerretDB v1, whose updates are a read and
+   * a write without isolation (concurrent `$addToSet`s or `$max`es on one
+   * document lose all but some); on MongoDB it only spares needless retries.
+   */
+  private readonly queue = new KeyedQueue();
 
   constructor(
     private readonly uri: string,
     private readonly logger: Logger,
-    private readonly options: { serverSelectionTimeoutMS?: number } = {},
+    /** `clock`: where revs take their time from (tests skew it). */
+    private readonly options: { serverSelectionTimeoutMS?: number; clock?: () => number } = {},
   ) {
+    this.revs = createIdGenerator(options.clock);
     this.conn = mongoose.createConnection();
     this.m = models(this.conn);
     this.people = new MongoPeopleStore(this.conn, this.m.Message, () => this.ready());
@@ -107,13 +123,15 @@ export class MongoStore implements MessageStore {
     if (!this.indexed) throw new Error("MongoDB is not connected");
   }
 
-  async insert(message: StoredMessage): Promise<InsertResult> {
+  async insert(message: NewMessage): Promise<InsertResult> {
     this.ready();
     const { id, createdAt, ...rest } = message;
-    const doc = { _id: id, ...rest, createdAt: new Date(createdAt) };
+    // The rev is made here, without waiting for the channel's guard: a message must
+    // become visible soon after its id was made (catch-up by id relies on it). The
+    // guard is raised right after the write.
+    const doc = { _id: id, ...rest, rev: this.revs(), createdAt: new Date(createdAt) };
     try {
       await this.m.Message.create(doc);
-      return { message: toChatMessage(doc), created: true };
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
       const original = await this.findByKey(message.from.userId, message.key);
@@ -121,12 +139,121 @@ export class MongoStore implements MessageStore {
       if (!original) throw err;
       return { message: original, created: false };
     }
+    try {
+      return { message: await this.guardInsert(doc), created: true };
+    } catch (err) {
+      // Stored is stored: refusing it now would hold back its delivery until a retry,
+      // and the guard matters only while clocks disagree. Its rev from this node stands.
+      this.logger.warn({ err: (err as Error).message, id }, "rev guard of a new message failed");
+      return { message: toChatMessage(doc), created: true };
+    }
   }
 
   async findByKey(userId: string, key: string): Promise<ChatMessage | undefined> {
     this.ready();
-    const doc = await this.m.Message.findOne({ "from.userId": userId, key }).lean<MessageDoc>().exec();
+    const doc = await this.m.Message.findOne({ "from.userId": userId, key }).lean<LeanMessage>().exec();
     return doc ? toChatMessage(doc) : undefined;
+  }
+
+  /**
+   * A new rev for `channel`, greater than `floor` and than every rev handed
+   * out for this channel before, by any node. Our generator never goes
+   * backwards, but another node's clock may run ahead of ours: the channel's
+   * guard document holds the greatest rev handed out (`$max`), and when it is
+   * ahead of ours we jump past it and try again. Without it, a node whose
+   * clock is behind would write changes that sort before ones a client
+   * already has, and that client's `changedAfter` would never see them.
+   */
+  private nextRev(channel: string, floor?: string): Promise<string> {
+    return this.queue.run(`rev\u0000${channel}`, async () => {
+      let after = floor;
+      for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+        const rev = this.revs(after);
+        try {
+          const before = await this.raiseGuard(channel, rev);
+          if (!before || before.rev < rev) return rev;
+          after = before.rev;
+        } catch (err) {
+          // Two nodes created the channel's guard at the same moment: go again.
+          if (!isDuplicateKey(err)) throw err;
+        }
+      }
+      throw new Error(`could not get a rev for ${channel}: too much contention`);
+    });
+  }
+
+  /**
+   * Records a new message's rev in its channel's guard, so that changes made
+   * later on any node get greater revs. A new message keeps the rev this node
+   * gave it, like its id: when the guard shows another node ahead, this node's
+   * clock jumps past it for what it writes next.
+   */
+  private async guardInsert(doc: LeanMessage & { rev: string }): Promise<ChatMessage> {
+    let before: { rev: string } | null;
+    try {
+      before = await this.raiseGuard(doc.channel, doc.rev);
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+      // Another node created the channel's guard at the same moment; it exists now.
+      before = await this.raiseGuard(doc.channel, doc.rev);
+    }
+    if (before && before.rev > doc.rev) this.revs(before.rev);
+    return toChatMessage(doc);
+  }
+
+  /** `$max` on the channel's guard; resolves with the guard as it was before. */
+  private raiseGuard(channel: string, rev: string): Promise<{ rev: string } | null> {
+    return this.m.ChannelRev.findOneAndUpdate({ _id: channel }, { $max: { rev } }, { upsert: true, returnDocument: "before" })
+      .lean<{ rev: string }>()
+      .exec();
+  }
+
+  async get(id: string): Promise<StoredMessage | undefined> {
+    this.ready();
+    const doc = await this.m.Message.findOne({ _id: id }).lean<LeanMessage>().exec();
+    return doc ? toStoredMessage(doc) : undefined;
+  }
+
+  async change(
+    id: string,
+    change: MessageChange,
+    allow: (current: StoredMessage) => void,
+  ): Promise<ChangeResult | undefined> {
+    this.ready();
+    return this.queue.run(`msg\u0000${id}`, async () => {
+      for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+        const doc = await this.m.Message.findOne({ _id: id }).lean<LeanMessage>().exec();
+        if (!doc) return undefined;
+        const current = toStoredMessage(doc);
+        allow(current);
+        if (!wouldChange(current, change)) return { message: toChatMessage(doc), changed: false };
+        const rev = await this.nextRev(current.channel, current.rev);
+        // Compare-and-set on the rev: applies only to the state just read, so a
+        // message's rev only ever grows and no concurrent change is overwritten.
+        const updated = await this.m.Message.findOneAndUpdate({ _id: id, rev: doc.rev ?? null }, updateFor(change, rev), {
+          returnDocument: "after",
+        })
+          .lean<LeanMessage>()
+          .exec();
+        if (updated) return { message: toChatMessage(updated), changed: true };
+        // Another node changed it in between: look again.
+      }
+      throw new Error(`message ${id} is changing too fast to apply a change`);
+    });
+  }
+
+  async changes({ channel, after, limit }: ChangesQuery): Promise<Page> {
+    this.ready();
+    const docs = await this.m.Message.find({
+      channel,
+      // Messages stored before revs existed have none and count as rev = id; they sort first.
+      $or: [{ rev: mongoose.trusted({ $gt: after }) }, { rev: null, _id: mongoose.trusted({ $gt: after }) }],
+    })
+      .sort({ rev: 1, _id: 1 })
+      .limit(limit + 1)
+      .lean<LeanMessage[]>()
+      .exec();
+    return { messages: docs.slice(0, limit).map(toChatMessage), hasMore: docs.length > limit };
   }
 
   async page({ channel, before, after, limit }: PageQuery): Promise<Page> {
@@ -135,7 +262,7 @@ export class MongoStore implements MessageStore {
       const docs = await this.m.Message.find({ channel, _id: mongoose.trusted({ $gt: after }) })
         .sort({ _id: 1 })
         .limit(limit + 1)
-        .lean<MessageDoc[]>()
+        .lean<LeanMessage[]>()
         .exec();
       return { messages: docs.slice(0, limit).map(toChatMessage), hasMore: docs.length > limit };
     }
@@ -143,7 +270,7 @@ export class MongoStore implements MessageStore {
     const docs = await this.m.Message.find(filter)
       .sort({ _id: -1 })
       .limit(limit + 1)
-      .lean<MessageDoc[]>()
+      .lean<LeanMessage[]>()
       .exec();
     const hasMore = docs.length > limit;
     return { messages: docs.slice(0, limit).reverse().map(toChatMessage), hasMore };
@@ -173,22 +300,61 @@ export class MongoStore implements MessageStore {
   }
 }
 
-function toChatMessage(doc: MessageDoc): ChatMessage {
-  const user = (u: { userId: string; name: string; socketId?: string | null }): User => ({
-    userId: u.userId,
-    name: u.name,
-    socketId: u.socketId ?? "",
-  });
+/**
+ * The update for one change, with its new rev. The one place where a stored
+ * message's text changes in MongoDB: atomic operators only (no positional
+ * operator, which FerretDB v1 lacks). Search terms follow the text.
+ */
+function updateFor(change: MessageChange, rev: string) {
+  switch (change.kind) {
+    case "edit":
+      return { $set: { text: change.text, terms: searchTerms(change.text), editedAt: new Date(change.at), rev } };
+    case "delete":
+      return { $set: { text: "", terms: [], deletedAt: new Date(change.at), rev }, $unset: { reactions: 1, mentions: 1 } };
+    case "react": {
+      const path = `reactions.${change.emoji}`;
+      return change.on
+        ? { $addToSet: { [path]: change.userId }, $set: { rev } }
+        : { $pull: { [path]: change.userId }, $set: { rev } };
+    }
+  }
+}
+
+/** A person as stored; a message to someone away keeps `socketId: ""`. */
+const user = (u: { userId: string; name: string; socketId?: string | null }): User => ({
+  userId: u.userId,
+  name: u.name,
+  socketId: u.socketId ?? "",
+});
+
+function toChatMessage(doc: LeanMessage): ChatMessage {
   return {
     id: doc._id,
     kind: doc.kind as ChatMessage["kind"],
     ...(doc.room != null ? { room: doc.room } : {}),
     from: user(doc.from),
     ...(doc.to != null ? { to: user(doc.to) } : {}),
-    text: doc.text,
+    text: doc.text ?? "",
     createdAt: doc.createdAt.toISOString(),
     ...(doc.clientId != null ? { clientId: doc.clientId } : {}),
     ...(doc.mentions?.length ? { mentions: [...doc.mentions] } : {}),
+    rev: doc.rev ?? doc._id,
+    ...(doc.editedAt != null ? { editedAt: doc.editedAt.toISOString() } : {}),
+    ...(doc.deletedAt != null ? { deletedAt: doc.deletedAt.toISOString() } : {}),
+    ...visibleReactions(Object.entries(doc.reactions ?? {}).map(([emoji, userIds]) => ({ emoji, userIds }))),
+    ...(doc.replyTo != null
+      ? { replyTo: { id: doc.replyTo.id, from: user(doc.replyTo.from), text: doc.replyTo.text ?? "" } }
+      : {}),
+  };
+}
+
+function toStoredMessage(doc: LeanMessage): StoredMessage {
+  const reactions = Object.entries(doc.reactions ?? {}).map(([emoji, userIds]) => ({ emoji, userIds }));
+  return {
+    ...toChatMessage(doc),
+    ...(reactions.length > 0 ? { reactions } : {}),
+    channel: doc.channel,
+    key: doc.key,
   };
 }
 

@@ -5,6 +5,7 @@
  */
 import type { ChatMessage, Page } from "../protocol.js";
 import type { PeopleStore } from "../users/people-store.js";
+import { visibleReactions, type ChangeResult, type MessageChange } from "./message-change.js";
 
 /** A message as written: the client-facing fields plus where it belongs. */
 export type StoredMessage = ChatMessage & {
@@ -14,6 +15,12 @@ export type StoredMessage = ChatMessage & {
   /** Search terms of the text (search-terms.ts), recomputed whenever the text changes. */
   terms?: string[];
 };
+
+/** A message to insert: the store gives it its first rev. */
+export type NewMessage = Omit<StoredMessage, "rev" | "editedAt" | "deletedAt" | "reactions">;
+
+/** The messages of a channel whose rev is greater than `after`, in rev order. */
+export type ChangesQuery = { channel: string; after: string; limit: number };
 
 export type InsertResult = { message: ChatMessage; created: boolean };
 
@@ -48,7 +55,7 @@ export interface MessageStore {
    * Stores a message durably unless the sender already stored one with the
    * same key; then it returns that original and `created: false`.
    */
-  insert(message: StoredMessage): Promise<InsertResult>;
+  insert(message: NewMessage): Promise<InsertResult>;
   /** The message a sender stored under an idempotency key, if any. */
   findByKey(userId: string, key: string): Promise<ChatMessage | undefined>;
   /**
@@ -58,6 +65,18 @@ export interface MessageStore {
    * same direction.
    */
   page(query: PageQuery): Promise<Page>;
+  /** One message with its channel, or undefined. */
+  get(id: string): Promise<StoredMessage | undefined>;
+  /**
+   * Applies one change to a message atomically and gives it a new rev,
+   * greater than every earlier rev of its channel. `allow` sees the current
+   * state first and throws to refuse. Resolves undefined when there is no
+   * such message, `changed: false` when the change would change nothing.
+   * Every change of a message's text goes through here.
+   */
+  change(id: string, change: MessageChange, allow: (current: StoredMessage) => void): Promise<ChangeResult | undefined>;
+  /** The change feed: at most `limit` messages with rev > `after`, in rev order; `hasMore` when more follow. */
+  changes(query: ChangesQuery): Promise<Page>;
   /** Remembers a room name; idempotent. */
   addRoom(name: string): Promise<void>;
   /** Every room ever created, in creation order. */
@@ -69,7 +88,7 @@ export interface MessageStore {
   search(query: SearchQuery): Promise<Page>;
 }
 
-/** Strips the storage-only fields from a stored message. */
-export function toChatMessage({ channel: _c, key: _k, terms: _t, ...message }: StoredMessage): ChatMessage {
-  return message;
+/** A copy of a stored message as clients see it: no storage fields, no empty reactions. */
+export function toChatMessage({ channel: _c, key: _k, terms: _t, reactions, ...message }: StoredMessage): ChatMessage {
+  return { ...message, ...visibleReactions(reactions) };
 }

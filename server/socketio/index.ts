@@ -14,12 +14,14 @@ import { createChatMetrics, type ChatMetrics } from "../metrics/chat-metrics.js"
 import { countDeliveries } from "../metrics/socket-metrics.js";
 import { createIdGenerator } from "../messages/message-id.js";
 import { Limiter } from "../messages/limiter.js";
+import { ChangeService } from "../messages/change-service.js";
 import { MessageService } from "../messages/message-service.js";
 import { SearchService } from "../messages/search.js";
 import { PeopleService } from "../users/people-service.js";
 import type { MessageStore } from "../messages/store.js";
 import { CLIENT_EVENTS, createSchemas, type ChatMessage } from "../protocol.js";
 import { mentionFanOut } from "./mentions.js";
+import { registerChangeHandlers } from "./changes.js";
 import { registerMessageHandlers } from "./messages.js";
 import { recordConnection, registerPeopleHandlers } from "./people.js";
 import { ConnectionCap } from "./connection-cap.js";
@@ -89,6 +91,8 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
   const schemas = createSchemas(config.maxTextLength);
   const perUser = {
     send: { burst: config.rateLimit.burst, perSecond: config.rateLimit.perSecond },
+    // Edits, deletions and reactions: limited like sends, in a bucket of their own.
+    change: { burst: config.rateLimit.burst, perSecond: config.rateLimit.perSecond },
     join: { burst: 20, perSecond: 2 },
     history: { burst: 30, perSecond: 5 },
     typing: { burst: 20, perSecond: 4 },
@@ -106,7 +110,7 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
   );
   const limiter = new RateLimiter({ ...perUser, ...perIp });
   const storageLimiter = new Limiter(config.storage.maxConcurrent, config.storage.maxWaitMs);
-  const deliverMessage = fanOut(io);
+  const deliverMessage = fanOut(io, "message");
   const deliverMentions = mentionFanOut(io);
   const service = new MessageService({
     store,
@@ -127,6 +131,7 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
   };
   const people = new PeopleService({ store, limiter: storageLimiter, roomExists });
   const search = new SearchService({ store, limiter: storageLimiter, people, rooms: () => service.listRooms(), roomExists });
+  const changes = new ChangeService({ store, messages: service, logger, deliverUpdate: fanOut(io, "message updated") });
   const known = new Set<string>(CLIENT_EVENTS);
 
   io.engine.on("connection", (conn: EngineConnection) => {
@@ -141,6 +146,7 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
     logConnection(socket, ip, logger);
     registerRoomHandlers(ctx);
     registerMessageHandlers(ctx);
+    registerChangeHandlers(ctx, changes);
     registerTypingHandlers(ctx);
     registerPeopleHandlers(ctx);
     registerSearchHandlers(ctx);
@@ -175,12 +181,13 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
 const EVENT_PACKET = 2;
 
 /**
- * Routes a stored message to the sockets that may see it. It goes through the
- * adapter's `broadcast` — what `io.to(...).emit()` does — so that it can be
- * awaited: with Redis, the message is published to the other nodes before the
- * sender's ack, and a node dying right after an ack cannot strand it.
+ * Routes a stored message (`message`) or its new state (`message updated`) to
+ * the sockets that may see it. It goes through the adapter's `broadcast` —
+ * what `io.to(...).emit()` does — so that it can be awaited: with Redis, the
+ * message is published to the other nodes before the sender's ack, and a node
+ * dying right after an ack cannot strand it.
  */
-function fanOut(io: ChatServer) {
+function fanOut(io: ChatServer, event: "message" | "message updated") {
   const adapter = io.of("/").adapter;
   return async (message: ChatMessage): Promise<void> => {
     const rooms =
@@ -189,7 +196,7 @@ function fanOut(io: ChatServer) {
         : message.kind === "private"
           ? [userKey(message.from.userId), userKey(message.to?.userId ?? "")]
           : [roomKey(message.room ?? "")];
-    const packet = { type: EVENT_PACKET, data: ["message", message], nsp: "/" };
+    const packet = { type: EVENT_PACKET, data: [event, message], nsp: "/" };
     await adapter.broadcast(packet, { rooms: new Set(rooms), except: new Set() });
   };
 }

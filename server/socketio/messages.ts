@@ -16,24 +16,24 @@ export function registerMessageHandlers(ctx: HandlerContext): void {
     return { message: original };
   };
 
-  onAck(ctx, "message", z.tuple([schemas.message]), async ([{ room, text, clientId, mentions }]) => {
+  onAck(ctx, "message", z.tuple([schemas.message]), async ([{ room, text, clientId, mentions, replyTo }]) => {
     limit(ctx, "send");
     if (!socket.rooms.has(roomKey(room))) {
       return originalOr(clientId, new AppError("NOT_IN_ROOM", `join ${room} before sending to it`));
     }
-    const { message } = await service.send({ kind: "room", from: userOf(socket), room, text, clientId, mentions });
+    const { message } = await service.send({ kind: "room", from: userOf(socket), room, text, clientId, mentions, replyTo });
     return { message };
   });
 
-  onAck(ctx, "broadcast", z.tuple([schemas.broadcast]), async ([{ text, clientId, mentions }]) => {
+  onAck(ctx, "broadcast", z.tuple([schemas.broadcast]), async ([{ text, clientId, mentions, replyTo }]) => {
     limit(ctx, "send");
-    const { message } = await service.send({ kind: "broadcast", from: userOf(socket), text, clientId, mentions });
+    const { message } = await service.send({ kind: "broadcast", from: userOf(socket), text, clientId, mentions, replyTo });
     return { message };
   });
 
   onAck(ctx, "private message", z.tuple([schemas.privateMessage]), async ([input]) => {
     limit(ctx, "send");
-    const { text, clientId, mentions } = input;
+    const { text, clientId, mentions, replyTo } = input;
     let to;
     if ("toUser" in input) {
       to = await recipientByUser(io, ctx.people, input.toUser, logger);
@@ -44,7 +44,7 @@ export function registerMessageHandlers(ctx: HandlerContext): void {
       if (!target) return originalOr(clientId, new AppError("NOT_FOUND", "no such socket is connected"));
       to = userOf(target);
     }
-    const { message } = await service.send({ kind: "private", from: userOf(socket), to, text, clientId, mentions });
+    const { message } = await service.send({ kind: "private", from: userOf(socket), to, text, clientId, mentions, replyTo });
     return { message };
   });
 

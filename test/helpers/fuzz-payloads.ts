@@ -272,6 +272,19 @@ export const badQuery: fc.Arbitrary<unknown> = fc.oneof(
   { arbitrary: notAString, weight: 6 },
 );
 
+/**
+ * `emoji` (v1.1): nothing with an Extended_Pictographic or Regional_Indicator
+ * character, more than 16 UTF-16 code units, lone surrogates, not a string.
+ */
+export const badEmoji: fc.Arbitrary<unknown> = fc.oneof(
+  { arbitrary: fc.constant(""), weight: 1 },
+  { arbitrary: fc.stringMatching(/^[A-Za-z0-9 .$_-]{1,16}$/), weight: 3 },
+  { arbitrary: fc.constantFrom("\u200d", "\ufe0f", "\u20e3", "\ud83c\udffd", "#", "*", "1\ufe0f\u20e3", "\u00a0", ".", "$", "$gt", "a.b"), weight: 2 },
+  { arbitrary: fc.tuple(fc.integer({ min: 9, max: 30 }), fc.constantFrom("👍", "🇫", "😀", "❤")).map(([n, e]) => e.repeat(n)).filter((e) => e.length > 16), weight: 2 },
+  { arbitrary: fc.constantFrom("\ud83d", "\ude00", "\udc00\ud800", "a\ud83d"), weight: 1 },
+  { arbitrary: notAString, weight: 5 },
+);
+
 // ---------------------------------------------------------------- calls
 
 type Shape = {
@@ -293,7 +306,7 @@ type Shape = {
 const extraKey = (allowed: string[]) =>
   fc
     .oneof(
-      fc.constantFrom("__proto__", "constructor", "prototype", "$where", "$gt", "$set", "from", "id", "kind", "createdAt", "channel", "key", "userId", "to", "with", "broadcast", "room", "text", "clientId", "before", "after", "limit", "typing", "name", "token", "toUser", "mentions", "terms", "q", "upTo", "unread", ""),
+      fc.constantFrom("__proto__", "constructor", "prototype", "$where", "$gt", "$set", "from", "id", "kind", "createdAt", "channel", "key", "userId", "to", "with", "broadcast", "room", "text", "clientId", "before", "after", "limit", "typing", "name", "token", "toUser", "mentions", "terms", "q", "upTo", "unread", "", "replyTo", "changedAfter", "emoji", "on", "rev", "reactions", "deletedAt", "editedAt"),
       fc.string({ maxLength: 12 }),
     )
     .filter((k) => !allowed.includes(k));
@@ -373,32 +386,35 @@ export function invalidCalls(ctx: FuzzContext): fc.Arbitrary<FuzzCall> {
   const text = () => "hello";
   const clientIdArb = badKey;
   const mentions = () => [ctx.peerUserId];
+  // v1.1: every send may quote a message and mention people.
+  const sendOptional = { clientId: () => "fuzz-client-id", replyTo: () => ctx.messageId, mentions };
+  const sendBad = { clientId: clientIdArb, replyTo: badMessageId(ctx.messageId), mentions: badMentions(ctx.peerUserId) };
   const message: Shape = {
     event: "message",
     required: { room: () => ctx.room, text },
-    optional: { clientId: () => "fuzz-client-id", mentions },
-    bad: { room: badRoom, text: badText(ctx.textMax), clientId: clientIdArb, mentions: badMentions(ctx.peerUserId) },
+    optional: sendOptional,
+    bad: { room: badRoom, text: badText(ctx.textMax), ...sendBad },
   };
   const broadcast: Shape = {
     event: "broadcast",
     required: { text },
-    optional: { clientId: () => "fuzz-client-id", mentions },
-    bad: { text: badText(ctx.textMax), clientId: clientIdArb, mentions: badMentions(ctx.peerUserId) },
+    optional: sendOptional,
+    bad: { text: badText(ctx.textMax), ...sendBad },
   };
   // Either recipient key may replace the other: never added as an "unknown" key.
   const recipients = ["to", "toUser"];
   const privateMessage: Shape = {
     event: "private message",
     required: { to: () => ctx.peerSocketId, text },
-    optional: { clientId: () => "fuzz-client-id", mentions },
-    bad: { to: badKey, text: badText(ctx.textMax), clientId: clientIdArb, mentions: badMentions(ctx.peerUserId) },
+    optional: sendOptional,
+    bad: { to: badKey, text: badText(ctx.textMax), ...sendBad },
     reserved: recipients,
   };
   const privateToUser: Shape = {
     event: "private message",
     required: { toUser: () => ctx.peerUserId, text },
-    optional: { clientId: () => "fuzz-client-id", mentions },
-    bad: { toUser: badKey, text: badText(ctx.textMax), clientId: clientIdArb, mentions: badMentions(ctx.peerUserId) },
+    optional: sendOptional,
+    bad: { toUser: badKey, text: badText(ctx.textMax), ...sendBad },
     reserved: recipients,
   };
   const bothRecipients = fc.constant<FuzzCall>({
@@ -407,8 +423,13 @@ export function invalidCalls(ctx: FuzzContext): fc.Arbitrary<FuzzCall> {
     category: "private message:to-and-toUser",
   });
   const page = { before: () => ctx.messageId, limit: () => 10 };
-  const pageBad = { before: badMessageId(ctx.messageId), after: badMessageId(ctx.messageId), limit: badLimit };
-  const reserved = ["room", "with", "broadcast", "before", "after", "limit"];
+  const pageBad = {
+    before: badMessageId(ctx.messageId),
+    after: badMessageId(ctx.messageId),
+    changedAfter: badMessageId(ctx.messageId),
+    limit: badLimit,
+  };
+  const reserved = ["room", "with", "broadcast", "before", "after", "changedAfter", "limit"];
   const historyRoom: Shape = { event: "history", required: { room: () => ctx.room }, optional: page, bad: { room: badRoom, ...pageBad }, reserved };
   const historyWith: Shape = { event: "history", required: { with: () => ctx.peerUserId }, optional: page, bad: { with: badKey, ...pageBad }, reserved };
   const historyBroadcast: Shape = { event: "history", required: { broadcast: () => true }, optional: page, bad: { broadcast: notTrue, ...pageBad }, reserved };
@@ -475,6 +496,37 @@ export function invalidCalls(ctx: FuzzContext): fc.Arbitrary<FuzzCall> {
     });
   const conversationsCalls = roomsCalls.map((c): FuzzCall => ({ ...c, event: "conversations", category: "conversations:extra-args" }));
 
+  // `changedAfter` stands alone: not with `before` or `after`.
+  const historyChangedAndPaged = fc
+    .tuple(
+      fc.constantFrom<Record<string, unknown>>({ room: ctx.room }, { with: ctx.peerUserId }, { broadcast: true }),
+      fc.subarray(["before", "after"] as const, { minLength: 1 }),
+      fc.boolean(),
+    )
+    .map(([selector, paging, limit]): FuzzCall => {
+      let o: Record<string, unknown> = { ...selector, changedAfter: ctx.messageId };
+      for (const key of paging) o = withKey(o, key, ctx.messageId);
+      if (limit) o = withKey(o, "limit", 5);
+      return { event: "history", args: [o], category: "history:changedAfter-with-paging" };
+    });
+  const edit: Shape = {
+    event: "edit",
+    required: { id: () => ctx.messageId, text },
+    optional: {},
+    bad: { id: badMessageId(ctx.messageId), text: badText(ctx.textMax) },
+  };
+  const del: Shape = {
+    event: "delete",
+    required: { id: () => ctx.messageId },
+    optional: {},
+    bad: { id: badMessageId(ctx.messageId) },
+  };
+  const react: Shape = {
+    event: "react",
+    required: { id: () => ctx.messageId, emoji: () => "👍", on: () => true },
+    optional: {},
+    bad: { id: badMessageId(ctx.messageId), emoji: badEmoji, on: notABoolean },
+  };
   const typing: Shape = {
     event: "typing",
     required: { room: () => ctx.room, typing: () => true },
@@ -490,10 +542,13 @@ export function invalidCalls(ctx: FuzzContext): fc.Arbitrary<FuzzCall> {
       objectCalls(message),
       objectCalls(broadcast),
       fc.oneof(objectCalls(privateMessage), objectCalls(privateToUser), bothRecipients),
-      fc.oneof(objectCalls(historyRoom), objectCalls(historyWith), objectCalls(historyBroadcast), historySelectors, historyBothWays),
+      fc.oneof(objectCalls(historyRoom), objectCalls(historyWith), objectCalls(historyBroadcast), historySelectors, historyBothWays, historyChangedAndPaged),
       objectCalls(typing),
       fc.oneof(objectCalls(searchPlain), ...searchNarrowed.map(objectCalls), ...readShapes.map(objectCalls), twoChannels),
       conversationsCalls,
+      objectCalls(edit),
+      objectCalls(del),
+      objectCalls(react),
     )
     .filter((call) => packetBytes(call) <= MAX_PACKET_BYTES);
 }

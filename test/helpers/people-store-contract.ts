@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { directChannel, roomChannel } from "../../server/messages/channel.js";
 import { createIdGenerator } from "../../server/messages/message-id.js";
 import { searchMatcher, searchTerms } from "../../server/messages/search-terms.js";
-import type { MessageStore, StoredMessage } from "../../server/messages/store.js";
+import type { MessageStore, NewMessage } from "../../server/messages/store.js";
 
 const alice = { userId: "aliceAAAAAAAAAAA", name: "alice", socketId: "sockA" };
 const bob = { userId: "bobBBBBBBBBBBBBB", name: "bob", socketId: "" };
@@ -16,7 +16,7 @@ export function describePeopleStoreContract(name: string, makeStore: () => Promi
   describe(`${name} store: people and search`, () => {
     let store: MessageStore;
     const ids = createIdGenerator();
-    const message = (text: string, extra: Partial<StoredMessage> = {}): StoredMessage => {
+    const message = (text: string, extra: Partial<NewMessage> = {}): NewMessage => {
       const id = ids();
       return {
         id,

@@ -5,7 +5,9 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { directChannel, roomChannel } from "../../server/messages/channel.js";
 import { createIdGenerator } from "../../server/messages/message-id.js";
-import type { MessageStore, StoredMessage } from "../../server/messages/store.js";
+import type { MessageChange } from "../../server/messages/message-change.js";
+import type { MessageStore, NewMessage } from "../../server/messages/store.js";
+import type { ChatMessage } from "../../server/protocol.js";
 
 const alice = { userId: "aliceAAAAAAAAAAA", name: "alice", socketId: "sockA" };
 const bob = { userId: "bobBBBBBBBBBBBBB", name: "bob", socketId: "sockB" };
@@ -14,7 +16,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Mes
   describe(`${name} store contract`, () => {
     let store: MessageStore;
     const ids = createIdGenerator();
-    const roomMessage = (text: string, extra: Partial<StoredMessage> = {}): StoredMessage => {
+    const roomMessage = (text: string, extra: Partial<NewMessage> = {}): NewMessage => {
       const id = ids();
       return {
         id,
@@ -45,7 +47,9 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Mes
       const m = roomMessage("héllo 你好 <b>x</b>", { clientId: "c1", key: "c1" });
       const res = await store.insert(m);
       expect(res.created).toBe(true);
-      const { channel: _c, key: _k, ...expected } = m;
+      const { channel: _c, key: _k, ...fields } = m;
+      expect(res.message.rev).toMatch(/^[0-9a-f]{24}$/);
+      const expected = { ...fields, rev: res.message.rev };
       expect(res.message).toEqual(expected);
       const page = await store.page({ channel: m.channel, limit: 10 });
       expect(page).toEqual({ messages: [expected], hasMore: false });
@@ -127,6 +131,150 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Mes
       await store.addRoom("alpha");
       await store.addRoom("zeta");
       expect(await store.listRooms()).toEqual(["zeta", "alpha"]);
+    });
+
+    // ------------------------------------------------------------ protocol v1.1
+
+    const allowAll = () => {};
+    const edit = (text: string): MessageChange => ({ kind: "edit", text, at: new Date().toISOString() });
+    const react = (emoji: string, userId: string, on = true): MessageChange => ({ kind: "react", emoji, userId, on });
+    const changeOf = async (id: string, change: MessageChange) => {
+      const res = await store.change(id, change, allowAll);
+      if (!res) throw new Error(`no message ${id}`);
+      return res;
+    };
+    const allChanges = async (channel: string, after = "0".repeat(24), limit = 100) => {
+      const seen: ChatMessage[] = [];
+      for (;;) {
+        const page = await store.changes({ channel, after, limit });
+        seen.push(...page.messages);
+        if (!page.hasMore) return seen;
+        after = page.messages.at(-1)!.rev;
+      }
+    };
+
+    it("when messages are inserted, then each gets a rev and revs grow in insertion order", async () => {
+      const revs: string[] = [];
+      for (let i = 0; i < 5; i++) revs.push((await store.insert(roomMessage(`r${i}`))).message.rev);
+      expect(new Set(revs).size).toBe(5);
+      expect([...revs].sort()).toEqual(revs);
+    });
+
+    it("when a message is edited, then text, editedAt and rev change everywhere it is read", async () => {
+      const { message } = await store.insert(roomMessage("typo"));
+      const other = await store.insert(roomMessage("later"));
+      const res = await changeOf(message.id, edit("fixed"));
+      expect(res.changed).toBe(true);
+      expect(res.message).toMatchObject({ id: message.id, text: "fixed", createdAt: message.createdAt });
+      expect(res.message.editedAt).toMatch(/^\d{4}-\d\d-\d\dT/);
+      expect(res.message.rev > other.message.rev).toBe(true);
+      expect((await store.page({ channel: roomChannel("chat"), limit: 10 })).messages[0]).toEqual(res.message);
+      const stored = await store.get(message.id);
+      expect(stored).toMatchObject({ ...res.message, channel: roomChannel("chat") });
+    });
+
+    it("when a change would change nothing, then it reports unchanged and keeps the rev", async () => {
+      const { message } = await store.insert(roomMessage("same"));
+      expect(await changeOf(message.id, edit("same"))).toEqual({ message, changed: false });
+      expect(await changeOf(message.id, react("👍", bob.userId, false))).toEqual({ message, changed: false });
+      const on = await changeOf(message.id, react("👍", bob.userId));
+      expect(on.changed).toBe(true);
+      expect(await changeOf(message.id, react("👍", bob.userId))).toEqual({ message: on.message, changed: false });
+    });
+
+    it("when a message is deleted, then it is a tombstone with no text or reactions, and deleting again changes nothing", async () => {
+      const { message } = await store.insert(roomMessage("regret"));
+      await changeOf(message.id, react("😀", bob.userId));
+      const gone = await changeOf(message.id, { kind: "delete", at: new Date().toISOString() });
+      expect(gone.changed).toBe(true);
+      expect(gone.message.text).toBe("");
+      expect(gone.message.deletedAt).toBeDefined();
+      expect(gone.message.reactions).toBeUndefined();
+      expect(await changeOf(message.id, { kind: "delete", at: new Date().toISOString() })).toEqual({
+        message: gone.message,
+        changed: false,
+      });
+      expect(await changeOf(message.id, edit("back"))).toEqual({ message: gone.message, changed: false });
+      expect(await changeOf(message.id, react("😀", alice.userId))).toEqual({ message: gone.message, changed: false });
+    });
+
+    it("when the check refuses a change, then the error comes back and nothing changes", async () => {
+      const { message } = await store.insert(roomMessage("keep"));
+      const refuse = (current: { from: { userId: string } }) => {
+        if (current.from.userId === alice.userId) throw new Error("refused");
+      };
+      await expect(store.change(message.id, edit("changed"), refuse)).rejects.toThrow("refused");
+      expect((await store.get(message.id))?.text).toBe("keep");
+      expect(await store.change("ffffffffffffffffffffffff", edit("x"), allowAll)).toBeUndefined();
+      expect(await store.get("ffffffffffffffffffffffff")).toBeUndefined();
+    });
+
+    it("when reactions come and go, then they are listed in order of first use without empty entries", async () => {
+      const { message } = await store.insert(roomMessage("react to me"));
+      await changeOf(message.id, react("🎉", alice.userId));
+      await changeOf(message.id, react("👍", bob.userId));
+      await changeOf(message.id, react("👍", alice.userId));
+      let res = await changeOf(message.id, react("🎉", alice.userId, false));
+      expect(res.message.reactions).toEqual([{ emoji: "👍", userIds: [bob.userId, alice.userId] }]);
+      await changeOf(message.id, react("🇫🇷", bob.userId));
+      res = await changeOf(message.id, react("🎉", bob.userId));
+      expect(res.message.reactions).toEqual([
+        { emoji: "🎉", userIds: [bob.userId] },
+        { emoji: "👍", userIds: [bob.userId, alice.userId] },
+        { emoji: "🇫🇷", userIds: [bob.userId] },
+      ]);
+      expect((await store.get(message.id))?.reactions?.filter((r) => r.userIds.length > 0)).toEqual(res.message.reactions);
+    });
+
+    it("when 50 people react to one message at once, then every reaction counts", async () => {
+      const { message } = await store.insert(roomMessage("popular"));
+      const people = Array.from({ length: 50 }, (_, i) => `user${String(i).padStart(2, "0")}AAAAAAAA`);
+      const results = await Promise.all(people.map((userId) => changeOf(message.id, react("❤️", userId))));
+      expect(results.every((r) => r.changed)).toBe(true);
+      // Every change got its own rev.
+      expect(new Set(results.map((r) => r.message.rev)).size).toBe(50);
+      const after = (await store.page({ channel: roomChannel("chat"), limit: 10 })).messages[0]!;
+      expect(after.reactions).toHaveLength(1);
+      expect([...after.reactions![0]!.userIds].sort()).toEqual(people);
+      expect(after.rev).toBe([...results.map((r) => r.message.rev)].sort().at(-1));
+      await Promise.all(people.map((userId) => changeOf(message.id, react("❤️", userId, false))));
+      expect((await store.get(message.id))?.reactions?.flatMap((r) => r.userIds)).toEqual([]);
+    }, 60_000);
+
+    it("when asking for changes after a rev, then new, edited, reacted and deleted messages come in rev order, paged exactly", async () => {
+      const ids: string[] = [];
+      for (let i = 0; i < 6; i++) ids.push((await store.insert(roomMessage(`c${i}`))).message.id);
+      await store.insert(roomMessage("elsewhere", { room: "study", channel: roomChannel("study") }));
+      const cursor = (await allChanges(roomChannel("chat"))).at(-1)!.rev;
+      expect(await store.changes({ channel: roomChannel("chat"), after: cursor, limit: 10 })).toEqual({
+        messages: [],
+        hasMore: false,
+      });
+      await changeOf(ids[1]!, edit("c1 edited"));
+      await changeOf(ids[0]!, react("👀", bob.userId));
+      const fresh = (await store.insert(roomMessage("c6"))).message;
+      await changeOf(ids[3]!, { kind: "delete", at: new Date().toISOString() });
+      await changeOf(ids[1]!, edit("c1 edited twice"));
+
+      const first = await store.changes({ channel: roomChannel("chat"), after: cursor, limit: 2 });
+      expect(first.hasMore).toBe(true);
+      const changed = await allChanges(roomChannel("chat"), cursor, 2);
+      expect(changed.map((m) => m.id)).toEqual([ids[0], fresh.id, ids[3], ids[1]]);
+      expect(changed.map((m) => m.text)).toEqual(["c0", "c6", "", "c1 edited twice"]);
+      expect(changed[2]!.deletedAt).toBeDefined();
+      expect(changed.map((m) => m.rev)).toEqual(changed.map((m) => m.rev).sort());
+      expect(changed.every((m) => m.rev > cursor)).toBe(true);
+      // Everything from the start: each message once, in its latest state.
+      const all = await allChanges(roomChannel("chat"));
+      expect(all.map((m) => m.id).sort()).toEqual([...ids, fresh.id].sort());
+      expect(all.map((m) => m.rev)).toEqual(all.map((m) => m.rev).sort());
+    });
+
+    it("when a reply is stored, then its quote is kept as written", async () => {
+      const quote = { id: ids(), from: bob, text: "x".repeat(140) };
+      const { message } = await store.insert(roomMessage("answer", { replyTo: quote }));
+      expect(message.replyTo).toEqual(quote);
+      expect((await store.page({ channel: roomChannel("chat"), limit: 1 })).messages[0]?.replyTo).toEqual(quote);
     });
   });
 }

@@ -96,6 +96,41 @@ describe("three nodes over Redis", () => {
     expect((await afterLeave).members.map((m) => m.name).sort()).toEqual(["ann", "cai"]);
   });
 
+  it("when a message is edited, reacted to and deleted on one node, then readers on the other nodes get every update", async () => {
+    const [n1, n2, n3] = nodes as [ServerProcess, ServerProcess, ServerProcess];
+    const a = await connectClient(n1.url, { name: "ann" });
+    const b = await connectClient(n2.url, { name: "ben" });
+    const c = await connectClient(n3.url, { name: "cai" });
+    await ok(a.socket, "join", "x-edit");
+    await ok(b.socket, "join", "x-edit");
+    const original = (await ok<Sent>(a.socket, "message", { room: "x-edit", text: "frist" })).message;
+
+    const editAtB = nextEvent(b.socket, "message updated", (m) => m.id === original.id);
+    const edited = (await ok<Sent>(a.socket, "edit", { id: original.id, text: "first" })).message;
+    expect(await editAtB).toEqual(edited);
+    const reactAtA = nextEvent(a.socket, "message updated", (m) => m.reactions !== undefined);
+    const reacted = (await ok<Sent>(c.socket, "react", { id: original.id, emoji: "👍", on: true })).message;
+    expect(reacted.rev > edited.rev).toBe(true);
+    expect(await reactAtA).toEqual(reacted);
+    const deleteAtB = nextEvent(b.socket, "message updated", (m) => m.deletedAt !== undefined);
+    const deleted = (await ok<Sent>(a.socket, "delete", { id: original.id })).message;
+    expect(await deleteAtB).toEqual(deleted);
+
+    // A private message's update reaches the recipient's node and nobody else.
+    const dm = (await ok<Sent>(a.socket, "private message", { to: c.socket.id, text: "psst" })).message;
+    const bSaw: ChatMessage[] = [];
+    b.socket.on("message updated", (m) => bSaw.push(m));
+    const dmAtC = nextEvent(c.socket, "message updated", (m) => m.id === dm.id);
+    const dmEdited = (await ok<Sent>(a.socket, "edit", { id: dm.id, text: "psst, edited" })).message;
+    expect(await dmAtC).toEqual(dmEdited);
+    await flush(b.socket);
+    expect(bSaw).toEqual([]);
+
+    // The change feed on any node has it all, in rev order.
+    const feed = await ok<{ messages: ChatMessage[] }>(b.socket, "history", { room: "x-edit", changedAfter: original.rev });
+    expect(feed.messages).toEqual([deleted]);
+  });
+
   it("when a node is killed mid-conversation, then its clients resume on the others with nothing lost or doubled", async () => {
     balancer = await startBalancer(() => nodes.filter((n) => n.proc.exitCode === null && n.proc.signalCode === null).map((n) => n.port));
     for (let i = 0; i < 6; i++) pumps.push(await pumpClient(balancer.url, `p${i}`, "k-room"));

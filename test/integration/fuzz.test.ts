@@ -88,6 +88,9 @@ function schemaVerdict(textMax: number): (c: FuzzCall) => string {
     search: z.tuple([s.search]),
     read: z.tuple([s.read]),
     conversations: z.tuple([]),
+    edit: z.tuple([s.edit]),
+    delete: z.tuple([s.delete]),
+    react: z.tuple([s.react]),
   };
   return (c) => {
     const wire: unknown = JSON.parse(JSON.stringify(c.args));
@@ -383,6 +386,10 @@ describe("fuzzing the socket protocol with invalid input", () => {
       ["search", { q: "first" }],
       ["read", { room: "chat", upTo: before.room.messages.at(-1)!.id }],
       ["conversations"],
+      ["history", { room: "chat", changedAfter: before.room.messages[0]!.rev }],
+      ["react", { id: before.room.messages[0]!.id, emoji: "👍", on: true }],
+      ["edit", { id: before.room.messages[0]!.id, text: "edited without ack" }],
+      ["delete", { id: before.room.messages[0]!.id }],
     ];
     for (const [event, ...args] of valid) {
       emit(event, ...args);

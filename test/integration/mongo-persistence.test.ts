@@ -56,6 +56,54 @@ describe("history in MongoDB", () => {
   });
 });
 
+describe("changes in MongoDB", () => {
+  afterEach(disconnectAll);
+
+  it("when the server restarts, then edits, reactions, deletions and replies are still there and the change feed continues", async () => {
+    const env = { MONGODB_URI: freshDatabaseUri(), RATE_LIMIT_BURST: "1000" };
+    const first = await startServer({ env });
+    const alice = await connectClient(first.url, { name: "alice" });
+    const bob = await connectClient(first.url, { name: "bob" });
+    await ok(alice.socket, "join", "keep");
+    const say = async (text: string, replyTo?: string) =>
+      (await ok<Sent>(alice.socket, "message", { room: "keep", text, ...(replyTo ? { replyTo } : {}) })).message;
+    const typo = await say("teh");
+    const gone = await say("never mind");
+    const answer = await say("answer", typo.id);
+    await ok(alice.socket, "edit", { id: typo.id, text: "the" });
+    await ok(bob.socket, "react", { id: typo.id, emoji: "👍", on: true });
+    await ok(alice.socket, "react", { id: typo.id, emoji: "👍", on: true });
+    await ok(bob.socket, "react", { id: answer.id, emoji: "🎉", on: true });
+    await ok(alice.socket, "delete", { id: gone.id });
+    const before = (await ok<Page>(bob.socket, "history", { room: "keep" })).messages;
+    const cursor = before.map((m) => m.rev).sort().at(-1)!;
+    disconnectAll();
+    await first.close();
+
+    const second = await startServer({ env });
+    try {
+      const bobAgain = await connectClient(second.url, { name: "bob", token: bob.session.token });
+      const after = (await ok<Page>(bobAgain.socket, "history", { room: "keep" })).messages;
+      expect(after).toEqual(before);
+      expect(after[0]).toMatchObject({ text: "the", reactions: [{ emoji: "👍", userIds: [bob.session.userId, alice.session.userId] }] });
+      expect(after[0]!.editedAt).toBeDefined();
+      expect(after[1]).toMatchObject({ text: "" });
+      expect(after[1]!.deletedAt).toBeDefined();
+      expect(after[2]!.replyTo).toEqual({ id: typo.id, from: typo.from, text: "teh" });
+
+      // Changes after the restart sort after everything from before it.
+      const changed = (await ok<Sent>(bobAgain.socket, "react", { id: typo.id, emoji: "👍", on: false })).message;
+      expect(changed.rev > cursor).toBe(true);
+      const feed = await ok<Page>(bobAgain.socket, "history", { room: "keep", changedAfter: cursor });
+      expect(feed).toMatchObject({ messages: [changed], hasMore: false });
+      expect(changed.reactions).toEqual([{ emoji: "👍", userIds: [alice.session.userId] }]);
+    } finally {
+      disconnectAll();
+      await second.close();
+    }
+  });
+});
+
 describe("MongoDB outages", () => {
   let ferret: FerretDB | undefined;
   let server: TestServer | undefined;

@@ -7,6 +7,8 @@ import { describePeopleStoreContract } from "../helpers/people-store-contract.js
 import { describeStoreContract } from "../helpers/store-contract.js";
 
 const logger = createLogger({ logLevel: "silent", env: "test" });
+const alice = { userId: "aliceAAAAAAAAAAA", name: "alice", socketId: "sockA" };
+const bob = { userId: "bobBBBBBBBBBBBBB", name: "bob", socketId: "sockB" };
 
 describeStoreContract("mongo", async () => new MongoStore(freshDatabaseUri(), logger));
 describePeopleStoreContract("mongo", async () => new MongoStore(freshDatabaseUri(), logger));
@@ -27,6 +29,7 @@ describe("MongoStore specifics", () => {
       expect(byKey['{"from.userId":1,"key":1}']?.unique).toBe(true);
       expect(byKey['{"terms":1,"_id":-1}']).toBeDefined();
       expect(conversationIndexes.map((i) => JSON.stringify(i.key))).toContain('{"owner":1,"lastId":-1}');
+      expect(byKey['{"channel":1,"rev":1,"_id":1}']).toBeDefined();
     } finally {
       await store.close();
     }
@@ -50,6 +53,75 @@ describe("MongoStore specifics", () => {
       // sanitizeFilter turns it into an equality test on an object, which a string path refuses.
       await expect(store.page({ channel: injected, limit: 10 })).rejects.toThrow(/Cast to string failed/);
     } finally {
+      await store.close();
+    }
+  });
+
+  it("when two nodes' clocks disagree, then the slow node's changes, and what it writes after learning of the fast one, sort above the fast node's", async () => {
+    const uri = freshDatabaseUri();
+    const ahead = new MongoStore(uri, logger, { clock: () => Date.now() + 3_600_000 });
+    const behind = new MongoStore(uri, logger);
+    await ahead.init();
+    await behind.init();
+    try {
+      const base = { kind: "room" as const, room: "chat", text: "x", createdAt: new Date().toISOString(), channel: roomChannel("chat") };
+      const fast = await ahead.insert({ ...base, id: "000000000001000000000001", from: alice, key: "a1" });
+      // Its first write shows the slow node the guard is ahead; from then on it writes above it.
+      await behind.insert({ ...base, id: "000000000002000000000002", from: bob, key: "b1" });
+      const edited = await behind.change(fast.message.id, { kind: "edit", text: "y", at: new Date().toISOString() }, () => {});
+      expect(edited!.message.rev > fast.message.rev).toBe(true);
+      const next = await behind.insert({ ...base, id: "000000000003000000000003", from: bob, key: "b2" });
+      expect(next.message.rev > edited!.message.rev).toBe(true);
+      // A client that saw the fast node's message misses nothing the slow node changed later.
+      const feed = await behind.changes({ channel: roomChannel("chat"), after: fast.message.rev, limit: 10 });
+      expect(feed.messages.map((m) => m.id)).toEqual([fast.message.id, next.message.id]);
+    } finally {
+      await ahead.close();
+      await behind.close();
+    }
+  });
+
+  it("when messages were stored before revs existed, then they read with rev = id, appear in the change feed, and take a rev when changed", async () => {
+    const uri = freshDatabaseUri();
+    const store = new MongoStore(uri, logger);
+    await store.init();
+    const { default: mongoose } = await import("mongoose");
+    const conn = await mongoose.createConnection(uri).asPromise();
+    try {
+      const old = (n: number) => ({
+        _id: `0000000000${n}0000000000000`.slice(0, 24),
+        channel: roomChannel("chat"),
+        kind: "room",
+        room: "chat",
+        from: alice,
+        text: `old ${n}`,
+        createdAt: new Date(),
+        key: `old-${n}`,
+      });
+      await conn.db!.collection("messages").insertMany([old(1), old(2), old(3)] as never[]);
+      const fresh = await store.insert({
+        id: "000000000090000000000000",
+        kind: "room",
+        room: "chat",
+        from: bob,
+        text: "new",
+        createdAt: new Date().toISOString(),
+        channel: roomChannel("chat"),
+        key: "new",
+      });
+      const page = await store.page({ channel: roomChannel("chat"), limit: 10 });
+      expect(page.messages.slice(0, 3).map((m) => m.rev)).toEqual(page.messages.slice(0, 3).map((m) => m.id));
+      const feed = await store.changes({ channel: roomChannel("chat"), after: old(1)._id, limit: 2 });
+      expect(feed.messages.map((m) => m.text)).toEqual(["old 2", "old 3"]);
+      expect(feed.hasMore).toBe(true);
+      const rest = await store.changes({ channel: roomChannel("chat"), after: feed.messages[1]!.rev, limit: 2 });
+      expect(rest).toEqual({ messages: [fresh.message], hasMore: false });
+      const reacted = await store.change(old(2)._id, { kind: "react", emoji: "👍", userId: bob.userId, on: true }, () => {});
+      expect(reacted!.message.rev > fresh.message.rev).toBe(true);
+      const latest = await store.changes({ channel: roomChannel("chat"), after: fresh.message.rev, limit: 10 });
+      expect(latest.messages.map((m) => m.text)).toEqual(["old 2"]);
+    } finally {
+      await conn.close();
       await store.close();
     }
   });

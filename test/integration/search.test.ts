@@ -54,6 +54,29 @@ describe.each(STORES)("search on the %s", (_store, storeEnv) => {
     expect((await search(bob, { q: "すしを食べ" })).messages).toContainEqual(jp);
   });
 
+  it("when a message is edited or deleted, then search finds its current text only, and never a deleted one", async () => {
+    const w = unique();
+    await ok(alice.socket, "join", "chat");
+    const typo = await say(alice, "chat", `${w} recieve 书法`);
+    const gone = await say(alice, "chat", `${w} delete me`);
+    const edited = (await ok<Sent>(alice.socket, "edit", { id: typo.id, text: `${w} receive 绘画` })).message;
+    await ok(alice.socket, "delete", { id: gone.id });
+    expect((await search(bob, { q: `${w} recieve` })).messages).toEqual([]);
+    expect((await search(bob, { q: `${w} 书法` })).messages).toEqual([]);
+    expect((await search(bob, { q: `${w} receive` })).messages).toEqual([edited]);
+    expect((await search(bob, { q: `绘 ${w}` })).messages).toEqual([edited]);
+    expect((await search(bob, { q: `${w} delete` })).messages).toEqual([]);
+    expect((await search(bob, { q: w })).messages).toEqual([edited]);
+  });
+
+  it("when a one-character Chinese query is searched, then it is found inside longer words", async () => {
+    const w = unique();
+    await ok(alice.socket, "join", "study");
+    const club = await say(alice, "study", `${w} 周五的读书会`);
+    await say(alice, "study", `${w} 周五的读报会`);
+    expect((await search(bob, { q: `书 ${w}` })).messages).toEqual([club]);
+  });
+
   it("when a third person searches, then they never find a private message, while its two participants do", async () => {
     const w = unique();
     const dm = (await ok<Sent>(alice.socket, "private message", { toUser: bob.session.userId, text: `secret ${w}` })).message;

@@ -1,13 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { fetchNewer, gapAfter, Outbox, OutboxPump, rewindId, type KeyValueStorage } from "../../public/src/delivery.js";
+import { fetchChanges, fetchNewer, gapAfter, Outbox, OutboxPump, rewindId, type KeyValueStorage } from "../../public/src/delivery.js";
 import type { Ack, ChatMessage, Page } from "../../server/protocol.js";
 
 const storage = (): KeyValueStorage => {
   const data = new Map<string, string>();
   return { getItem: (k) => data.get(k) ?? null, setItem: (k, v) => void data.set(k, v) };
 };
+const hex = (ms: number, seq = 0) => ms.toString(16).padStart(12, "0") + seq.toString(16).padStart(6, "0") + "abcdef";
 const msg = (ms: number, seq = 0): ChatMessage => ({
-  id: ms.toString(16).padStart(12, "0") + seq.toString(16).padStart(6, "0") + "abcdef",
+  id: hex(ms, seq),
+  rev: hex(ms, seq),
   kind: "room",
   room: "r",
   from: { userId: "u", name: "u", socketId: "s" },
@@ -75,5 +77,29 @@ describe("client delivery", () => {
     const later = Array.from({ length: 50 }, (_, i) => msg(200_000 + i));
     expect(gapAfter(later, last, 50)).toBe(true);
     expect(gapAfter(later.slice(0, 10), last, 50)).toBe(false);
+  });
+
+  it("when changes are fetched, then every page is read, a message changed twice comes once in its latest state, in rev order", async () => {
+    const base = 5_000_000;
+    // Messages with their revs; m1 changes again between the reader's pages.
+    const feed: ChatMessage[] = Array.from({ length: 250 }, (_, i) => ({ ...msg(base + i), rev: hex(base + 20_000 + i) }));
+    let calls = 0;
+    const history = async (q: { changedAfter: string; limit?: number }): Promise<Ack<Page>> => {
+      if (calls++ === 1) feed.push({ ...feed[1]!, text: "edited", rev: hex(base + 90_000) });
+      const rest = feed.filter((m) => m.rev > q.changedAfter).sort((a, b) => (a.rev < b.rev ? -1 : 1));
+      const limit = q.limit ?? 50;
+      return { ok: true, messages: rest.slice(0, limit), hasMore: rest.length > limit };
+    };
+    const res = await fetchChanges(history, { room: "r" }, hex(base + 20_000 - 1));
+    expect(res.ok && res.complete).toBe(true);
+    if (!res.ok) return;
+    expect(res.messages).toHaveLength(250);
+    expect(new Set(res.messages.map((m) => m.id)).size).toBe(250);
+    expect(res.messages.find((m) => m.id === feed[1]!.id)?.text).toBe("edited");
+    expect(res.messages.map((m) => m.rev)).toEqual(res.messages.map((m) => m.rev).sort());
+    const capped = await fetchChanges(history, { room: "r" }, hex(base), 1);
+    expect(capped).toMatchObject({ ok: true, complete: false });
+    const refused = await fetchChanges(async () => ({ ok: false, error: { code: "UNAVAILABLE", message: "down" } }), { room: "r" }, hex(base));
+    expect(refused).toEqual({ ok: false, error: { code: "UNAVAILABLE", message: "down" } });
   });
 });

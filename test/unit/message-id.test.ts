@@ -23,4 +23,22 @@ describe("message ids", () => {
     const next = createIdGenerator(() => 1_700_000_000_123);
     expect(idTime(next()).getTime()).toBe(1_700_000_000_123);
   });
+
+  it("when asked for an id after one from a clock far ahead, then it jumps past it and never comes back below", () => {
+    const next = createIdGenerator(() => 1_000_000);
+    const ahead = createIdGenerator(() => 9_000_000)();
+    const a = next(ahead);
+    expect(a > ahead).toBe(true);
+    const b = next();
+    expect(b > a).toBe(true);
+    expect(next("000000000000ffffffffffff") > b).toBe(true);
+  });
+
+  it("when the id to follow has the largest sequence of its millisecond, then the next one is in the following millisecond", () => {
+    const next = createIdGenerator(() => 5);
+    const last = "000000000010ffffff000000";
+    const after = next(last);
+    expect(after > last).toBe(true);
+    expect(after.slice(0, 18)).toBe("000000000011000000");
+  });
 });

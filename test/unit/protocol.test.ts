@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { authSchema, createSchemas, roomSchema } from "../../server/protocol.js";
+import { authSchema, createSchemas, emojiSchema, roomSchema } from "../../server/protocol.js";
 
 const schemas = createSchemas(2000);
 
@@ -46,5 +46,22 @@ describe("protocol schemas", () => {
   it("when history has no limit, then the default page size applies", () => {
     expect(schemas.history.parse({ broadcast: true })).toEqual({ broadcast: true, limit: 50 });
     expect(schemas.history.safeParse({ broadcast: true, limit: 101 }).success).toBe(false);
+  });
+
+  it("when an emoji is one emoji of at most 16 code units, then it is accepted, and anything else is refused", () => {
+    for (const emoji of ["👍", "👍🏽", "🇫🇷", "❤️", "👨‍👩‍👧‍👦", "🏳️‍🌈", "🏴󠁧󠁢󠁳󠁣󠁴󠁿", "©️"]) {
+      expect(emojiSchema.safeParse(emoji).success, emoji).toBe(true);
+    }
+    const refused = ["", "a", "👍a", "a👍", "👍.", "$👍", ".", "\u200d", "\ufe0f", "🏽", "1", "\ud83d", "👍".repeat(9), "👍\u0000", { $gt: "" }, 1];
+    for (const emoji of refused) expect(emojiSchema.safeParse(emoji).success, JSON.stringify(emoji)).toBe(false);
+  });
+
+  it("when history asks for changes, then changedAfter stands alone and must look like a rev", () => {
+    const rev = "0123456789abcdef01234567";
+    expect(schemas.history.safeParse({ room: "chat", changedAfter: rev }).success).toBe(true);
+    expect(schemas.history.safeParse({ broadcast: true, changedAfter: rev, limit: 100 }).success).toBe(true);
+    expect(schemas.history.safeParse({ room: "chat", changedAfter: rev, before: rev }).success).toBe(false);
+    expect(schemas.history.safeParse({ room: "chat", changedAfter: rev, after: rev }).success).toBe(false);
+    expect(schemas.history.safeParse({ room: "chat", changedAfter: rev.toUpperCase() }).success).toBe(false);
   });
 });

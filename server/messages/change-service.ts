@@ -1,0 +1,66 @@
+/**
+ * Protocol v1.1 changes to stored messages: edit, delete, react. Decides who
+ * may change what, has the store apply the change atomically, and sends the
+ * new state to the audience of the original message. Knows nothing of sockets.
+ */
+import { AppError } from "../errors.js";
+import type { Logger } from "../logger.js";
+import type { ChatMessage } from "../protocol.js";
+import type { MessageChange } from "./message-change.js";
+import type { MessageService } from "./message-service.js";
+import type { MessageStore, StoredMessage } from "./store.js";
+
+export type ChangeServiceDeps = {
+  store: MessageStore;
+  /** Its storage gate: changes share the concurrency bound with sends. */
+  messages: MessageService;
+  logger: Logger;
+  /** Sends the whole new state of a changed message to everyone who can see the original. */
+  deliverUpdate: (message: ChatMessage) => void | Promise<void>;
+};
+
+/** Rooms and broadcasts are public; a private message belongs to its two people. */
+export function canRead(viewerId: string, message: ChatMessage): boolean {
+  return message.kind !== "private" || message.from.userId === viewerId || message.to?.userId === viewerId;
+}
+
+export class ChangeService {
+  constructor(private readonly deps: ChangeServiceDeps) {}
+
+  /** Replaces the text of the viewer's own message. */
+  edit(viewerId: string, id: string, text: string): Promise<ChatMessage> {
+    return this.apply(viewerId, id, { kind: "edit", text, at: new Date().toISOString() });
+  }
+
+  /** Turns the viewer's own message into a tombstone; deleting a tombstone again answers it unchanged. */
+  delete(viewerId: string, id: string): Promise<ChatMessage> {
+    return this.apply(viewerId, id, { kind: "delete", at: new Date().toISOString() });
+  }
+
+  /** Adds (`on`) or removes the viewer's reaction with `emoji`; repeating either is a no-op. */
+  react(viewerId: string, id: string, emoji: string, on: boolean): Promise<ChatMessage> {
+    return this.apply(viewerId, id, { kind: "react", emoji, userId: viewerId, on });
+  }
+
+  private async apply(viewerId: string, id: string, change: MessageChange): Promise<ChatMessage> {
+    const notFound = () => new AppError("NOT_FOUND", "no such message");
+    const allow = (current: StoredMessage) => {
+      if (!canRead(viewerId, current)) throw notFound();
+      const mine = current.from.userId === viewerId;
+      // Only the author's repeated delete still finds a tombstone.
+      if (current.deletedAt !== undefined && !(change.kind === "delete" && mine)) throw notFound();
+      if (change.kind !== "react" && !mine) throw new AppError("FORBIDDEN", "only its author can change a message");
+    };
+    const result = await this.deps.messages.storage(() => this.deps.store.change(id, change, allow));
+    if (!result) throw notFound();
+    if (result.changed) {
+      try {
+        await this.deps.deliverUpdate(result.message);
+      } catch (err) {
+        // Stored is what the ack promises; the others catch up through changedAfter.
+        this.deps.logger.warn({ err, id }, "fan-out of a change failed");
+      }
+    }
+    return result.message;
+  }
+}
