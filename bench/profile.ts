@@ -12,7 +12,8 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { ROOT } from "../server/paths.js";
 import { installCleanup, killAllChildren } from "./lib/children.js";
-import { selfTimes, type CpuProfile } from "./lib/cpu-profile.js";
+import { selfTimes, windowFits, type CpuProfile } from "./lib/cpu-profile.js";
+import { nowMicros } from "./lib/histogram.js";
 import { LoadPool } from "./lib/load-pool.js";
 import { PeerProcess } from "./lib/peer-process.js";
 import { describePhase, measurePhase } from "./lib/scenarios.js";
@@ -41,7 +42,9 @@ try {
   const peer = await PeerProcess.start("project", { nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${dir}`] });
   await pool.connect("project", peer.url, rooms * perRoom, rooms, "p");
   await measurePhase(pool, peer, rate, 2, perRoom);
+  const window = { fromUs: nowMicros(), toUs: 0 };
   const phase = await measurePhase(pool, peer, rate, seconds, perRoom);
+  window.toUs = nowMicros();
   console.log(`${rooms} rooms × ${perRoom} at ${rate} msg/s for ${seconds} s: ${describePhase(phase)}`);
   await pool.close();
   await peer.stop();
@@ -51,8 +54,14 @@ try {
   const files = readdirSync(dir).filter((f) => f.endsWith(".cpuprofile"));
   const main = files.map((f) => path.join(dir, f)).sort((a, b) => statSync(b).size - statSync(a).size)[0];
   if (!main) throw new Error(`no profile was written to ${dir}`);
-  const { busyMs, idleMs, entries } = selfTimes(JSON.parse(readFileSync(main, "utf8")) as CpuProfile, ROOT);
-  console.log(`\nprofile ${path.relative(ROOT, main)}: busy ${(busyMs / 1000).toFixed(1)} s, idle ${(idleMs / 1000).toFixed(1)} s (warm-up and connecting included)\n`);
+  const profile = JSON.parse(readFileSync(main, "utf8")) as CpuProfile;
+  // Both clocks are the machine's monotonic clock, so only the measured phase is counted.
+  const fits = windowFits(profile, window);
+  const { busyMs, idleMs, entries } = selfTimes(profile, ROOT, fits ? window : undefined);
+  console.log(
+    `\nprofile ${path.relative(ROOT, main)}: busy ${(busyMs / 1000).toFixed(1)} s, idle ${(idleMs / 1000).toFixed(1)} s ` +
+      (fits ? "(the measured phase only)\n" : "(the whole run: start-up, connecting and warm-up included)\n"),
+  );
   console.log("self ms   share  function  (where)");
   for (const e of entries.slice(0, top)) {
     console.log(`${e.ms.toFixed(0).padStart(7)}  ${(e.share * 100).toFixed(1).padStart(5)} %  ${e.name}  ${e.where}`);

@@ -2,17 +2,42 @@
 import path from "node:path";
 
 type ProfileNode = { id: number; callFrame: { functionName: string; url: string; lineNumber: number } };
-export type CpuProfile = { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
+export type CpuProfile = {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+  /** µs on the machine's monotonic clock (V8's TimeTicks), like `process.hrtime`. */
+  startTime: number;
+  endTime: number;
+};
+
+/** A stretch of the monotonic clock in µs, e.g. one measured phase. */
+export type Window = { fromUs: number; toUs: number };
+
+/** Whether a window lies within the profile; if not, clocks differ and the window cannot be used. */
+export const windowFits = (profile: CpuProfile, w: Window): boolean =>
+  w.fromUs >= profile.startTime && w.toUs <= profile.endTime && w.fromUs < w.toUs;
 
 export type SelfTime = { name: string; where: string; ms: number; share: number };
 
 /**
- * Functions by self time (time on top of the stack), largest first. `share` is
- * of the busy time: everything but `(idle)`.
+ * Functions by self time (time on top of the stack), largest first, counting
+ * only samples within `window` when given. `share` is of the busy time:
+ * everything but `(idle)`.
  */
-export function selfTimes(profile: CpuProfile, root: string): { busyMs: number; idleMs: number; entries: SelfTime[] } {
+export function selfTimes(
+  profile: CpuProfile,
+  root: string,
+  window?: Window,
+): { busyMs: number; idleMs: number; entries: SelfTime[] } {
   const byNode = new Map<number, number>();
-  profile.samples.forEach((id, i) => byNode.set(id, (byNode.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  let at = profile.startTime;
+  profile.samples.forEach((id, i) => {
+    const delta = profile.timeDeltas[i] ?? 0;
+    at += delta;
+    if (window && (at < window.fromUs || at > window.toUs)) return;
+    byNode.set(id, (byNode.get(id) ?? 0) + delta);
+  });
   const byFunction = new Map<string, SelfTime>();
   for (const node of profile.nodes) {
     const us = byNode.get(node.id);
