@@ -2,7 +2,7 @@
  * The benchmark: this project's server, a minimal Socket.IO relay and a raw
  * `ws` relay, driven by the same load generator in one run.
  *
- *   npm run bench                  # full run (about 7 minutes), writes bench/results/<date>.md
+ *   npm run bench                  # full run (about 10 minutes), writes bench/results/<date>.md
  *   npm run bench -- --quick       # every scenario scaled down, under 2 minutes (CI smoke test)
  *   npm run bench -- --out FILE    # write the results elsewhere
  *   npm run bench -- --only load,idle,history --peers project,relay,ws   # a subset

@@ -18,6 +18,8 @@ type Row = {
   figure: string;
   values: Record<PeerKind, number | undefined>;
   digits: number;
+  /** Overrides the number's formatting (the ratio still uses the number). */
+  show?: (v: number) => string | undefined;
   target?: string;
   /** Whether the project's value meets the target, given the relay's in the same run. */
   met?: (project: number, relay: number | undefined) => boolean;
@@ -49,6 +51,7 @@ function rows(r: RunReport): Row[] {
       figure: `saturation, rooms of ${s.perRoom}: msg/s`,
       values: per((x) => x.saturation),
       digits: 0,
+      show: (v) => (v === 0 ? `< ${s.steps[0]}` : undefined),
       target: "≥ 1.0× relay",
       met: (p, relay) => relay !== undefined && p >= relay,
     },
@@ -96,7 +99,8 @@ function cells(row: Row): string[] {
   const { project, relay, ws } = row.values;
   const ratio = project !== undefined && relay !== undefined && relay !== 0 ? `${(project / relay).toFixed(2)}×` : "—";
   const met = row.met && project !== undefined && !Number.isNaN(project) ? (row.met(project, relay) ? "met" : "missed") : "";
-  return [row.figure, fmt(project, row.digits), fmt(relay, row.digits), fmt(ws, row.digits), ratio, row.target ?? "", met];
+  const show = (v: number | undefined) => (v !== undefined && row.show?.(v)) || fmt(v, row.digits);
+  return [row.figure, show(project), show(relay), show(ws), ratio, row.target ?? "", met];
 }
 
 const HEADER = ["figure", PEER_LABELS.project, PEER_LABELS.relay, PEER_LABELS.ws, "project ÷ relay", "target", "project"];

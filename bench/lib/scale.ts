@@ -29,9 +29,9 @@ export const FULL: Scale = {
 export const QUICK: Scale = {
   quick: true,
   workers: 2,
-  fanout: { rooms: 10, perRoom: 20, rate: 200, warmupSeconds: 1, seconds: 3 },
+  fanout: { rooms: 10, perRoom: 20, rate: 200, warmupSeconds: 1, seconds: 2 },
   small: { rooms: 20, perRoom: 10, cpuRate: 500, cpuSeconds: 2, steps: [500, 1500, 3000], stepSeconds: 2 },
-  idle: { sockets: 1000 },
+  idle: { sockets: 500 },
   history: { messages: 20_000, requests: 100, limit: 50 },
 };
 
