@@ -16,7 +16,7 @@ import { ROOT } from "../server/paths.js";
 import { installCleanup, killAllChildren } from "./lib/children.js";
 import { LoadPool } from "./lib/load-pool.js";
 import { describeMachine, loadAverage } from "./lib/machine.js";
-import { PEER_LABELS, PEERS, type PeerKind } from "./lib/peer-process.js";
+import { PEER_LABELS, PEERS, PeerProcess, type PeerKind } from "./lib/peer-process.js";
 import { markdown, textTable, type RunReport } from "./lib/report.js";
 import { FULL, QUICK } from "./lib/scale.js";
 import { perSocketKb, runHistoryScenario, runIdleScenario, runLoadScenarios, type PeerResult } from "./lib/scenarios.js";
@@ -66,22 +66,31 @@ const report: RunReport = {
 try {
   log(`${report.machine.cores} cores, ${report.machine.cpuModel}, Node ${report.machine.node}, load ${report.loadStart.map((l) => l.toFixed(2)).join(" ")}`);
   const pool = await LoadPool.start(scale.workers);
-  // Peers take turns within each scenario, so a change in the machine's load hits all of them alike.
-  for (const kind of scenarios.includes("load") ? peers : []) {
-    log(`${PEER_LABELS[kind]}: fan-out, CPU per delivery, saturation`);
-    await runLoadScenarios(pool, kind, scale, report.results[kind], log);
-  }
-  for (const kind of scenarios.includes("idle") ? peers : []) {
-    log(`${PEER_LABELS[kind]}: ${scale.idle.sockets} idle sockets`);
-    const idle = await runIdleScenario(pool, kind, scale);
-    report.results[kind].idle = idle;
-    log(`  heap ${perSocketKb(idle, "heap").toFixed(2)} KB, RSS ${perSocketKb(idle, "rss").toFixed(2)} KB per socket`);
-  }
-  if (scenarios.includes("history") && peers.includes("project")) {
-    log(`${PEER_LABELS.project}: history at ${scale.history.messages} messages`);
-    const history = await runHistoryScenario(pool, scale);
-    report.results.project.history = history;
-    log(`  p50 ${history.p50.toFixed(2)} ms, p99 ${history.p99.toFixed(2)} ms`);
+  for (const kind of peers) {
+    // One process per peer for every scenario: start-up is slow on a loaded machine.
+    const peer = await PeerProcess.start(kind, {
+      env: { MEMORY_STORE_MAX_PER_CHANNEL: String(Math.max(10_000, scale.history.messages)) },
+    });
+    const result = report.results[kind];
+    try {
+      // Idle first, while the process is fresh: RSS does not shrink back after a load.
+      if (scenarios.includes("idle")) {
+        log(`${PEER_LABELS[kind]}: ${scale.idle.sockets} idle sockets`);
+        result.idle = await runIdleScenario(pool, peer, scale);
+        log(`  heap ${perSocketKb(result.idle, "heap").toFixed(2)} KB, RSS ${perSocketKb(result.idle, "rss").toFixed(2)} KB per socket`);
+      }
+      if (scenarios.includes("load")) {
+        log(`${PEER_LABELS[kind]}: fan-out, CPU per delivery, saturation`);
+        await runLoadScenarios(pool, peer, scale, result, log);
+      }
+      if (scenarios.includes("history") && kind === "project") {
+        log(`${PEER_LABELS[kind]}: history at ${scale.history.messages} messages`);
+        result.history = await runHistoryScenario(pool, peer, scale);
+        log(`  p50 ${result.history.p50.toFixed(2)} ms, p99 ${result.history.p99.toFixed(2)} ms`);
+      }
+    } finally {
+      await peer.stop();
+    }
   }
   await pool.stop();
 } catch (err) {

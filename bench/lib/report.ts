@@ -187,7 +187,7 @@ export function markdown(r: RunReport): string {
     "",
     `## Idle sockets (${idle.sockets.toLocaleString("en")}, connected, in no room)`,
     "",
-    "A fresh server; readings are its own `process.memoryUsage()` after a forced GC (`--expose-gc`), " +
+    "The server process fresh from start-up; readings are its own `process.memoryUsage()` after a forced GC (`--expose-gc`), " +
       `with ${(idle.sockets / 10).toLocaleString("en")} sockets connected and then with all ${idle.sockets.toLocaleString("en")}; ` +
       "the growth is divided by the sockets connected in between, so one-time costs of the first connections are left out.",
     "",
@@ -217,9 +217,12 @@ export function markdown(r: RunReport): string {
     "",
     "- **this project**: `createChatServer` from `server/server.ts` with the in-memory store, configured through its environment " +
       "(`NODE_ENV=production`, `MAX_CONNECTIONS_PER_IP=1000000`, `RATE_LIMIT_BURST=10000`, `RATE_LIMIT_PER_SECOND=10000`, " +
-      "`RATE_LIMIT_PER_IP_FACTOR=1000000`); every message validated, stored, fanned out and acked.",
+      "`RATE_LIMIT_PER_IP_FACTOR=1000000`, `MEMORY_STORE_MAX_PER_CHANNEL` ≥ the history size); " +
+      "every message validated, stored, fanned out and acked.",
     "- **Socket.IO relay** (`bench/peers/socketio-relay.ts`): the tutorials' chat-room server — join a room, re-emit to the room; no validation, storage or acks.",
     "- **raw ws relay** (`bench/peers/ws-relay.ts`): `ws` with rooms by a tiny JSON protocol, each message encoded once.",
+    "",
+    "Each peer is one process for all its scenarios, in this order: idle sockets, fan-out, rooms of 10, history.",
     "",
   );
   return out.join("\n");

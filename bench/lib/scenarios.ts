@@ -3,7 +3,7 @@
  * wait is bounded; the figures come back as plain data for the report.
  */
 import type { LoadPool } from "./load-pool.js";
-import { PeerProcess, type PeerKind } from "./peer-process.js";
+import type { PeerProcess } from "./peer-process.js";
 import { openFilesLimit } from "./proc-stat.js";
 import { SATURATION_P99_MS, type Scale } from "./scale.js";
 
@@ -105,102 +105,88 @@ const passes = (p: Phase) => p.p99 <= SATURATION_P99_MS && p.lost === 0 && p.ref
 /** Fan-out in big rooms (warm-up discarded), then CPU per delivery and saturation in rooms of 10. */
 export async function runLoadScenarios(
   pool: LoadPool,
-  kind: PeerKind,
+  peer: PeerProcess,
   scale: Scale,
   result: PeerResult,
   log: (line: string) => void,
 ): Promise<void> {
-  const peer = await PeerProcess.start(kind);
-  try {
-    const f = scale.fanout;
-    await pool.connect(kind, peer.url, f.rooms * f.perRoom, f.rooms, "big");
-    await measurePhase(pool, peer, f.rate, f.warmupSeconds, f.perRoom);
-    result.fanout = await measurePhase(pool, peer, f.rate, f.seconds, f.perRoom);
-    log(`fan-out ${f.rooms}×${f.perRoom} at ${f.rate} msg/s: ${describePhase(result.fanout)}`);
-    await pool.close();
+  const f = scale.fanout;
+  await pool.connect(peer.kind, peer.url, f.rooms * f.perRoom, f.rooms, "big");
+  await measurePhase(pool, peer, f.rate, f.warmupSeconds, f.perRoom);
+  result.fanout = await measurePhase(pool, peer, f.rate, f.seconds, f.perRoom);
+  log(`  fan-out ${f.rooms}×${f.perRoom} at ${f.rate} msg/s: ${describePhase(result.fanout)}`);
+  await pool.close();
 
-    const s = scale.small;
-    await pool.connect(kind, peer.url, s.rooms * s.perRoom, s.rooms, "small");
-    await measurePhase(pool, peer, s.cpuRate, 1, s.perRoom);
-    result.cpuSmall = await measurePhase(pool, peer, s.cpuRate, s.cpuSeconds, s.perRoom);
-    log(`rooms of ${s.perRoom} at ${s.cpuRate} msg/s: ${describePhase(result.cpuSmall)}`);
-    result.saturation = 0;
-    result.saturationUnbounded = false;
-    for (const rate of s.steps) {
-      const step = await measurePhase(pool, peer, rate, s.stepSeconds, s.perRoom);
-      result.steps.push(step);
-      log(`  saturation step ${rate} msg/s: ${describePhase(step)} → ${passes(step) ? "pass" : "fail"}`);
-      if (!passes(step)) break;
-      result.saturation = rate;
-      result.saturationUnbounded = rate === s.steps.at(-1);
-      await sleep(500);
-    }
-    await pool.close();
-  } finally {
-    await peer.stop();
+  const s = scale.small;
+  await pool.connect(peer.kind, peer.url, s.rooms * s.perRoom, s.rooms, "small");
+  await measurePhase(pool, peer, s.cpuRate, 1, s.perRoom);
+  result.cpuSmall = await measurePhase(pool, peer, s.cpuRate, s.cpuSeconds, s.perRoom);
+  log(`  rooms of ${s.perRoom} at ${s.cpuRate} msg/s: ${describePhase(result.cpuSmall)}`);
+  result.saturation = 0;
+  result.saturationUnbounded = false;
+  for (const rate of s.steps) {
+    const step = await measurePhase(pool, peer, rate, s.stepSeconds, s.perRoom);
+    result.steps.push(step);
+    log(`  saturation step ${rate} msg/s: ${describePhase(step)} → ${passes(step) ? "pass" : "fail"}`);
+    if (!passes(step)) break;
+    result.saturation = rate;
+    result.saturationUnbounded = rate === s.steps.at(-1);
+    await sleep(500);
   }
+  await pool.close();
 }
 
-/** Heap and RSS growth of a fresh peer from no connections to `sockets` idle ones. */
-export async function runIdleScenario(pool: LoadPool, kind: PeerKind, scale: Scale): Promise<IdleResult> {
+/**
+ * Heap and RSS growth of a peer from a tenth of `sockets` idle connections to
+ * all of them. Run it on a fresh process: after a load, RSS is not a measure.
+ */
+export async function runIdleScenario(pool: LoadPool, peer: PeerProcess, scale: Scale): Promise<IdleResult> {
   const sockets = scale.idle.sockets;
   const perWorker = Math.ceil(sockets / pool.size) + 100;
   const workerLimit = await pool.openFilesLimit();
   if (workerLimit < perWorker) {
     throw new Error(`the load workers may open ${workerLimit} files, ${perWorker} are needed: raise \`ulimit -Hn\``);
   }
-  const peer = await PeerProcess.start(kind);
-  try {
-    const peerLimit = openFilesLimit(peer.pid);
-    if (peerLimit < sockets + 100) {
-      throw new Error(`the server may open ${peerLimit} files, ${sockets + 100} are needed: raise \`ulimit -Hn\``);
-    }
-    // The baseline already holds a tenth of the sockets, so one-time costs of the
-    // first connections (lazy modules, compiled code, buffers) are not counted per socket.
-    const base = Math.round(sockets / 10);
-    await pool.connect(kind, peer.url, base, 0, "idle-a");
-    await sleep(500);
-    const before = await peer.memory();
-    await pool.connect(kind, peer.url, sockets - base, 0, "idle-b");
-    await sleep(1000);
-    const after = await peer.memory();
-    await pool.close();
-    return {
-      sockets,
-      measured: sockets - base,
-      heapBefore: before.heapUsed,
-      heapAfter: after.heapUsed,
-      rssBefore: before.rss,
-      rssAfter: after.rss,
-    };
-  } finally {
-    await peer.stop();
+  const peerLimit = openFilesLimit(peer.pid);
+  if (peerLimit < sockets + 100) {
+    throw new Error(`the server may open ${peerLimit} files, ${sockets + 100} are needed: raise \`ulimit -Hn\``);
   }
+  // The baseline already holds a tenth of the sockets, so one-time costs of the
+  // first connections (lazy modules, compiled code, buffers) are not counted per socket.
+  const base = Math.round(sockets / 10);
+  await pool.connect(peer.kind, peer.url, base, 0, "idle-a");
+  await sleep(500);
+  const before = await peer.memory();
+  await pool.connect(peer.kind, peer.url, sockets - base, 0, "idle-b");
+  await sleep(1000);
+  const after = await peer.memory();
+  await pool.close();
+  return {
+    sockets,
+    measured: sockets - base,
+    heapBefore: before.heapUsed,
+    heapAfter: after.heapUsed,
+    rssBefore: before.rss,
+    rssAfter: after.rss,
+  };
 }
 
 /**
  * Newest-page `history` latency in one room holding `messages` messages, filled
  * through the store's API in the server process, read through the socket protocol.
  */
-export async function runHistoryScenario(pool: LoadPool, scale: Scale): Promise<HistoryResult> {
+export async function runHistoryScenario(pool: LoadPool, peer: PeerProcess, scale: Scale): Promise<HistoryResult> {
   const { messages, requests, limit } = scale.history;
   const warmup = 20;
-  const peer = await PeerProcess.start("project", {
-    env: { MEMORY_STORE_MAX_PER_CHANNEL: String(Math.max(100, messages)), MEMORY_STORE_MAX_MESSAGES: String(Math.max(1000, messages * 2)) },
-  });
-  try {
-    const { ms: fillMs } = await peer.fill("history", messages);
-    // A user may ask for history 30 times at once (then 5/s): enough users that none is refused.
-    const perWorkerUsers = Math.ceil((requests + warmup) / 25);
-    await pool.connect("project", peer.url, perWorkerUsers * pool.size, 0);
-    await pool.history("history", warmup, limit);
-    const samples = (await pool.history("history", requests, limit)).sort((a, b) => a - b);
-    await pool.close();
-    const at = (p: number) => samples[Math.min(samples.length - 1, Math.ceil(samples.length * p) - 1)]!;
-    return { messages, fillMs, requests, p50: at(0.5), p99: at(0.99), max: samples.at(-1)! };
-  } finally {
-    await peer.stop();
-  }
+  const { ms: fillMs } = await peer.fill("history", messages);
+  // A user may ask for history 30 times at once (then 5/s): enough users that none is refused.
+  const perWorkerUsers = Math.ceil((requests + warmup) / 25);
+  await pool.connect("project", peer.url, perWorkerUsers * pool.size, 0);
+  await pool.history("history", warmup, limit);
+  const samples = (await pool.history("history", requests, limit)).sort((a, b) => a - b);
+  await pool.close();
+  const at = (p: number) => samples[Math.min(samples.length - 1, Math.ceil(samples.length * p) - 1)]!;
+  return { messages, fillMs, requests, p50: at(0.5), p99: at(0.99), max: samples.at(-1)! };
 }
 
 export function describePhase(p: Phase): string {
