@@ -21,8 +21,10 @@ type Row = {
   /** Overrides the number's formatting (the ratio still uses the number). */
   show?: (v: number) => string | undefined;
   target?: string;
-  /** Whether the project's value meets the target, given the relay's in the same run. */
-  met?: (project: number, relay: number | undefined) => boolean;
+  /** The target as a number, given the relay's value in the same run; undefined when it cannot be judged. */
+  bound?: (relay: number | undefined) => number | undefined;
+  /** The target is a floor (saturation), not a ceiling. */
+  floor?: boolean;
 };
 
 function rows(r: RunReport): Row[] {
@@ -33,8 +35,8 @@ function rows(r: RunReport): Row[] {
     per((x) => get(x)?.[field]);
   const fan = `fan-out ${f.rooms}×${f.perRoom}, ${f.rate} msg/s`;
   const perSocket = (field: "heap" | "rss") => per((x) => (x.idle ? perSocketKb(x.idle, field) : undefined));
-  const atMost = (limit: number) => (p: number) => p <= limit;
-  const relayRatio = (max: number) => (p: number, relay: number | undefined) => relay !== undefined && p <= relay * max;
+  const fixed = (limit: number) => () => limit;
+  const relay = (relayValue: number | undefined) => relayValue;
   return [
     { figure: `${fan}: p50 ms`, values: phase((x) => x.fanout, "p50"), digits: 1 },
     { figure: `${fan}: p95 ms`, values: phase((x) => x.fanout, "p95"), digits: 1 },
@@ -43,38 +45,40 @@ function rows(r: RunReport): Row[] {
       values: phase((x) => x.fanout, "p99"),
       digits: 1,
       target: "≤ 50, or ≤ relay",
-      met: (p, relay) => p <= 50 || (relay !== undefined && p <= relay),
+      bound: (relayValue) => Math.max(50, relayValue ?? 0),
     },
     { figure: `${fan}: max ms`, values: phase((x) => x.fanout, "max"), digits: 1 },
-    { figure: `${fan}: lost deliveries`, values: phase((x) => x.fanout, "lost"), digits: 0, target: "0", met: atMost(0) },
+    { figure: `${fan}: lost deliveries`, values: phase((x) => x.fanout, "lost"), digits: 0, target: "0", bound: fixed(0) },
     {
       figure: `saturation, rooms of ${s.perRoom}: msg/s`,
       values: per((x) => x.saturation),
       digits: 0,
       show: (v) => (v === 0 ? `< ${s.steps[0]}` : undefined),
       target: "≥ 1.0× relay",
-      met: (p, relay) => relay !== undefined && p >= relay,
+      // Below the first step there is no figure to compare against.
+      bound: (relayValue) => relayValue || undefined,
+      floor: true,
     },
     {
       figure: `server CPU per delivery, rooms of ${s.perRoom}: µs`,
       values: phase((x) => x.cpuSmall, "cpuUsPerDelivery"),
       digits: 1,
       target: "≤ 1.0× relay",
-      met: relayRatio(1),
+      bound: relay,
     },
     {
       figure: `server CPU per delivery, rooms of ${f.perRoom}: µs`,
       values: phase((x) => x.fanout, "cpuUsPerDelivery"),
       digits: 1,
       target: "≤ 1.0× relay",
-      met: relayRatio(1),
+      bound: relay,
     },
     {
       figure: `heap per idle socket at ${idle.sockets.toLocaleString("en")}: KB`,
       values: perSocket("heap"),
       digits: 2,
       target: "≤ 6",
-      met: atMost(6),
+      bound: fixed(6),
     },
     { figure: `RSS per idle socket at ${idle.sockets.toLocaleString("en")}: KB`, values: perSocket("rss"), digits: 2 },
     {
@@ -87,7 +91,7 @@ function rows(r: RunReport): Row[] {
       values: per((x) => x.history?.p99),
       digits: 2,
       target: "≤ 20",
-      met: atMost(20),
+      bound: fixed(20),
     },
   ];
 }
@@ -98,12 +102,20 @@ const fmt = (v: number | undefined, digits: number) =>
 function cells(row: Row): string[] {
   const { project, relay, ws } = row.values;
   const ratio = project !== undefined && relay !== undefined && relay !== 0 ? `${(project / relay).toFixed(2)}×` : "—";
-  const met = row.met && project !== undefined && !Number.isNaN(project) ? (row.met(project, relay) ? "met" : "missed") : "";
   const show = (v: number | undefined) => (v !== undefined && row.show?.(v)) || fmt(v, row.digits);
-  return [row.figure, show(project), show(relay), show(ws), ratio, row.target ?? "", met];
+  return [row.figure, show(project), show(relay), show(ws), ratio, row.target ?? "", verdict(row, project, relay)];
 }
 
-const HEADER = ["figure", PEER_LABELS.project, PEER_LABELS.relay, PEER_LABELS.ws, "project ÷ relay", "target", "project"];
+/** "met", by how much the project misses the target ("missed: 1.45× off"), or "" when it cannot be judged. */
+function verdict(row: Row, project: number | undefined, relay: number | undefined): string {
+  const bound = row.bound?.(relay);
+  if (project === undefined || Number.isNaN(project) || bound === undefined || Number.isNaN(bound)) return "";
+  if (row.floor ? project >= bound : project <= bound) return "met";
+  if (bound === 0 || project === 0) return `missed (${fmt(project, row.digits)})`;
+  return `missed: ${(row.floor ? bound / project : project / bound).toFixed(2)}× off`;
+}
+
+const HEADER = ["figure", PEER_LABELS.project, PEER_LABELS.relay, PEER_LABELS.ws, "project ÷ relay", "target", "project vs target"];
 
 /** The summary as a fixed-width text table. */
 export function textTable(r: RunReport): string {
