@@ -1,92 +1,107 @@
 /**
- * Fan-out benchmark: N clients in R rooms, a steady total send rate, every
- * message persisted by the server before it fans out. Measures send→delivered
- * latency at every receiver, ack latency, and counts lost deliveries.
+ * The benchmark: this project's server, a minimal Socket.IO relay and a raw
+ * `ws` relay, driven by the same load generator in one run.
  *
- *   npm run bench                        # in-memory store
- *   MONGODB_URI=mongodb://… npm run bench  # MongoDB (a real one: FerretDB is no speed reference)
+ *   npm run bench                  # full run (about 10 minutes), writes bench/results/<date>.md
+ *   npm run bench -- --quick       # every scenario scaled down, under 2 minutes (CI smoke test)
+ *   npm run bench -- --out FILE    # write the results elsewhere
+ *   npm run bench -- --only load,idle,history --peers project,relay,ws   # a subset
  *
- * Tunables: BENCH_CLIENTS (1000), BENCH_ROOMS (10), BENCH_RATE msg/s in total (500),
- * BENCH_SECONDS (20). The server runs as its own process (bin/www.ts) on loopback.
+ * Exits non-zero only when the harness itself breaks, never for a missed target.
  */
-import { performance } from "node:perf_hooks";
-import { io, type Socket } from "socket.io-client";
-import { spawnServer } from "../test/helpers/process.js";
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { ROOT } from "../server/paths.js";
+import { installCleanup, killAllChildren } from "./lib/children.js";
+import { LoadPool } from "./lib/load-pool.js";
+import { describeMachine, loadAverage } from "./lib/machine.js";
+import { PEER_LABELS, PEERS, PeerProcess, type PeerKind } from "./lib/peer-process.js";
+import { markdown, textTable, type RunReport } from "./lib/report.js";
+import { FULL, QUICK } from "./lib/scale.js";
+import { perSocketKb, runHistoryScenario, runIdleScenario, runLoadScenarios, type PeerResult } from "./lib/scenarios.js";
 
-const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 1000);
-const ROOMS = Number(process.env.BENCH_ROOMS ?? 10);
-const RATE = Number(process.env.BENCH_RATE ?? 500);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
+const SCENARIOS = ["load", "idle", "history"] as const;
 
-type Ackable = Socket & { emitWithAck(event: string, ...args: unknown[]): Promise<{ ok: boolean }> };
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: false },
+    out: { type: "string" },
+    only: { type: "string", default: SCENARIOS.join(",") },
+    peers: { type: "string", default: PEERS.join(",") },
+  },
+});
+const scale = args.quick ? QUICK : FULL;
+const pick = <T extends string>(list: string, known: readonly T[], flag: string): T[] => {
+  const chosen = list.split(",").map((s) => s.trim());
+  const unknown = chosen.filter((s) => !known.includes(s as T));
+  if (unknown.length) {
+    console.error(`${flag}: unknown ${unknown.join(", ")} (choose from ${known.join(", ")})`);
+    process.exit(2);
+  }
+  return known.filter((k) => chosen.includes(k));
+};
+const scenarios = pick(args.only, SCENARIOS, "--only");
+const peers = pick(args.peers, PEERS, "--peers");
+const date = new Date().toISOString().slice(0, 10);
+const outFile = path.resolve(
+  ROOT,
+  args.out ?? (scale.quick ? path.join(".cache", "bench", `${date}-quick.md`) : path.join("bench", "results", `${date}.md`)),
+);
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN;
-const summary = (samples: number[]) => {
-  const s = [...samples].sort((a, b) => a - b);
-  const f = (n: number) => n.toFixed(1);
-  return `p50 ${f(percentile(s, 0.5))} ms, p95 ${f(percentile(s, 0.95))} ms, p99 ${f(percentile(s, 0.99))} ms, max ${f(s.at(-1) ?? NaN)} ms`;
+installCleanup();
+const started = performance.now();
+const log = (line: string) => console.log(`[${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}`);
+
+const report: RunReport = {
+  date,
+  command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`,
+  machine: describeMachine(),
+  loadStart: loadAverage(),
+  loadEnd: [],
+  scale,
+  results: Object.fromEntries(PEERS.map((k) => [k, { steps: [] }])) as unknown as Record<PeerKind, PeerResult>,
 };
 
-const server = await spawnServer({
-  LOG_LEVEL: "warn",
-  MAX_CONNECTIONS_PER_IP: String(CLIENTS * 2),
-  RATE_LIMIT_BURST: "10000",
-  RATE_LIMIT_PER_SECOND: "10000",
-  ...(process.env.MONGODB_URI ? { MONGODB_URI: process.env.MONGODB_URI } : {}),
-});
-console.log(`server: ${server.url} (${process.env.MONGODB_URI ? "MongoDB" : "in-memory store"})`);
-
-const latencies: number[] = [];
-let delivered = 0;
-const clients: Ackable[] = [];
-for (let i = 0; i < CLIENTS; i += 50) {
-  clients.push(
-    ...(await Promise.all(
-      Array.from({ length: Math.min(50, CLIENTS - i) }, async (_, j) => {
-        const socket = io(server.url, { auth: { name: `b${i + j}` }, transports: ["websocket"], forceNew: true }) as Ackable;
-        await new Promise((r) => socket.once("session", r));
-        await socket.emitWithAck("join", `bench${(i + j) % ROOMS}`);
-        socket.on("message", (m: { text: string }) => {
-          delivered++;
-          latencies.push(performance.now() - Number(m.text.split(" ")[0]));
-        });
-        return socket;
-      }),
-    )),
-  );
-}
-console.log(`${clients.length} clients in ${ROOMS} rooms; sending ${RATE} msg/s for ${SECONDS} s`);
-
-const acks: number[] = [];
-let sent = 0;
-let failed = 0;
-const pending: Promise<void>[] = [];
-const start = performance.now();
-while (performance.now() - start < SECONDS * 1000) {
-  const due = Math.floor(((performance.now() - start) / 1000) * RATE);
-  for (; sent < due; sent++) {
-    const sender = clients[sent % clients.length]!;
-    const t = performance.now();
-    pending.push(
-      sender.emitWithAck("message", { room: `bench${(sent % clients.length) % ROOMS}`, text: `${t} bench` }).then((res) => {
-        if (res.ok) acks.push(performance.now() - t);
-        else failed++;
-      }),
-    );
+try {
+  log(`${report.machine.cores} cores, ${report.machine.cpuModel}, Node ${report.machine.node}, load ${report.loadStart.map((l) => l.toFixed(2)).join(" ")}`);
+  const pool = await LoadPool.start(scale.workers);
+  for (const kind of peers) {
+    // One process per peer for every scenario: start-up is slow on a loaded machine.
+    const peer = await PeerProcess.start(kind, {
+      env: { MEMORY_STORE_MAX_PER_CHANNEL: String(Math.max(10_000, scale.history.messages)) },
+    });
+    const result = report.results[kind];
+    try {
+      // Idle first, while the process is fresh: RSS does not shrink back after a load.
+      if (scenarios.includes("idle")) {
+        log(`${PEER_LABELS[kind]}: ${scale.idle.sockets} idle sockets`);
+        result.idle = await runIdleScenario(pool, peer, scale);
+        log(`  heap ${perSocketKb(result.idle, "heap").toFixed(2)} KB, RSS ${perSocketKb(result.idle, "rss").toFixed(2)} KB per socket`);
+      }
+      if (scenarios.includes("load")) {
+        log(`${PEER_LABELS[kind]}: fan-out, CPU per delivery, saturation`);
+        await runLoadScenarios(pool, peer, scale, result, log);
+      }
+      if (scenarios.includes("history") && kind === "project") {
+        log(`${PEER_LABELS[kind]}: history at ${scale.history.messages} messages`);
+        result.history = await runHistoryScenario(pool, peer, scale);
+        log(`  p50 ${result.history.p50.toFixed(2)} ms, p99 ${result.history.p99.toFixed(2)} ms`);
+      }
+    } finally {
+      await peer.stop();
+    }
   }
-  await new Promise((r) => setTimeout(r, 2));
+  await pool.stop();
+} catch (err) {
+  console.error(`benchmark failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  killAllChildren();
+  process.exit(1);
 }
-await Promise.all(pending);
-await new Promise((r) => setTimeout(r, 1000));
 
-const perRoom = CLIENTS / ROOMS;
-const expected = acks.length * perRoom;
-console.log(`sent ${sent}, acked ${acks.length}, refused ${failed}`);
-console.log(`ack (stored):       ${summary(acks)}`);
-console.log(`send → delivered:   ${summary(latencies)}`);
-console.log(`deliveries ${delivered} of ${expected} expected, lost ${expected - delivered}`);
-
-for (const c of clients) c.disconnect();
-server.kill("SIGTERM");
-await server.exited;
+report.loadEnd = loadAverage();
+console.log(`\n${textTable(report)}\n`);
+mkdirSync(path.dirname(outFile), { recursive: true });
+writeFileSync(outFile, markdown(report));
+log(`results written to ${path.relative(ROOT, outFile)}`);
 process.exit(0);

@@ -1,0 +1,73 @@
+/**
+ * Every process the benchmark starts goes through here, so that all of them
+ * are killed when the run ends — normally, on an error, or on SIGINT/SIGTERM.
+ * Children also exit by themselves when their IPC channel to us closes.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import path from "node:path";
+import { ROOT } from "../../server/paths.js";
+
+const live = new Set<ChildProcess>();
+
+// Raise the soft open-files limit to the hard one before exec'ing node:
+// 10,000 sockets need 10,000 descriptors in the server and spread over the workers.
+const RAISE_NOFILE = 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$@"';
+
+export type NodeChild = {
+  proc: ChildProcess;
+  pid: number;
+  /** The last few kilobytes it printed, for error messages. */
+  output(): string;
+};
+
+/** Starts a TypeScript file under node (through tsx) with an IPC channel to this process. */
+export function startNodeChild(
+  script: string,
+  opts: { nodeArgs?: string[]; env?: Record<string, string | undefined> } = {},
+): NodeChild {
+  const proc = spawn(
+    "/bin/sh",
+    ["-c", RAISE_NOFILE, "sh", process.execPath, "--import", "tsx", ...(opts.nodeArgs ?? []), path.resolve(ROOT, script)],
+    { cwd: ROOT, env: { ...process.env, ...opts.env }, stdio: ["ignore", "pipe", "pipe", "ipc"] },
+  );
+  if (proc.pid === undefined) throw new Error(`could not start ${script}`);
+  live.add(proc);
+  proc.once("exit", () => live.delete(proc));
+  let out = "";
+  const keep = (chunk: Buffer) => {
+    out = (out + chunk.toString()).slice(-4000);
+  };
+  proc.stdout?.on("data", keep);
+  proc.stderr?.on("data", keep);
+  return { proc, pid: proc.pid, output: () => out };
+}
+
+/** Resolves once the child has exited; SIGKILLs it if it takes longer than `ms`. */
+export function exitWithin(proc: ChildProcess, ms: number): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => proc.kill("SIGKILL"), ms);
+    proc.once("exit", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+/** Kills every child still running. Synchronous, so it also works in an `exit` handler. */
+export function killAllChildren(): void {
+  for (const proc of live) proc.kill("SIGKILL");
+  live.clear();
+}
+
+/** Makes sure no child outlives this process, however it ends. */
+export function installCleanup(): void {
+  process.on("exit", killAllChildren);
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      console.error(`\n${signal}: stopping the benchmark`);
+      killAllChildren();
+      process.exit(130);
+    });
+  }
+}

@@ -1,0 +1,101 @@
+/** Starting, measuring and stopping one benchmark peer as its own process. */
+import { exitWithin, startNodeChild, type NodeChild } from "./children.js";
+import { cpuTimeMs } from "./proc-stat.js";
+import { RpcClient } from "./rpc.js";
+import type { MemoryReport, PeerCommands, ReadyMessage } from "../peers/peer-host.js";
+
+export type PeerKind = "project" | "relay" | "ws";
+
+export const PEERS: readonly PeerKind[] = ["project", "relay", "ws"];
+
+export const PEER_LABELS: Record<PeerKind, string> = {
+  project: "this project",
+  relay: "Socket.IO relay",
+  ws: "raw ws relay",
+};
+
+const SCRIPTS: Record<PeerKind, string> = {
+  project: "bench/peers/project.ts",
+  relay: "bench/peers/socketio-relay.ts",
+  ws: "bench/peers/ws-relay.ts",
+};
+
+/**
+ * The project's real configuration with the limits a load test needs raised:
+ * every client comes from 127.0.0.1 and sends far more than a person would.
+ * The in-memory store is used whatever the caller's environment says.
+ */
+function projectEnv(extra: Record<string, string>): Record<string, string | undefined> {
+  return {
+    NODE_ENV: "production",
+    SESSION_SECRET: "benchmark-secret-of-at-least-32-characters",
+    LOG_LEVEL: "error",
+    MONGODB_URI: undefined,
+    REDIS_URL: undefined,
+    MAX_CONNECTIONS_PER_IP: "1000000",
+    RATE_LIMIT_BURST: "10000",
+    RATE_LIMIT_PER_SECOND: "10000",
+    RATE_LIMIT_PER_IP_FACTOR: "1000000",
+    ...extra,
+  };
+}
+
+export class PeerProcess {
+  private constructor(
+    readonly kind: PeerKind,
+    readonly url: string,
+    private readonly child: NodeChild,
+    private readonly rpc: RpcClient<PeerCommands>,
+  ) {}
+
+  /** Starts a peer and resolves once it listens. `env` only reaches the project peer. */
+  static async start(
+    kind: PeerKind,
+    opts: { env?: Record<string, string>; nodeArgs?: string[] } = {},
+  ): Promise<PeerProcess> {
+    const child = startNodeChild(SCRIPTS[kind], {
+      nodeArgs: ["--expose-gc", ...(opts.nodeArgs ?? [])],
+      env: kind === "project" ? projectEnv(opts.env ?? {}) : { NODE_ENV: "production" },
+    });
+    const rpc = new RpcClient<PeerCommands>(child.proc, PEER_LABELS[kind]);
+    const port = await new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${kind} peer did not start within 30 s:\n${child.output()}`)), 30_000);
+      child.proc.on("message", (m: Partial<ReadyMessage>) => {
+        if (m.ready && typeof m.port === "number") {
+          clearTimeout(timer);
+          resolve(m.port);
+        }
+      });
+      child.proc.once("exit", (code, signal) => {
+        clearTimeout(timer);
+        reject(new Error(`${kind} peer exited (${code ?? signal}) before listening:\n${child.output()}`));
+      });
+    });
+    return new PeerProcess(kind, `http://127.0.0.1:${port}`, child, rpc);
+  }
+
+  get pid(): number {
+    return this.child.pid;
+  }
+
+  /** CPU time (user + system) the peer process has used so far, ms. */
+  cpuMs(): number {
+    return cpuTimeMs(this.child.pid);
+  }
+
+  /** heapUsed and RSS as the peer reports them after a forced GC. */
+  memory(): Promise<MemoryReport> {
+    return this.rpc.call("memory", null, 30_000);
+  }
+
+  fill(room: string, count: number): Promise<{ filled: number; ms: number }> {
+    return this.rpc.call("fill", { room, count }, 300_000);
+  }
+
+  /** Asks the peer to exit cleanly (so a CPU profile gets written), SIGKILL after 10 s. */
+  async stop(): Promise<void> {
+    const exited = exitWithin(this.child.proc, 10_000);
+    this.rpc.call("stop", null, 10_000).catch(() => undefined);
+    await exited;
+  }
+}

@@ -1,0 +1,241 @@
+/** The summary table (stdout and markdown) and the results file. */
+import type { Machine } from "./machine.js";
+import { PEER_LABELS, PEERS, type PeerKind } from "./peer-process.js";
+import { perSocketKb, type Phase, type PeerResult } from "./scenarios.js";
+import type { Scale } from "./scale.js";
+
+export type RunReport = {
+  date: string;
+  command: string;
+  machine: Machine;
+  loadStart: number[];
+  loadEnd: number[];
+  scale: Scale;
+  results: Record<PeerKind, PeerResult>;
+};
+
+type Row = {
+  figure: string;
+  values: Record<PeerKind, number | undefined>;
+  digits: number;
+  /** Overrides the number's formatting (the ratio still uses the number). */
+  show?: (v: number) => string | undefined;
+  target?: string;
+  /** The target as a number, given the relay's value in the same run; undefined when it cannot be judged. */
+  bound?: (relay: number | undefined) => number | undefined;
+  /** The target is a floor (saturation), not a ceiling. */
+  floor?: boolean;
+};
+
+function rows(r: RunReport): Row[] {
+  const { fanout: f, small: s, idle, history } = r.scale;
+  const per = (pick: (x: PeerResult) => number | undefined) =>
+    Object.fromEntries(PEERS.map((k) => [k, pick(r.results[k])])) as Record<PeerKind, number | undefined>;
+  const phase = (get: (x: PeerResult) => Phase | undefined, field: keyof Phase) =>
+    per((x) => get(x)?.[field]);
+  const fan = `fan-out ${f.rooms}×${f.perRoom}, ${f.rate} msg/s`;
+  const perSocket = (field: "heap" | "rss") => per((x) => (x.idle ? perSocketKb(x.idle, field) : undefined));
+  const fixed = (limit: number) => () => limit;
+  const relay = (relayValue: number | undefined) => relayValue;
+  return [
+    { figure: `${fan}: p50 ms`, values: phase((x) => x.fanout, "p50"), digits: 1 },
+    { figure: `${fan}: p95 ms`, values: phase((x) => x.fanout, "p95"), digits: 1 },
+    {
+      figure: `${fan}: p99 ms`,
+      values: phase((x) => x.fanout, "p99"),
+      digits: 1,
+      target: "≤ 50, or ≤ relay",
+      bound: (relayValue) => Math.max(50, relayValue ?? 0),
+    },
+    { figure: `${fan}: max ms`, values: phase((x) => x.fanout, "max"), digits: 1 },
+    { figure: `${fan}: lost deliveries`, values: phase((x) => x.fanout, "lost"), digits: 0, target: "0", bound: fixed(0) },
+    {
+      figure: `saturation, rooms of ${s.perRoom}: msg/s`,
+      values: per((x) => x.saturation),
+      digits: 0,
+      show: (v) => (v === 0 ? `< ${s.steps[0]}` : undefined),
+      target: "≥ 1.0× relay",
+      // Below the first step there is no figure to compare against.
+      bound: (relayValue) => relayValue || undefined,
+      floor: true,
+    },
+    {
+      figure: `server CPU per delivery, rooms of ${s.perRoom}: µs`,
+      values: phase((x) => x.cpuSmall, "cpuUsPerDelivery"),
+      digits: 1,
+      target: "≤ 1.0× relay",
+      bound: relay,
+    },
+    {
+      figure: `server CPU per delivery, rooms of ${f.perRoom}: µs`,
+      values: phase((x) => x.fanout, "cpuUsPerDelivery"),
+      digits: 1,
+      target: "≤ 1.0× relay",
+      bound: relay,
+    },
+    {
+      figure: `heap per idle socket at ${idle.sockets.toLocaleString("en")}: KB`,
+      values: perSocket("heap"),
+      digits: 2,
+      target: "≤ 6",
+      bound: fixed(6),
+    },
+    { figure: `RSS per idle socket at ${idle.sockets.toLocaleString("en")}: KB`, values: perSocket("rss"), digits: 2 },
+    {
+      figure: `history newest ${history.limit} of ${history.messages.toLocaleString("en")}: p50 ms`,
+      values: per((x) => x.history?.p50),
+      digits: 2,
+    },
+    {
+      figure: `history newest ${history.limit} of ${history.messages.toLocaleString("en")}: p99 ms`,
+      values: per((x) => x.history?.p99),
+      digits: 2,
+      target: "≤ 20",
+      bound: fixed(20),
+    },
+  ];
+}
+
+const fmt = (v: number | undefined, digits: number) =>
+  v === undefined || Number.isNaN(v) ? "—" : v.toLocaleString("en", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+function cells(row: Row): string[] {
+  const { project, relay, ws } = row.values;
+  const ratio = project !== undefined && relay !== undefined && relay !== 0 ? `${(project / relay).toFixed(2)}×` : "—";
+  const show = (v: number | undefined) => (v !== undefined && row.show?.(v)) || fmt(v, row.digits);
+  return [row.figure, show(project), show(relay), show(ws), ratio, row.target ?? "", verdict(row, project, relay)];
+}
+
+/** "met", by how much the project misses the target ("missed: 1.45× off"), or "" when it cannot be judged. */
+function verdict(row: Row, project: number | undefined, relay: number | undefined): string {
+  const bound = row.bound?.(relay);
+  if (project === undefined || Number.isNaN(project) || bound === undefined || Number.isNaN(bound)) return "";
+  if (row.floor ? project >= bound : project <= bound) return "met";
+  if (bound === 0 || project === 0) return `missed (${fmt(project, row.digits)})`;
+  return `missed: ${(row.floor ? bound / project : project / bound).toFixed(2)}× off`;
+}
+
+const HEADER = ["figure", PEER_LABELS.project, PEER_LABELS.relay, PEER_LABELS.ws, "project ÷ relay", "target", "project vs target"];
+
+/** The summary as a fixed-width text table. */
+export function textTable(r: RunReport): string {
+  const all = [HEADER, ...rows(r).map(cells)];
+  const widths = HEADER.map((_, i) => Math.max(...all.map((c) => c[i]!.length)));
+  return all.map((c) => c.map((v, i) => (i === 0 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join("  ")).join("\n");
+}
+
+const mdRow = (c: string[]) => `| ${c.join(" | ")} |`;
+
+function phaseRows(label: string, phases: Phase[]): string[] {
+  return phases.map((p) =>
+    mdRow([
+      label,
+      String(p.rate),
+      String(p.roomSize),
+      `${p.sent} / ${p.accepted} / ${p.refused}`,
+      `${p.delivered} / ${p.expected}`,
+      String(p.lost),
+      [p.p50, p.p95, p.p99, p.max].map((v) => v.toFixed(1)).join(" / "),
+      p.serverCpuMs.toFixed(0),
+      p.cpuUsPerDelivery.toFixed(1),
+      `${(p.generatorBusy * 100).toFixed(0)} %`,
+    ]),
+  );
+}
+
+/** The results file: machine, command, summary, and every phase in detail. */
+export function markdown(r: RunReport): string {
+  const busy = Math.max(r.loadStart[0]!, r.loadEnd[0]!) >= 0.5;
+  const { fanout: f, small: s, idle, history } = r.scale;
+  const out: string[] = [
+    `# Benchmark ${r.date}${r.scale.quick ? " (quick, scaled down)" : ""}`,
+    "",
+    `- command: \`${r.command}\``,
+    `- machine: ${r.machine.cores} cores, ${r.machine.cpuModel}, ${r.machine.memoryGb} GB, ${r.machine.os}`,
+    `- Node ${r.machine.node}; ${r.scale.workers} load-generator processes on the same machine, loopback only`,
+    `- load average (1/5/15 min) at start ${r.loadStart.map((l) => l.toFixed(2)).join(" / ")}, at end ${r.loadEnd.map((l) => l.toFixed(2)).join(" / ")}`,
+    ...(busy
+      ? [
+          "",
+          "> **Measured on a busy machine** (1-minute load ≥ 0.5 at the start or the end): other work shared the cores, " +
+            "so these figures are not a reference — compare ratios within this run only.",
+        ]
+      : []),
+    "",
+    "## Summary",
+    "",
+    mdRow(HEADER),
+    mdRow(HEADER.map(() => "---")),
+    ...rows(r).map((row) => mdRow(cells(row))),
+    "",
+    "## Phases",
+    "",
+    "sent / accepted / refused: accepted is acked ok by the project; the relays do not ack, so every send counts. " +
+      "Latency is send→delivered at every receiver (timestamp in the payload, one monotonic clock). " +
+      "Server CPU is utime + stime from `/proc/<pid>/stat` over the phase; per delivery it is divided by deliveries counted at the receivers. " +
+      "Load workers busy: their CPU time over the phase's wall time and cores — near 100 % means the generator, not the server, was the limit.",
+    "",
+    mdRow(["peer, phase", "msg/s", "room size", "sent / accepted / refused", "delivered / expected", "lost", "p50 / p95 / p99 / max ms", "server CPU ms", "µs/delivery", "load workers busy"]),
+    mdRow(Array.from({ length: 10 }, () => "---")),
+  ];
+  for (const k of PEERS) {
+    const x = r.results[k];
+    if (x.fanout) out.push(...phaseRows(`${PEER_LABELS[k]}, fan-out ${f.rooms}×${f.perRoom}`, [x.fanout]));
+    if (x.cpuSmall) out.push(...phaseRows(`${PEER_LABELS[k]}, CPU ${s.rooms}×${s.perRoom}`, [x.cpuSmall]));
+    out.push(...phaseRows(`${PEER_LABELS[k]}, saturation step`, x.steps));
+  }
+  out.push("", "## Saturation", "");
+  for (const k of PEERS) {
+    const x = r.results[k];
+    if (x.saturation === undefined) continue;
+    out.push(
+      `- ${PEER_LABELS[k]}: ` +
+        (x.saturation === 0 ? `below ${s.steps[0]} msg/s (no step passed)` : `${x.saturation} msg/s`) +
+        (x.saturationUnbounded ? " (the highest step passed; the limit lies above it)" : "") +
+        ` — steps of ${s.stepSeconds} s over ${s.rooms} rooms × ${s.perRoom}, pass = p99 ≤ 100 ms, nothing lost or refused`,
+    );
+  }
+  out.push(
+    "",
+    `## Idle sockets (${idle.sockets.toLocaleString("en")}, connected, in no room)`,
+    "",
+    "The server process fresh from start-up; readings are its own `process.memoryUsage()` after a forced GC (`--expose-gc`), " +
+      `with ${(idle.sockets / 10).toLocaleString("en")} sockets connected and then with all ${idle.sockets.toLocaleString("en")}; ` +
+      "the growth is divided by the sockets connected in between, so one-time costs of the first connections are left out.",
+    "",
+  );
+  for (const k of PEERS) {
+    const i = r.results[k].idle;
+    if (!i) continue;
+    const mb = (b: number) => (b / 2 ** 20).toFixed(1);
+    out.push(
+      `- ${PEER_LABELS[k]}: heap ${mb(i.heapBefore)} → ${mb(i.heapAfter)} MB, RSS ${mb(i.rssBefore)} → ${mb(i.rssAfter)} MB`,
+    );
+  }
+  const h = r.results.project.history;
+  if (h) {
+    out.push(
+      "",
+      "## History",
+      "",
+      `- ${h.messages.toLocaleString("en")} messages in one room, written through the store's API (\`MessageStore.insert\`) in the server process in ${(h.fillMs / 1000).toFixed(1)} s; ` +
+        `then ${h.requests} \`history { room, limit: ${history.limit} }\` requests over the socket protocol, one at a time (after 20 discarded): ` +
+        `p50 ${h.p50.toFixed(2)} ms, p99 ${h.p99.toFixed(2)} ms, max ${h.max.toFixed(2)} ms. The relays keep no history.`,
+    );
+  }
+  out.push(
+    "",
+    "## Peers",
+    "",
+    "- **this project**: `createChatServer` from `server/server.ts` with the in-memory store, configured through its environment " +
+      "(`NODE_ENV=production`, `MAX_CONNECTIONS_PER_IP=1000000`, `RATE_LIMIT_BURST=10000`, `RATE_LIMIT_PER_SECOND=10000`, " +
+      "`RATE_LIMIT_PER_IP_FACTOR=1000000`, `MEMORY_STORE_MAX_PER_CHANNEL` ≥ the history size); " +
+      "every message validated, stored, fanned out and acked.",
+    "- **Socket.IO relay** (`bench/peers/socketio-relay.ts`): the tutorials' chat-room server — join a room, re-emit to the room; no validation, storage or acks.",
+    "- **raw ws relay** (`bench/peers/ws-relay.ts`): `ws` with rooms by a tiny JSON protocol, each message encoded once.",
+    "",
+    "Each peer is one process for all its scenarios, in this order: idle sockets, fan-out, rooms of 10, history.",
+    "",
+  );
+  return out.join("\n");
+}

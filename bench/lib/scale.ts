@@ -1,0 +1,39 @@
+/** How big each scenario is: the full run, and `--quick` scaled down for a smoke test. */
+export type Scale = {
+  quick: boolean;
+  workers: number;
+  /** Big rooms: latency and loss, and CPU per delivery in rooms of `perRoom`. */
+  fanout: { rooms: number; perRoom: number; rate: number; warmupSeconds: number; seconds: number };
+  /** Rooms of 10: CPU per delivery at a fixed rate, then the rate stepped up until p99 > 100 ms or loss. */
+  small: { rooms: number; perRoom: number; cpuRate: number; cpuSeconds: number; steps: number[]; stepSeconds: number };
+  idle: { sockets: number };
+  history: { messages: number; requests: number; limit: number };
+};
+
+export const FULL: Scale = {
+  quick: false,
+  workers: 2,
+  fanout: { rooms: 10, perRoom: 100, rate: 500, warmupSeconds: 3, seconds: 15 },
+  small: {
+    rooms: 100,
+    perRoom: 10,
+    cpuRate: 1000,
+    cpuSeconds: 10,
+    steps: [500, 1000, 1500, 2000, 2500, 3000, 4000, 5000, 6000, 8000, 10_000, 12_000],
+    stepSeconds: 5,
+  },
+  idle: { sockets: 10_000 },
+  history: { messages: 100_000, requests: 500, limit: 50 },
+};
+
+export const QUICK: Scale = {
+  quick: true,
+  workers: 2,
+  fanout: { rooms: 10, perRoom: 20, rate: 200, warmupSeconds: 1, seconds: 2 },
+  small: { rooms: 20, perRoom: 10, cpuRate: 500, cpuSeconds: 2, steps: [500, 1500, 3000], stepSeconds: 2 },
+  idle: { sockets: 500 },
+  history: { messages: 20_000, requests: 100, limit: 50 },
+};
+
+/** The saturation rule of the design's quality targets. */
+export const SATURATION_P99_MS = 100;

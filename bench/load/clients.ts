@@ -1,0 +1,126 @@
+/**
+ * One simulated user per peer kind, all behind the same small interface:
+ * Socket.IO (socket.io-client) for the project and the relay, `ws` for the
+ * raw relay. Every send carries its send time (monotonic µs) first in the text.
+ */
+import { io, type Socket } from "socket.io-client";
+import WebSocket from "ws";
+import type { PeerKind } from "../lib/peer-process.js";
+
+export type ClientHooks = {
+  /** A message reached this client; `text` is what was sent. */
+  delivered(text: string): void;
+  /** The server answered a send (project only: the relays do not ack). */
+  acked(ok: boolean): void;
+};
+
+export interface LoadClient {
+  readonly room: string | undefined;
+  send(text: string): void;
+  /** Time in ms for one `history` request of the room's newest page (project only). */
+  history(room: string, limit: number): Promise<number>;
+  close(): void;
+}
+
+const CONNECT_TIMEOUT_MS = 20_000;
+const ACK_TIMEOUT_MS = 30_000;
+
+/** Connects one client and, when `room` is given, joins it; rejects on failure or after 20 s. */
+export async function connectClient(
+  kind: PeerKind,
+  url: string,
+  name: string,
+  room: string | undefined,
+  hooks: ClientHooks,
+): Promise<LoadClient> {
+  return kind === "ws" ? connectWs(url, room, hooks) : connectSocketIo(kind, url, name, room, hooks);
+}
+
+type AckReply = { ok: boolean };
+
+async function connectSocketIo(
+  kind: "project" | "relay",
+  url: string,
+  name: string,
+  room: string | undefined,
+  hooks: ClientHooks,
+): Promise<LoadClient> {
+  const socket: Socket = io(url, {
+    transports: ["websocket"],
+    forceNew: true,
+    reconnection: false,
+    timeout: CONNECT_TIMEOUT_MS,
+    ...(kind === "project" ? { auth: { name } } : {}),
+  });
+  await new Promise<void>((resolve, reject) => {
+    // The project says who you are once the session is set up; the relay just connects.
+    socket.once(kind === "project" ? "session" : "connect", () => resolve());
+    socket.once("connect_error", (err) => reject(err));
+  });
+  if (kind === "project") {
+    socket.on("message", (m: { text: string }) => hooks.delivered(m.text));
+    if (room !== undefined) {
+      const res = (await socket.timeout(CONNECT_TIMEOUT_MS).emitWithAck("join", room)) as AckReply;
+      if (!res.ok) throw new Error(`join ${room} refused: ${JSON.stringify(res)}`);
+    }
+  } else {
+    socket.on("chat message", (text: string) => hooks.delivered(text));
+    if (room !== undefined) await socket.timeout(CONNECT_TIMEOUT_MS).emitWithAck("join", room);
+  }
+  return {
+    room,
+    send(text) {
+      if (kind === "relay") {
+        socket.emit("chat message", room, text);
+        return;
+      }
+      socket
+        .timeout(ACK_TIMEOUT_MS)
+        .emitWithAck("message", { room, text })
+        .then(
+          (res: AckReply) => hooks.acked(res.ok),
+          () => hooks.acked(false),
+        );
+    },
+    async history(historyRoom, limit) {
+      if (kind !== "project") throw new Error("only the project keeps history");
+      const start = performance.now();
+      const res = (await socket.timeout(ACK_TIMEOUT_MS).emitWithAck("history", { room: historyRoom, limit })) as AckReply & {
+        messages?: unknown[];
+      };
+      const ms = performance.now() - start;
+      if (!res.ok || res.messages?.length !== limit) throw new Error(`history refused or short: ${JSON.stringify(res).slice(0, 200)}`);
+      return ms;
+    },
+    close: () => void socket.disconnect(),
+  };
+}
+
+async function connectWs(url: string, room: string | undefined, hooks: ClientHooks): Promise<LoadClient> {
+  const ws = new WebSocket(url.replace(/^http/, "ws"), { handshakeTimeout: CONNECT_TIMEOUT_MS });
+  await new Promise<void>((resolve, reject) => {
+    ws.once("open", () => resolve());
+    ws.once("error", reject);
+  });
+  if (room !== undefined) {
+    const joined = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`join ${room}: no answer`)), CONNECT_TIMEOUT_MS);
+      ws.once("message", () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    ws.send(JSON.stringify({ type: "join", room }));
+    await joined;
+  }
+  ws.on("message", (data) => {
+    const frame = JSON.parse(String(data)) as { type: string; text?: string };
+    if (frame.type === "msg" && frame.text !== undefined) hooks.delivered(frame.text);
+  });
+  return {
+    room,
+    send: (text) => ws.send(JSON.stringify({ type: "msg", room, text })),
+    history: () => Promise.reject(new Error("only the project keeps history")),
+    close: () => ws.terminate(),
+  };
+}

@@ -1,0 +1,74 @@
+/**
+ * CPU profile of this project's server under the saturation load (rooms of
+ * 10): runs the project peer under `node --cpu-prof` at one rate and prints
+ * the functions with the most self time.
+ *
+ *   npm run bench:profile -- --rate 1500 --seconds 10 [--top 30]
+ *
+ * The profile stays in .cache/bench/profiles/ for Chrome DevTools or speedscope.
+ */
+import { mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { ROOT } from "../server/paths.js";
+import { installCleanup, killAllChildren } from "./lib/children.js";
+import { selfTimes, windowFits, type CpuProfile } from "./lib/cpu-profile.js";
+import { nowMicros } from "./lib/histogram.js";
+import { LoadPool } from "./lib/load-pool.js";
+import { PeerProcess } from "./lib/peer-process.js";
+import { describePhase, measurePhase } from "./lib/scenarios.js";
+
+const { values: args } = parseArgs({
+  options: {
+    rate: { type: "string", default: "1000" },
+    seconds: { type: "string", default: "10" },
+    rooms: { type: "string", default: "100" },
+    top: { type: "string", default: "30" },
+  },
+});
+const rate = Number(args.rate);
+const seconds = Number(args.seconds);
+const rooms = Number(args.rooms);
+const top = Number(args.top);
+const perRoom = 10;
+if (![rate, seconds, rooms, top].every((n) => Number.isFinite(n) && n > 0)) throw new Error("--rate, --seconds, --rooms and --top take positive numbers");
+
+installCleanup();
+const dir = path.join(ROOT, ".cache", "bench", "profiles", new Date().toISOString().replace(/[:.]/g, "-"));
+mkdirSync(dir, { recursive: true });
+
+try {
+  const pool = await LoadPool.start(2);
+  const peer = await PeerProcess.start("project", { nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${dir}`] });
+  await pool.connect("project", peer.url, rooms * perRoom, rooms, "p");
+  await measurePhase(pool, peer, rate, 2, perRoom);
+  const window = { fromUs: nowMicros(), toUs: 0 };
+  const phase = await measurePhase(pool, peer, rate, seconds, perRoom);
+  window.toUs = nowMicros();
+  console.log(`${rooms} rooms × ${perRoom} at ${rate} msg/s for ${seconds} s: ${describePhase(phase)}`);
+  await pool.close();
+  await peer.stop();
+  await pool.stop();
+
+  // One file per thread (the module loader has its own); the server's main thread is the biggest.
+  const files = readdirSync(dir).filter((f) => f.endsWith(".cpuprofile"));
+  const main = files.map((f) => path.join(dir, f)).sort((a, b) => statSync(b).size - statSync(a).size)[0];
+  if (!main) throw new Error(`no profile was written to ${dir}`);
+  const profile = JSON.parse(readFileSync(main, "utf8")) as CpuProfile;
+  // Both clocks are the machine's monotonic clock, so only the measured phase is counted.
+  const fits = windowFits(profile, window);
+  const { busyMs, idleMs, entries } = selfTimes(profile, ROOT, fits ? window : undefined);
+  console.log(
+    `\nprofile ${path.relative(ROOT, main)}: busy ${(busyMs / 1000).toFixed(1)} s, idle ${(idleMs / 1000).toFixed(1)} s ` +
+      (fits ? "(the measured phase only)\n" : "(the whole run: start-up, connecting and warm-up included)\n"),
+  );
+  console.log("self ms   share  function  (where)");
+  for (const e of entries.slice(0, top)) {
+    console.log(`${e.ms.toFixed(0).padStart(7)}  ${(e.share * 100).toFixed(1).padStart(5)} %  ${e.name}  ${e.where}`);
+  }
+  process.exit(0);
+} catch (err) {
+  console.error(`profile failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  killAllChildren();
+  process.exit(1);
+}
