@@ -102,6 +102,25 @@ export class Channels {
     return channel.kind === "room" ? { room: channel.room! } : channel.kind === "dm" ? { with: channel.peer!.userId } : { broadcast: true };
   }
 
+  /**
+   * Takes a message's new state (edited, deleted, reacted to) if it is newer
+   * than what is held; returns true when something changed. Messages not held
+   * are left alone: they are fetched with their page when needed.
+   */
+  update(channel: Channel, message: ChatMessage): boolean {
+    const held = channel.messages.get(message.id);
+    if (!held || held.rev >= message.rev) return false;
+    channel.messages.set(message.id, message);
+    return true;
+  }
+
+  /** The greatest rev held in a channel: where catching up on changes starts. */
+  static lastRev(channel: Channel): string | undefined {
+    let last: string | undefined;
+    for (const m of channel.messages.values()) if (last === undefined || m.rev > last) last = m.rev;
+    return last;
+  }
+
   /** The channel an incoming message belongs to, seen from `me`. */
   channelFor(message: ChatMessage, me: string): Channel | undefined {
     switch (message.kind) {

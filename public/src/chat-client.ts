@@ -5,11 +5,11 @@
  * It owns the data (channels) and tells the page what changed through
  * `ClientEvents`; it never touches the DOM.
  */
-import type { AckError, ChatMessage, RoomInfo, Session, User } from "../../server/protocol";
+import type { Ack, AckError, ChatMessage, RoomInfo, Session, User } from "../../server/protocol";
 import { DEFAULT_ROOMS, roomProblem } from "../../server/names";
 import { BROADCAST_ID, Channels, dmChannelId, roomChannelId, type Channel } from "./channels";
 import { connect, newClientId, request, type ChatSocket } from "./connection";
-import { fetchNewer, gapAfter, Outbox, OutboxPump, retryWhile, targetKey, type Extras, type OutboxEntry, type Target } from "./delivery";
+import { fetchChanges, fetchNewer, gapAfter, Outbox, OutboxPump, retryWhile, targetKey, type Extras, type OutboxEntry, type Target } from "./delivery";
 import { loadSaved, storeSaved } from "./saved-state";
 
 export type ConnState = "connected" | "reconnecting" | "offline";
@@ -157,6 +157,10 @@ export class ChatClient {
       this.refreshRoomsSoon();
     });
     s.on("typing", ({ room, user, typing }) => this.events.typing(room, user, typing));
+    s.on("message updated", (message) => {
+      const channel = this.channels.channelFor(message, this.me);
+      if (channel && this.channels.update(channel, message)) this.events.changed();
+    });
     s.on("mention", ({ message }) => {
       // In an open conversation the message itself arrives too and is counted there.
       if (this.channels.channelFor(message, this.me) || !message.room) return;
@@ -199,6 +203,42 @@ export class ChatClient {
     }, 1000);
   }
 
+  /** Changes a message of this person's (protocol v1.1 `edit`). */
+  async edit(id: string, text: string): Promise<boolean> {
+    return this.change((s) => request(s, "edit", { id, text }));
+  }
+
+  /** Deletes a message of this person's: everyone sees a tombstone. */
+  async remove(id: string): Promise<boolean> {
+    return this.change((s) => request(s, "delete", { id }));
+  }
+
+  /** Adds (`on`) or takes back this person's `emoji` on a message. */
+  async react(id: string, emoji: string, on: boolean): Promise<boolean> {
+    return this.change((s) => request(s, "react", { id, emoji, on }));
+  }
+
+  private async change(call: (socket: ChatSocket) => Promise<Ack<{ message: ChatMessage }>>): Promise<boolean> {
+    if (!this.socket?.connected) {
+      this.events.failed({ code: "UNAVAILABLE", message: "not connected" });
+      return false;
+    }
+    const res = await call(this.socket);
+    if (!res.ok) {
+      this.events.failed(res.error);
+      return false;
+    }
+    const channel = this.channels.channelFor(res.message, this.me);
+    if (channel && this.channels.update(channel, res.message)) this.events.changed();
+    return true;
+  }
+
+  /** Pages older history into `channel` until message `id` is held (at most 40 pages); true when it is. */
+  async loadUntil(channel: Channel, id: string): Promise<boolean> {
+    for (let page = 0; !channel.messages.has(id) && channel.hasMore && page < 40; page++) await this.loadOlder(channel);
+    return channel.messages.has(id);
+  }
+
   /** Searches what this person may read; newest first, `before` pages on. */
   async search(q: string, before?: string) {
     if (!this.socket) return { ok: false as const, error: { code: "UNAVAILABLE" as const, message: "not connected" } };
@@ -223,10 +263,7 @@ export class ChatClient {
       await this.openRoom(message.room);
       channel = this.channels.get(roomChannelId(message.room));
     }
-    for (let page = 0; channel && !channel.messages.has(message.id) && channel.hasMore && page < 40; page++) {
-      await this.loadOlder(channel);
-    }
-    return channel?.messages.has(message.id) ? channel : undefined;
+    return channel && (await this.loadUntil(channel, message.id)) ? channel : undefined;
   }
 
   /** Opens a conversation: clears its unread count and remembers it. */
@@ -353,10 +390,14 @@ export class ChatClient {
     const results = await Promise.all(
       this.channels.list().map(async (channel) => {
         const last = lastId(channel);
-        if (channel.kind !== "room") return this.catchUp(channel, last);
-        const newest = await this.joinRoom(channel.room!, false);
-        if (!newest) return false;
-        return last !== undefined && gapAfter(newest, last, 50) ? this.catchUp(channel, last) : true;
+        const lastRev = Channels.lastRev(channel);
+        const caughtUp =
+          channel.kind !== "room"
+            ? await this.catchUp(channel, last)
+            : await this.joinRoom(channel.room!, false).then((newest) =>
+                !newest ? false : last !== undefined && gapAfter(newest, last, 50) ? this.catchUp(channel, last) : true,
+              );
+        return caughtUp && (lastRev === undefined || (await this.catchUpChanges(channel, lastRev)));
       }),
     );
     await this.refreshRooms();
@@ -411,6 +452,22 @@ export class ChatClient {
       return this.catchUp(channel, undefined);
     }
     this.channels.add(channel, res.messages);
+    return true;
+  }
+
+  /**
+   * Edits, deletions and reactions made while this tab was away (protocol
+   * v1.1 `changedAfter`): each changed message replaces the one held.
+   */
+  private async catchUpChanges(channel: Channel, lastRev: string): Promise<boolean> {
+    if (!this.socket) return false;
+    const s = this.socket;
+    const res = await fetchChanges((query) => request(s, "history", query), historyBase(channel), lastRev);
+    if (!res.ok) {
+      this.events.failed(res.error);
+      return false;
+    }
+    for (const message of res.messages) this.channels.update(channel, message);
     return true;
   }
 

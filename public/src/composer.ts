@@ -3,17 +3,26 @@
  * Shift+Enter for a new line — never sending while an input method (Chinese
  * pinyin, Japanese kana…) is still composing — plus an emoji panel.
  */
-import type { User } from "../../server/protocol";
+import type { ChatMessage, User } from "../../server/protocol";
 import { $, $input, closestIn, el } from "./dom";
+import { t } from "./i18n";
 
 export type ComposerHooks = {
-  /** `mentions`: the userIds of the people picked with @-completion whose @name is still in the text. */
-  send(text: string, mentions: string[]): void;
+  /**
+   * `mentions`: the userIds of the people picked with @-completion whose
+   * @name is still in the text; `replyTo`: the message being answered.
+   */
+  send(text: string, mentions: string[], replyTo: string | undefined): void;
+  /** Saves a new text for one of this person's messages. */
+  edit(id: string, text: string): void;
   /** The person started (true) or stopped (false) typing. */
   typing(active: boolean): void;
   /** Who can be mentioned here (the open room's members), for @-completion. */
   people(): readonly User[];
 };
+
+/** What the composer is doing besides writing a new message. */
+type Mode = { kind: "new" } | { kind: "reply"; message: ChatMessage } | { kind: "edit"; message: ChatMessage };
 
 /** The "@partial name" being typed right before the caret. */
 const MENTION_QUERY = /(?:^|\s)@([^\s@]{0,24})$/u;
@@ -39,6 +48,8 @@ export class Composer {
   private readonly picked = new Map<string, string>();
   private shown: User[] = [];
   private selected = 0;
+  private mode: Mode = { kind: "new" };
+  private draft = "";
 
   constructor(private readonly hooks: ComposerHooks) {
     this.form.addEventListener("submit", (event) => {
@@ -49,6 +60,11 @@ export class Composer {
       // keyCode 229: the key went to an input method (Safari ends composition before keydown).
       if (event.isComposing || event.keyCode === 229) return;
       if (this.onSuggestionKey(event)) return;
+      if (event.key === "Escape" && this.mode.kind !== "new") {
+        event.preventDefault();
+        this.cancelMode();
+        return;
+      }
       if (event.key !== "Enter" || event.shiftKey) return;
       event.preventDefault();
       this.submit();
@@ -68,6 +84,51 @@ export class Composer {
       if (user) this.complete(user);
     });
     this.input.addEventListener("blur", () => this.closeSuggestions());
+    $("composer-context-cancel").addEventListener("click", () => this.cancelMode());
+  }
+
+  /** Answers `message`: the next message sent quotes it. */
+  reply(message: ChatMessage): void {
+    if (this.mode.kind === "edit") this.cancelMode();
+    this.mode = { kind: "reply", message };
+    this.renderMode();
+    this.input.focus();
+  }
+
+  /** Puts one of this person's messages into the box to change it; Enter saves, Escape cancels. */
+  edit(message: ChatMessage): void {
+    if (this.mode.kind !== "edit") this.draft = this.input.value;
+    this.mode = { kind: "edit", message };
+    this.input.value = message.text;
+    this.fit();
+    this.renderMode();
+    this.input.focus();
+  }
+
+  /** Back to writing a new message (an edit gives the draft back). */
+  cancelMode(): void {
+    if (this.mode.kind === "edit") {
+      this.input.value = this.draft;
+      this.fit();
+    }
+    this.mode = { kind: "new" };
+    this.renderMode();
+  }
+
+  /** The banner above the box and the button's label, in the current language. */
+  renderMode(): void {
+    const banner = $("composer-context");
+    banner.hidden = this.mode.kind === "new";
+    const cancel = $("composer-context-cancel");
+    if (this.mode.kind === "reply") {
+      const { message } = this.mode;
+      $("composer-context-text").textContent = `${t("reply.banner", { name: message.from.name })}: ${message.text}`;
+      cancel.setAttribute("aria-label", t("reply.cancel"));
+    } else if (this.mode.kind === "edit") {
+      $("composer-context-text").textContent = t("edit.banner");
+      cancel.setAttribute("aria-label", t("edit.cancel"));
+    }
+    $("send").textContent = t(this.mode.kind === "edit" ? "composer.save" : "composer.send");
   }
 
   focus(): void {
@@ -77,14 +138,21 @@ export class Composer {
   private submit(): void {
     const text = this.input.value.trim();
     if (!text) return;
-    this.input.value = "";
+    const mode = this.mode;
+    this.input.value = mode.kind === "edit" ? this.draft : "";
+    this.mode = { kind: "new" };
+    this.renderMode();
     this.fit();
     this.closeSuggestions();
     clearTimeout(this.typingIdle);
     this.hooks.typing(false);
+    if (mode.kind === "edit") {
+      if (text !== mode.message.text) this.hooks.edit(mode.message.id, text);
+      return;
+    }
     const mentions = [...this.picked].filter(([name]) => text.includes(`@${name}`)).map(([, userId]) => userId);
     this.picked.clear();
-    this.hooks.send(text, [...new Set(mentions)]);
+    this.hooks.send(text, [...new Set(mentions)], mode.kind === "reply" ? mode.message.id : undefined);
   }
 
   /** Shows the people whose name starts with the "@…" being typed. */

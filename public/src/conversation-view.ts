@@ -21,7 +21,20 @@ export type ConversationHooks = {
   loadOlder(channel: Channel): Promise<void>;
   /** The reader sees the newest message of the conversation. */
   readToEnd(channel: Channel): void;
+  /** A message action was picked: reply, edit, delete, or toggling a reaction. */
+  act(action: MessageAction): void;
+  /** A reply's quote was clicked: show the quoted message (loading older pages if needed). */
+  jump(channel: Channel, id: string): void;
+  /** Who a userId is, for naming the people who reacted. */
+  nameOf(userId: string): string | undefined;
 };
+
+export type MessageAction =
+  | { kind: "reply" | "edit" | "delete"; message: ChatMessage }
+  | { kind: "react"; message: ChatMessage; emoji: string; on: boolean };
+
+/** How long a touch must rest on a message to open its actions (phones have no hover). */
+const LONG_PRESS_MS = 500;
 
 export class ConversationView {
   private readonly pane = $("messages");
@@ -32,6 +45,7 @@ export class ConversationView {
   /** Rendered message nodes by id, reused while their look does not change. */
   private readonly nodes = new Map<string, { signature: string; node: HTMLLIElement }>();
   private channel: Channel | undefined;
+  private me = "";
   private newest = "";
   private oldest = "";
   private unseen = 0;
@@ -42,10 +56,66 @@ export class ConversationView {
     this.pill.addEventListener("click", () => this.scrollToEnd());
     this.older.addEventListener("click", () => void this.loadOlder());
     setInterval(() => refreshTimes(this.list), 30_000);
+    this.list.addEventListener("click", (event) => this.onClick(event));
+    this.setUpLongPress();
+  }
+
+  private onClick(event: Event): void {
+    const target = event.target instanceof Element ? event.target : null;
+    const item = target?.closest<HTMLElement>("li[data-id]");
+    const message = item ? this.channel?.messages.get(item.dataset.id ?? "") : undefined;
+    if (!target || !item || !message || !this.channel) return;
+    const button = target.closest<HTMLElement>("button");
+    if (!button) return;
+    if (button.dataset.jump) return this.hooks.jump(this.channel, button.dataset.jump);
+    const emoji = button.dataset.react ?? button.dataset.reaction;
+    if (emoji) {
+      const mine = message.reactions?.find((r) => r.emoji === emoji)?.userIds.includes(this.me) ?? false;
+      this.closeActions();
+      return this.hooks.act({ kind: "react", message, emoji, on: !mine });
+    }
+    const action = button.dataset.action;
+    if (action === "react") {
+      const row = item.querySelector<HTMLElement>(".quick-reactions");
+      if (row) {
+        row.hidden = !row.hidden;
+        item.classList.toggle("show-actions", !row.hidden);
+        if (!row.hidden) row.querySelector("button")?.focus();
+      }
+    } else if (action === "reply" || action === "edit" || action === "delete") {
+      this.closeActions();
+      this.hooks.act({ kind: action, message });
+    }
+  }
+
+  /** A long press on a message shows its actions (and keeps them until another message is pressed). */
+  private setUpLongPress(): void {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const cancel = () => clearTimeout(timer);
+    this.list.addEventListener(
+      "touchstart",
+      (event) => {
+        const item = event.target instanceof Element ? event.target.closest<HTMLElement>("li[data-id]") : null;
+        if (!item || item.classList.contains("deleted")) return;
+        timer = setTimeout(() => {
+          this.closeActions();
+          item.classList.add("show-actions");
+        }, LONG_PRESS_MS);
+      },
+      { passive: true },
+    );
+    for (const type of ["touchend", "touchmove", "touchcancel"]) this.list.addEventListener(type, cancel, { passive: true });
+  }
+
+  /** Hides every message's action bar and quick-reaction row. */
+  closeActions(): void {
+    for (const item of this.list.querySelectorAll(".show-actions")) item.classList.remove("show-actions");
+    for (const row of this.list.querySelectorAll<HTMLElement>(".quick-reactions")) row.hidden = true;
   }
 
   /** Draws `lines` of `channel` as seen by `me`; `mentionsMe` picks the messages to highlight. */
   render(channel: Channel, lines: readonly Line[], me: string, mentionsMe: (m: ChatMessage) => boolean): void {
+    this.me = me;
     const switched = channel !== this.channel;
     if (switched) {
       this.channel = channel;
@@ -159,10 +229,12 @@ export class ConversationView {
         previous.message.from.userId === m.from.userId &&
         Date.parse(m.createdAt) - Date.parse(previous.message.createdAt) < GROUP_MS;
       const mentioned = m.from.userId !== me && mentionsMe(m);
-      const signature = `${currentLocale()}|${cont}|${mentioned}|${m.text}`;
+      const quoteDeleted = m.replyTo !== undefined && this.channel?.messages.get(m.replyTo.id)?.deletedAt !== undefined;
+      // A message's rev changes with every edit, deletion or reaction.
+      const signature = `${currentLocale()}|${cont}|${mentioned}|${quoteDeleted}|${m.rev}`;
       let cached = this.nodes.get(m.id);
       if (cached?.signature !== signature) {
-        cached = { signature, node: renderLine(line, { me, cont, mention: mentioned }) };
+        cached = { signature, node: renderLine(line, { me, cont, mention: mentioned, nameOf: this.hooks.nameOf, quoteDeleted }) };
         this.nodes.set(m.id, cached);
       }
       shown.push(cached.node);

@@ -78,19 +78,47 @@ const sidebar = new Sidebar({
   channel: (id) => client.activate(id),
   person: (user: User) => void client.openPrivate(user),
 });
+let pendingDelete: string | undefined;
 const conversation = new ConversationView({
   loadOlder: (channel) => client.loadOlder(channel),
   readToEnd: (channel) => {
     if (!document.hidden) client.markRead(channel);
   },
+  act(action) {
+    if (action.kind === "reply") composer.reply(action.message);
+    else if (action.kind === "edit") composer.edit(action.message);
+    else if (action.kind === "react") void client.react(action.message.id, action.emoji, action.on);
+    else {
+      pendingDelete = action.message.id;
+      window.bootstrap?.Modal.getOrCreateInstance($("delete-modal")).show();
+    }
+  },
+  jump: (channel, id) =>
+    void client.loadUntil(channel, id).then((found) => {
+      if (found) conversation.reveal(id);
+    }),
+  nameOf: (userId) => {
+    for (const channel of client.channels.list()) {
+      const person = channel.members.find((m) => m.userId === userId) ?? (channel.peer?.userId === userId ? channel.peer : undefined);
+      if (person) return person.name;
+      for (const m of channel.messages.values()) if (m.from.userId === userId) return m.from.name;
+    }
+    return undefined;
+  },
+});
+$("delete-confirm").addEventListener("click", () => {
+  if (pendingDelete) void client.remove(pendingDelete);
+  pendingDelete = undefined;
+  window.bootstrap?.Modal.getOrCreateInstance($("delete-modal")).hide();
 });
 document.addEventListener("visibilitychange", () => {
   const channel = client.channels.get(client.active);
   if (!document.hidden && channel && conversation.atEnd()) client.markRead(channel);
 });
 let typingRoom: string | undefined;
-new Composer({
-  send: (text, mentions) => client.send(text, mentions.length ? { mentions } : {}),
+const composer = new Composer({
+  send: (text, mentions, replyTo) => client.send(text, { ...(mentions.length ? { mentions } : {}), ...(replyTo ? { replyTo } : {}) }),
+  edit: (id, text) => void client.edit(id, text),
   people: () => {
     const channel = client.channels.get(client.active);
     const people = channel?.kind === "room" ? channel.members : channel?.kind === "dm" && channel.peer ? [channel.peer] : [];
@@ -134,6 +162,8 @@ function notify(message: ChatMessage, channel: Channel): void {
 
 // ---- drawing -----------------------------------------------------------------
 
+let shownChannel = "";
+
 function render(): void {
   if ($("main").hidden) return;
   const queued = $("queued");
@@ -147,6 +177,9 @@ function render(): void {
   sidebar.renderRooms(client.rooms, (room) => client.channels.get(`room:${room}`) !== undefined, client.roomMentions);
   sidebar.renderPeers(all.flatMap((c) => (c.kind === "dm" && c.peer ? [c.peer] : [])));
   const channel = client.channels.get(client.active) ?? client.channels.get(BROADCAST_ID)!;
+  // A reply or an edit belongs to the conversation it was started in.
+  if (channel.id !== shownChannel) composer.cancelMode();
+  shownChannel = channel.id;
   $("channel-title").textContent = channelTitle(channel);
   $("channel-sub").textContent =
     channel.kind === "dm"
@@ -255,6 +288,7 @@ onLocaleChange(() => {
   renderTheme();
   notifier.render();
   search.render();
+  composer.renderMode();
   render();
 });
 

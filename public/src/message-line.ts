@@ -43,12 +43,25 @@ export function refreshTimes(root: ParentNode): void {
   }
 }
 
-export type MessageOptions = { me: string; cont: boolean; mention: boolean };
+/** `nameOf` names the people who reacted, where the page knows them. */
+/** `quoteDeleted`: the message this one replies to has been deleted since (its quote is withdrawn too). */
+export type MessageOptions = {
+  me: string;
+  cont: boolean;
+  mention: boolean;
+  nameOf?: (userId: string) => string | undefined;
+  quoteDeleted?: boolean;
+};
 
-export function renderMessage(m: ChatMessage, { me, cont, mention }: MessageOptions): HTMLLIElement {
+/** Emoji offered for a quick reaction. */
+export const QUICK_REACTIONS = ["👍", "❤️", "😂", "😮", "😢", "🙏", "🎉", "👀"];
+
+export function renderMessage(m: ChatMessage, { me, cont, mention, nameOf, quoteDeleted }: MessageOptions): HTMLLIElement {
   const mine = m.from.userId === me;
-  const classes = ["msg", mine ? "mine" : "", cont ? "cont" : "", mention ? "mention" : ""].filter(Boolean).join(" ");
+  const deleted = m.deletedAt !== undefined;
+  const classes = ["msg", mine ? "mine" : "", cont ? "cont" : "", mention ? "mention" : "", deleted ? "deleted" : ""].filter(Boolean).join(" ");
   const item = el("li", { className: classes, attrs: { "data-id": m.id, "data-from": m.from.userId } });
+  if (!deleted) item.append(actions(m, mine));
   if (!cont) {
     item.append(
       el(
@@ -63,11 +76,72 @@ export function renderMessage(m: ChatMessage, { me, cont, mention }: MessageOpti
       ),
     );
   }
-  const text = messageText(m.text);
+  if (m.replyTo && !deleted) {
+    const quote = quoteDeleted ? { ...m.replyTo, text: t("message.deleted") } : m.replyTo;
+    item.append(
+      el(
+        "button",
+        {
+          className: "reply-quote",
+          title: t("reply.jump"),
+          attrs: { type: "button", "data-jump": quote.id, "aria-label": t("reply.quote", { name: quote.from.name, text: quote.text }) },
+        },
+        el("span", { className: "quote-from", text: quote.from.name }),
+        el("span", { className: "quote-text", text: quote.text }),
+      ),
+    );
+  }
+  const text = deleted ? el("div", { className: "text tombstone", text: t("message.deleted") }) : messageText(m.text);
   // A continued message has no visible header: keep its time for hover and screen readers.
   if (cont) text.title = exactTime(new Date(m.createdAt));
+  if (m.editedAt && !deleted) text.append(" ", el("span", { className: "edited", text: `(${t("message.edited")})`, title: exactTime(new Date(m.editedAt)) }));
   item.append(text);
+  if (m.reactions?.length && !deleted) item.append(reactionChips(m, me, nameOf));
   return item;
+}
+
+/** Reply, React (a row of quick emoji), and for one's own messages Edit and Delete. */
+function actions(m: ChatMessage, mine: boolean): HTMLElement {
+  const button = (action: string, label: string) =>
+    el("button", { className: "btn btn-sm btn-light", text: label, attrs: { type: "button", "data-action": action } });
+  const bar = el(
+    "div",
+    { className: "actions", attrs: { role: "group", "aria-label": t("actions.label", { name: m.from.name }) } },
+    button("reply", t("actions.reply")),
+    button("react", t("actions.react")),
+  );
+  if (mine) bar.append(button("edit", t("actions.edit")), button("delete", t("actions.delete")));
+  bar.append(
+    el(
+      "div",
+      { className: "quick-reactions", attrs: { hidden: "" } },
+      ...QUICK_REACTIONS.map((emoji) =>
+        el("button", { className: "btn btn-sm btn-light", text: emoji, attrs: { type: "button", "data-react": emoji, "aria-label": t("reaction.add", { emoji }) } }),
+      ),
+    ),
+  );
+  return bar;
+}
+
+function reactionChips(m: ChatMessage, me: string, nameOf?: (userId: string) => string | undefined): HTMLElement {
+  return el(
+    "div",
+    { className: "reactions" },
+    ...(m.reactions ?? []).map(({ emoji, userIds }) => {
+      const names = userIds.map((id) => (id === me ? t("messages.mine", { name: "" }).trim() : (nameOf?.(id) ?? "…"))).join(", ");
+      const label = t("reaction.label", { emoji, count: userIds.length, names });
+      return el(
+        "button",
+        {
+          className: `reaction${userIds.includes(me) ? " mine" : ""}`,
+          title: label,
+          attrs: { type: "button", "data-reaction": emoji, "aria-pressed": String(userIds.includes(me)), "aria-label": label },
+        },
+        el("span", { text: emoji, attrs: { "aria-hidden": "true" } }),
+        el("span", { className: "count", text: String(userIds.length), attrs: { "aria-hidden": "true" } }),
+      );
+    }),
+  );
 }
 
 export function renderLine(line: ShownLine, options: MessageOptions): HTMLLIElement {

@@ -17,9 +17,10 @@ export type SidebarHooks = {
 
 /** The part of Bootstrap's bundle the page uses (loaded by a script tag, not bundled). */
 type OffcanvasApi = { getInstance(element: Element): { hide(): void } | null };
+type ModalApi = { getOrCreateInstance(element: Element): { show(): void; hide(): void } };
 declare global {
   interface Window {
-    bootstrap?: { Offcanvas: OffcanvasApi };
+    bootstrap?: { Offcanvas: OffcanvasApi; Modal: ModalApi };
   }
 }
 
