@@ -139,7 +139,7 @@ describe("reading and writing in the page", () => {
       return p.height - p.top - p.client;
     }).toBeLessThan(2);
 
-    const anchor = page.locator("#message-list li[data-id]", { hasText: /^archived 71$/ });
+    const anchor = page.locator("#message-list li[data-id]", { has: page.locator(".text", { hasText: /^archived 71$/ }) });
     await scrollPaneTo(page, 0);
     await expect.poll(async () => (await texts(page)).length).toBe(100);
     expect((await texts(page))[0]).toBe("archived 21");
