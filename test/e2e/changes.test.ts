@@ -3,13 +3,14 @@
  * (with a confirmation), reactions, replies — seen by everyone — and the
  * changes made while someone was away, caught up when they come back.
  */
-import type { Browser, Locator, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Locator, Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
 import { MemoryStore } from "../../server/messages/memory-store.js";
 import type { ChatMessage } from "../../server/protocol.js";
 import { enter, launchBrowser, PHONE } from "../helpers/browser.js";
 import { connectClient, disconnectAll, ok } from "../helpers/client.js";
-import { startServer, type TestServer } from "../helpers/server.js";
+import { useServerAndBrowser } from "../helpers/e2e.js";
+import { startServer } from "../helpers/server.js";
 
 type Sent = { message: ChatMessage };
 const line = (page: Page, text: string | RegExp) => page.locator("#message-list li.msg", { has: page.locator(".text", { hasText: text }) });
@@ -21,22 +22,11 @@ async function act(item: Locator, action: string): Promise<void> {
 }
 
 describe("changing messages in the page", () => {
-  let server: TestServer;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    disconnectAll();
-    await browser?.close();
-    await server?.close();
-  });
+  const env = useServerAndBrowser();
 
   it("when two people edit, delete, react and reply, then both pages show every change", async () => {
-    const alice = await enter(browser, server.url, "Alice");
-    const bob = await enter(browser, server.url, "Bob");
+    const alice = await enter(env.browser, env.server.url, "Alice");
+    const bob = await enter(env.browser, env.server.url, "Bob");
     for (const p of [alice, bob]) await p.page.click('button[data-room="study"]');
     for (const text of ["helo evrybody", "this was a mistake"]) {
       await alice.page.fill("#text", text);
@@ -100,9 +90,9 @@ describe("changing messages in the page", () => {
   });
 
   it("when a phone user long-presses a message, then its actions appear", async () => {
-    const writer = await connectClient(server.url, { name: "Writer" });
+    const writer = await connectClient(env.server.url, { name: "Writer" });
     await ok(writer.socket, "join", "chat");
-    const { context, page } = await enter(browser, server.url, "Thumb", PHONE);
+    const { context, page } = await enter(env.browser, env.server.url, "Thumb", PHONE);
     await page.click("#open-sidebar");
     await page.click('button[data-room="chat"]');
     await ok(writer.socket, "message", { room: "chat", text: "press and hold me" });

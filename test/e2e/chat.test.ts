@@ -1,27 +1,17 @@
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { enter, launchBrowser } from "../helpers/browser.js";
-import { startServer, type TestServer } from "../helpers/server.js";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { enter } from "../helpers/browser.js";
+import { useServerAndBrowser } from "../helpers/e2e.js";
 
 const messageTexts = (page: Page) => page.locator("#message-list li .text").allTextContents();
 const storedToken = (page: Page) => page.evaluate<string>('JSON.parse(localStorage.getItem("chat.v1")).token');
 
 describe("chatting in the browser", () => {
-  let server: TestServer;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const env = useServerAndBrowser();
 
   it("when two people join chat, then they exchange room and private messages, and a reload keeps identity and history", async () => {
-    const alice = await enter(browser, server.url, "Alice");
-    const bob = await enter(browser, server.url, "小明");
+    const alice = await enter(env.browser, env.server.url, "Alice");
+    const bob = await enter(env.browser, env.server.url, "小明");
     expect(await bob.page.textContent("#me-name")).toBe("小明 (you)");
 
     await alice.page.click('button[data-room="chat"]');
@@ -69,8 +59,8 @@ describe("chatting in the browser", () => {
   });
 
   it("when someone broadcasts, then a person in no room sees it under Everyone", async () => {
-    const alice = await enter(browser, server.url, "alice");
-    const carol = await enter(browser, server.url, "carol");
+    const alice = await enter(env.browser, env.server.url, "alice");
+    const carol = await enter(env.browser, env.server.url, "carol");
     await alice.page.click('#channel-list button[data-channel="broadcast"]');
     await alice.page.fill("#text", "announcement for all");
     await alice.page.press("#text", "Enter");
@@ -81,7 +71,7 @@ describe("chatting in the browser", () => {
   });
 
   it("when a new room is created from the page, then it is joined and listed", async () => {
-    const dora = await enter(browser, server.url, "dora");
+    const dora = await enter(env.browser, env.server.url, "dora");
     await dora.page.fill("#new-room", "读书会");
     await dora.page.press("#new-room", "Enter");
     await expect.poll(() => dora.page.textContent("#channel-title")).toBe("# 读书会");

@@ -4,14 +4,14 @@
  * scrolling, the "new messages" pill, links, join/leave notices, and
  * notifications while the tab is hidden.
  */
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
 import { createIdGenerator } from "../../server/messages/message-id.js";
 import { MemoryStore } from "../../server/messages/memory-store.js";
 import { roomChannel } from "../../server/messages/channel.js";
-import { enter, launchBrowser, speaking } from "../helpers/browser.js";
-import { connectClient, disconnectAll, ok } from "../helpers/client.js";
-import { startServer, type TestServer } from "../helpers/server.js";
+import { enter, speaking } from "../helpers/browser.js";
+import { connectClient, ok } from "../helpers/client.js";
+import { useServerAndBrowser } from "../helpers/e2e.js";
 
 type Pane = { scrollTop: number; scrollHeight: number; clientHeight: number };
 type PageGlobals = {
@@ -39,12 +39,9 @@ const scrollPaneTo = (page: Page, top: number) =>
   }, top);
 
 describe("reading and writing in the page", () => {
-  let server: TestServer;
-  let browser: Browser;
-  const store = new MemoryStore();
-
-  beforeAll(async () => {
-    // Two messages from yesterday, so the day separators have something to separate.
+  // Two messages from yesterday, so the day separators have something to separate.
+  const env = useServerAndBrowser(async () => {
+    const store = new MemoryStore();
     const yesterday = Date.now() - 24 * 3600_000;
     const ids = createIdGenerator(() => yesterday);
     const from = { userId: "old-timer", name: "Old", socketId: "gone" };
@@ -53,17 +50,11 @@ describe("reading and writing in the page", () => {
       await store.insert({ id, kind: "room", room: "days", from, text, createdAt: new Date(yesterday).toISOString(), channel: roomChannel("days"), key: `seed-${id}` });
     }
     await store.addRoom("days");
-    server = await startServer({ store, env: { RATE_LIMIT_BURST: "1000", RATE_LIMIT_PER_SECOND: "1000" } });
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    disconnectAll();
-    await browser?.close();
-    await server?.close();
+    return { store, env: { RATE_LIMIT_BURST: "1000", RATE_LIMIT_PER_SECOND: "1000" } };
   });
 
   it("when Enter, Shift+Enter and an input method are used, then Enter sends, Shift+Enter breaks the line and composing never sends", async () => {
-    const { context, page } = await enter(browser, server.url, "Writer");
+    const { context, page } = await enter(env.browser, env.server.url, "Writer");
     await page.click('button[data-room="chat"]');
     const box = page.locator("#text");
     const oneLine = (await box.boundingBox())!.height;
@@ -94,7 +85,7 @@ describe("reading and writing in the page", () => {
   });
 
   it("when one person writes several times in a row on different days, then messages are grouped under one header per run and a separator per day", async () => {
-    const { context, page } = await enter(browser, server.url, "Reader", speaking("en"));
+    const { context, page } = await enter(env.browser, env.server.url, "Reader", speaking("en"));
     await page.fill("#new-room", "days");
     await page.press("#new-room", "Enter");
     await expect.poll(() => texts(page)).toEqual(["from yesterday", "still yesterday"]);
@@ -113,10 +104,10 @@ describe("reading and writing in the page", () => {
   });
 
   it("when someone joins and leaves the open room, then a notice says so", async () => {
-    const { context, page } = await enter(browser, server.url, "Host");
+    const { context, page } = await enter(env.browser, env.server.url, "Host");
     await page.click('button[data-room="study"]');
     await expect.poll(() => page.textContent("#channel-title")).toBe("# study");
-    const guest = await connectClient(server.url, { name: "Guest" });
+    const guest = await connectClient(env.server.url, { name: "Guest" });
     await ok(guest.socket, "join", "study");
     await page.locator("#message-list li.system", { hasText: "Guest joined" }).waitFor();
     await ok(guest.socket, "leave", "study");
@@ -125,11 +116,11 @@ describe("reading and writing in the page", () => {
   });
 
   it("when the reader scrolls to the top, then older messages load above without moving what they read; a new message while scrolled up shows a pill instead", async () => {
-    const writer = await connectClient(server.url, { name: "Archivist" });
+    const writer = await connectClient(env.server.url, { name: "Archivist" });
     await ok(writer.socket, "join", "archive");
     for (let i = 1; i <= 120; i++) await ok(writer.socket, "message", { room: "archive", text: `archived ${i}` });
 
-    const { context, page } = await enter(browser, server.url, "Scroller", { viewport: { width: 1280, height: 700 } });
+    const { context, page } = await enter(env.browser, env.server.url, "Scroller", { viewport: { width: 1280, height: 700 } });
     await page.fill("#new-room", "archive");
     await page.press("#new-room", "Enter");
     await expect.poll(async () => (await texts(page)).length).toBe(50);
@@ -168,9 +159,9 @@ describe("reading and writing in the page", () => {
   });
 
   it("when messages contain URLs with script in them, then only http(s) URLs become links, opened safely, and every character stays text", async () => {
-    const sender = await connectClient(server.url, { name: "Linker" });
+    const sender = await connectClient(env.server.url, { name: "Linker" });
     await ok(sender.socket, "join", "links");
-    const { context, page } = await enter(browser, server.url, "Clicker");
+    const { context, page } = await enter(env.browser, env.server.url, "Clicker");
     await page.fill("#new-room", "links");
     await page.press("#new-room", "Enter");
     const cases = [
@@ -196,7 +187,7 @@ describe("reading and writing in the page", () => {
   });
 
   it("when the tab is hidden, then a private message or a mention raises a notification and the title counts unread; permission is asked only on a click", async () => {
-    const context = await browser.newContext({ ...speaking("en"), permissions: ["notifications"] });
+    const context = await env.browser.newContext({ ...speaking("en"), permissions: ["notifications"] });
     await context.addInitScript(() => {
       type NotificationClass = { new (title: string, o?: { body?: string }): object; permission: string; requestPermission(): Promise<string> };
       const g = globalThis as unknown as PageGlobals & { Notification: NotificationClass };
@@ -223,7 +214,7 @@ describe("reading and writing in the page", () => {
       Object.defineProperty(doc, "visibilityState", { get: () => (g.__hidden ? "hidden" : "visible") });
     });
     const page = await context.newPage();
-    await page.goto(server.url);
+    await page.goto(env.server.url);
     await page.fill("#name", "Alice");
     await page.click("#login-form button[type=submit]");
     await page.locator('#conn[data-state="connected"]').waitFor();
@@ -239,7 +230,7 @@ describe("reading and writing in the page", () => {
       }, hidden);
     const recorded = () => page.evaluate(() => (globalThis as unknown as PageGlobals).__notifications ?? []);
 
-    const bob = await connectClient(server.url, { name: "Bob" });
+    const bob = await connectClient(env.server.url, { name: "Bob" });
     await ok(bob.socket, "join", "chat");
     await setHidden(true);
     await ok(bob.socket, "private message", { to: aliceSocket, text: "are you there?" });
@@ -258,7 +249,7 @@ describe("reading and writing in the page", () => {
     await context.close();
 
     // Without a decision yet, loading the page asks nothing; the button asks.
-    const fresh = await browser.newContext();
+    const fresh = await env.browser.newContext();
     await fresh.addInitScript(() => {
       const g = globalThis as unknown as PageGlobals & { Notification: { requestPermission(): Promise<string> } };
       const real = g.Notification.requestPermission.bind(g.Notification);
@@ -269,7 +260,7 @@ describe("reading and writing in the page", () => {
       };
     });
     const second = await fresh.newPage();
-    await second.goto(server.url);
+    await second.goto(env.server.url);
     await second.fill("#name", "Carol");
     await second.click("#login-form button[type=submit]");
     await second.locator('#conn[data-state="connected"]').waitFor();

@@ -1,25 +1,16 @@
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { enter, launchBrowser } from "../helpers/browser.js";
-import { startServer, type TestServer } from "../helpers/server.js";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { enter } from "../helpers/browser.js";
+import { useServerAndBrowser } from "../helpers/e2e.js";
 
 const texts = (page: Page) => page.locator("#message-list li:not(.pending) .text").allTextContents();
 
 describe("sending while offline", () => {
-  let server: TestServer;
-  let browser: Browser;
-  beforeAll(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const env = useServerAndBrowser();
 
   it("when the connection is lost, then messages queue visibly, survive a reload, and are delivered once, in order, on reconnect", async () => {
-    const alice = await enter(browser, server.url, "alice");
-    const bob = await enter(browser, server.url, "bob");
+    const alice = await enter(env.browser, env.server.url, "alice");
+    const bob = await enter(env.browser, env.server.url, "bob");
     await alice.page.click('button[data-room="chat"]');
     await bob.page.click('button[data-room="chat"]');
     await alice.page.fill("#text", "online first");
@@ -28,11 +19,11 @@ describe("sending while offline", () => {
 
     // Cut alice off: the server refuses new connections (bob's stays up), and hers is dropped.
     let blocked = true;
-    const engineOpts = server.chat.io.engine.opts as { allowRequest?: (req: unknown, cb: (e: string | null, ok: boolean) => void) => void };
+    const engineOpts = env.server.chat.io.engine.opts as { allowRequest?: (req: unknown, cb: (e: string | null, ok: boolean) => void) => void };
     const allow = engineOpts.allowRequest!;
     engineOpts.allowRequest = (req, cb) => (blocked ? cb("offline", false) : allow(req, cb));
     const aliceSocket = (await alice.page.textContent("#me-socket"))!;
-    server.chat.io.sockets.sockets.get(aliceSocket)?.conn.close();
+    env.server.chat.io.sockets.sockets.get(aliceSocket)?.conn.close();
     await alice.page.locator('#conn[data-state="reconnecting"]').waitFor();
 
     for (const text of ["queued one", "queued two"]) {

@@ -2,12 +2,12 @@
  * The page as people meet it: in their language, on a phone or a desktop,
  * light or dark, by keyboard, and without accessibility barriers (axe-core).
  */
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
 import { seriousViolations } from "../helpers/axe.js";
-import { DESKTOP, enter, launchBrowser, PHONE, speaking } from "../helpers/browser.js";
-import { connectClient, disconnectAll, ok } from "../helpers/client.js";
-import { startServer, type TestServer } from "../helpers/server.js";
+import { DESKTOP, enter, PHONE, speaking } from "../helpers/browser.js";
+import { connectClient, ok } from "../helpers/client.js";
+import { useServerAndBrowser } from "../helpers/e2e.js";
 
 type Box = { width: number; height: number };
 type LayoutGlobals = {
@@ -32,23 +32,12 @@ function layout(page: Page) {
 }
 
 describe("the page in Chinese and English, on phones and desktops", () => {
-  let server: TestServer;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    disconnectAll();
-    await browser?.close();
-    await server?.close();
-  });
+  const env = useServerAndBrowser();
 
   it("when the browser asks for zh-CN, then the first paint is Chinese; switching to English sticks across a reload", async () => {
-    const context = await browser.newContext(speaking("zh-CN"));
+    const context = await env.browser.newContext(speaking("zh-CN"));
     const page = await context.newPage();
-    const response = await page.goto(server.url);
+    const response = await page.goto(env.server.url);
     expect(response?.headers()["content-language"]).toBe("zh-CN");
     expect(await page.getAttribute("html", "lang")).toBe("zh-CN");
     expect(await page.title()).toBe("聊天室");
@@ -69,7 +58,7 @@ describe("the page in Chinese and English, on phones and desktops", () => {
   });
 
   it("when an English browser enters and switches to 中文, then what scripts drew is translated too, dates included", async () => {
-    const { context, page } = await enter(browser, server.url, "Lena", speaking("en-GB"));
+    const { context, page } = await enter(env.browser, env.server.url, "Lena", speaking("en-GB"));
     await page.click('button[data-room="study"]');
     await page.fill("#text", "hello");
     await page.press("#text", "Enter");
@@ -90,7 +79,7 @@ describe("the page in Chinese and English, on phones and desktops", () => {
   });
 
   it("when a message is refused, then the error is shown in the page's language by its code", async () => {
-    const { context, page } = await enter(browser, server.url, "Rui", speaking("zh-CN"));
+    const { context, page } = await enter(env.browser, env.server.url, "Rui", speaking("zh-CN"));
     await page.fill("#new-room", "no spaces allowed");
     await page.press("#new-room", "Enter");
     await expect.poll(() => page.textContent("#send-error")).toBe("房间名为 1–32 个文字、数字、_ 或 -。");
@@ -98,9 +87,9 @@ describe("the page in Chinese and English, on phones and desktops", () => {
   });
 
   it("when a phone opens a room, then the conversation takes the full width, the header is one line and nothing scrolls sideways", async () => {
-    const other = await connectClient(server.url, { name: "Desk" });
+    const other = await connectClient(env.server.url, { name: "Desk" });
     await ok(other.socket, "join", "chat");
-    const { context, page } = await enter(browser, server.url, "小明", { ...PHONE, ...speaking("zh-CN") });
+    const { context, page } = await enter(env.browser, env.server.url, "小明", { ...PHONE, ...speaking("zh-CN") });
     // The rooms are in a panel that slides in from a button in the header.
     expect(await page.isVisible("#room-list")).toBe(false);
     await page.click("#open-sidebar");
@@ -127,9 +116,9 @@ describe("the page in Chinese and English, on phones and desktops", () => {
   });
 
   it("when only the keyboard is used, then a person can enter, open a room from the panel, write, and close panels with Escape", async () => {
-    const context = await browser.newContext({ ...PHONE, ...speaking("en") });
+    const context = await env.browser.newContext({ ...PHONE, ...speaking("en") });
     const page = await context.newPage();
-    await page.goto(server.url);
+    await page.goto(env.server.url);
     await page.locator("#name").focus();
     await page.keyboard.type("Keys");
     await page.keyboard.press("Enter");
@@ -168,9 +157,9 @@ describe("the page in Chinese and English, on phones and desktops", () => {
   });
 
   it("when the system prefers dark, then the page is dark; the switch cycles the theme and remembers it", async () => {
-    const context = await browser.newContext({ colorScheme: "dark" });
+    const context = await env.browser.newContext({ colorScheme: "dark" });
     const page = await context.newPage();
-    await page.goto(server.url);
+    await page.goto(env.server.url);
     expect(await page.getAttribute("html", "data-bs-theme")).toBe("dark");
     expect(await page.getAttribute("#theme", "aria-label")).toBe("Colour theme: Auto");
     await page.click("#theme");
@@ -191,15 +180,15 @@ describe("the page in Chinese and English, on phones and desktops", () => {
       for (const locale of ["en", "zh-CN"]) {
         for (const theme of ["light", "dark"] as const) {
           it(`on the landing page and in a room, ${device}, ${locale}, ${theme}`, async () => {
-            const context = await browser.newContext({ ...options, ...speaking(locale), colorScheme: theme });
+            const context = await env.browser.newContext({ ...options, ...speaking(locale), colorScheme: theme });
             const page = await context.newPage();
-            await page.goto(server.url);
+            await page.goto(env.server.url);
             expect(await seriousViolations(page)).toEqual([]);
 
             await page.fill("#name", locale === "en" ? "Ada" : "小红");
             await page.click("#login-form button[type=submit]");
             await page.locator('#conn[data-state="connected"]').waitFor();
-            const talker = await connectClient(server.url, { name: "Talker" });
+            const talker = await connectClient(env.server.url, { name: "Talker" });
             if (device === "phone") await page.click("#open-sidebar");
             await page.click('button[data-room="chat"]');
             await ok(talker.socket, "join", "chat");

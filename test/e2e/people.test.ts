@@ -3,12 +3,12 @@
  * @-completion, search that jumps to the message, and unread counts that
  * follow the person across reloads and tabs.
  */
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { BrowserContext, Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
 import type { ChatMessage, MentionNotice, RoomInfo } from "../../server/protocol.js";
-import { enter, launchBrowser } from "../helpers/browser.js";
-import { connectClient, disconnectAll, nextEvent, ok } from "../helpers/client.js";
-import { startServer, type TestServer } from "../helpers/server.js";
+import { enter } from "../helpers/browser.js";
+import { connectClient, nextEvent, ok } from "../helpers/client.js";
+import { useServerAndBrowser } from "../helpers/e2e.js";
 
 type StorageGlobals = { localStorage: { getItem(key: string): string | null } };
 const texts = (page: Page) => page.locator("#message-list li[data-id] .text").allTextContents();
@@ -23,22 +23,11 @@ async function newTab(context: BrowserContext, url: string): Promise<Page> {
 }
 
 describe("people, mentions, unread and search in the page", () => {
-  let server: TestServer;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    server = await startServer({ env: { RATE_LIMIT_BURST: "1000", RATE_LIMIT_PER_SECOND: "1000" } });
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    disconnectAll();
-    await browser?.close();
-    await server?.close();
-  });
+  const env = useServerAndBrowser({ env: { RATE_LIMIT_BURST: "1000", RATE_LIMIT_PER_SECOND: "1000" } });
 
   it("when someone has gone away, then a message to them from the people panel waits for them and they find it when they come back", async () => {
-    const alice = await enter(browser, server.url, "Alice");
-    const bob = await enter(browser, server.url, "Bob");
+    const alice = await enter(env.browser, env.server.url, "Alice");
+    const bob = await enter(env.browser, env.server.url, "Bob");
     for (const person of [alice, bob]) await person.page.click('button[data-room="chat"]');
     const bobSocket = (await bob.page.textContent("#me-socket"))!;
     await alice.page.click(`#online-list button[data-socket-id="${bobSocket}"]`);
@@ -56,7 +45,7 @@ describe("people, mentions, unread and search in the page", () => {
     expect(await alice.page.textContent("#send-error")).toBe("");
 
     // Bob comes back (same browser, so the same identity) and finds it, unread.
-    const back = await newTab(bob.context, server.url);
+    const back = await newTab(bob.context, env.server.url);
     const dm = back.locator('#channel-list button[data-channel^="dm:"]');
     await dm.waitFor();
     await dm.click();
@@ -66,10 +55,10 @@ describe("people, mentions, unread and search in the page", () => {
   });
 
   it("when @ is typed in a room, then its members are offered and the one picked is mentioned", async () => {
-    const carol = await enter(browser, server.url, "Carol");
+    const carol = await enter(env.browser, env.server.url, "Carol");
     await carol.page.click('button[data-room="study"]');
-    const dave = await connectClient(server.url, { name: "Dave" });
-    const diana = await connectClient(server.url, { name: "Diana" });
+    const dave = await connectClient(env.server.url, { name: "Dave" });
+    const diana = await connectClient(env.server.url, { name: "Diana" });
     for (const c of [dave, diana]) await ok(c.socket, "join", "study");
     await expect.poll(() => carol.page.locator("#online-list li").count()).toBe(3);
 
@@ -90,7 +79,7 @@ describe("people, mentions, unread and search in the page", () => {
   });
 
   it("when a word is searched, then results come newest first and a click opens the conversation at that message, loading older pages as needed", async () => {
-    const writer = await connectClient(server.url, { name: "Scribe" });
+    const writer = await connectClient(env.server.url, { name: "Scribe" });
     await ok(writer.socket, "join", "library");
     const needles: ChatMessage[] = [];
     for (let i = 1; i <= 130; i++) {
@@ -98,7 +87,7 @@ describe("people, mentions, unread and search in the page", () => {
       const res = await ok<{ message: ChatMessage }>(writer.socket, "message", { room: "library", text });
       if (text.includes("书法")) needles.push(res.message);
     }
-    const reader = await enter(browser, server.url, "Reader");
+    const reader = await enter(env.browser, env.server.url, "Reader");
     await reader.page.fill("#search", "书法");
     await reader.page.press("#search", "Enter");
     await reader.page.locator("#search-results").waitFor();
@@ -116,16 +105,16 @@ describe("people, mentions, unread and search in the page", () => {
   });
 
   it("when messages arrive in a room read before, then the unread count survives a reload and clears when another tab reads them", async () => {
-    const erin = await enter(browser, server.url, "Erin");
+    const erin = await enter(env.browser, env.server.url, "Erin");
     await erin.page.click('button[data-room="chat"]');
-    const talker = await connectClient(server.url, { name: "Talker" });
+    const talker = await connectClient(env.server.url, { name: "Talker" });
     await ok(talker.socket, "join", "chat");
     await ok(talker.socket, "message", { room: "chat", text: "first, read at once" });
     await expect.poll(() => texts(erin.page)).toContain("first, read at once");
     // Erin is at the bottom of chat: the page sends her read marker (throttled). Ask the
     // server as Erin (her token, another connection) until it reports chat read.
     const token = await erin.page.evaluate(() => (JSON.parse((globalThis as unknown as StorageGlobals).localStorage.getItem("chat.v1") ?? "{}") as { token: string }).token);
-    const asErin = await connectClient(server.url, { name: "Erin", token });
+    const asErin = await connectClient(env.server.url, { name: "Erin", token });
     await expect
       .poll(async () => (await ok<{ rooms: RoomInfo[] }>(asErin.socket, "rooms")).rooms.find((r) => r.name === "chat")?.unread)
       .toBe(0);
@@ -139,7 +128,7 @@ describe("people, mentions, unread and search in the page", () => {
     await erin.page.locator('#conn[data-state="connected"]').waitFor();
     await expect.poll(() => badge(erin.page, "room:chat").textContent()).toBe("2");
 
-    const second = await newTab(erin.context, server.url);
+    const second = await newTab(erin.context, env.server.url);
     await second.click('#channel-list button[data-channel="room:chat"]');
     await expect.poll(() => texts(second)).toContain("unread two");
     await expect.poll(() => badge(erin.page, "room:chat").count(), { timeout: 10_000 }).toBe(0);
