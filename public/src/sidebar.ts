@@ -158,6 +158,7 @@ export class Sidebar {
   /** Everyone this person has a private conversation with, online or away: a click writes to them. */
   renderPeers(peers: readonly User[]): void {
     this.shownPeers = [...peers];
+    $("peer-heading").hidden = peers.length === 0;
     this.peers.replaceChildren(
       ...peers.map((user) =>
         el(
