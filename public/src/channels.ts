@@ -168,3 +168,25 @@ export function linesOf(channel: Channel, outbox: readonly OutboxEntry[], online
 function timeOf(line: Line): string {
   return line.type === "message" ? line.message.createdAt : line.type === "notice" ? line.at : "";
 }
+
+/** The newest message id held in a channel. */
+export function lastId(channel: Channel): string | undefined {
+  let last: string | undefined;
+  for (const id of channel.messages.keys()) if (last === undefined || id > last) last = id;
+  return last;
+}
+
+/** Whether two protocol channel names (`{ room }`, `{ with }`, `{ broadcast }`) are the same conversation. */
+export function sameChannel(a: ReturnType<typeof Channels.base>, b: object): boolean {
+  return ("room" in a && "room" in b && a.room === b.room) || ("with" in a && "with" in b && a.with === b.with) || ("broadcast" in a && "broadcast" in b);
+}
+
+/** Adds "joined" / "left" notices for the difference between a room's members and `members`. */
+export function noteMembershipChanges(channel: Channel, members: User[]): void {
+  const before = new Map(channel.members.map((m) => [m.socketId, m]));
+  const after = new Map(members.map((m) => [m.socketId, m]));
+  const at = new Date().toISOString();
+  for (const [id, m] of after) if (!before.has(id)) channel.notices.push({ id: `join-${id}-${at}`, event: "joined", name: m.name, at });
+  for (const [id, m] of before) if (!after.has(id)) channel.notices.push({ id: `left-${id}-${at}`, event: "left", name: m.name, at });
+  if (channel.notices.length > 200) channel.notices.splice(0, channel.notices.length - 200);
+}

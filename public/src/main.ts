@@ -58,18 +58,13 @@ const client = new ChatClient({
   },
   typing(room, user, typing) {
     const key = `${room}\u0000${user.socketId}`;
+    const forget = () => {
+      typingTimers.delete(key);
+      renderTyping();
+    };
     clearTimeout(typingTimers.get(key));
-    typingTimers.delete(key);
-    if (typing) {
-      typingTimers.set(
-        key,
-        setTimeout(() => {
-          typingTimers.delete(key);
-          renderTyping();
-        }, 4000),
-      );
-    }
-    renderTyping();
+    if (typing) typingTimers.set(key, setTimeout(forget, 4000));
+    else forget();
   },
 });
 
@@ -97,14 +92,7 @@ const conversation = new ConversationView({
     void client.loadUntil(channel, id).then((found) => {
       if (found) conversation.reveal(id);
     }),
-  nameOf: (userId) => {
-    for (const channel of client.channels.list()) {
-      const person = channel.members.find((m) => m.userId === userId) ?? (channel.peer?.userId === userId ? channel.peer : undefined);
-      if (person) return person.name;
-      for (const m of channel.messages.values()) if (m.from.userId === userId) return m.from.name;
-    }
-    return undefined;
-  },
+  nameOf: (userId) => client.nameOf(userId),
 });
 $("delete-confirm").addEventListener("click", () => {
   if (pendingDelete) void client.remove(pendingDelete);

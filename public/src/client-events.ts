@@ -1,0 +1,21 @@
+/** What the client tells the page (it never touches the DOM itself). */
+import type { AckError, ChatMessage, Session, User } from "../../server/protocol";
+import type { Channel } from "./channels";
+
+export type ConnState = "connected" | "reconnecting" | "offline";
+
+export type ClientEvents = {
+  /** Anything shown may have changed. */
+  changed(): void;
+  /** A request failed; `context` says which, for the message shown. */
+  failed(error: AckError, context?: { join?: string; private?: boolean }): void;
+  connection(state: ConnState): void;
+  session(session: Session): void;
+  /** The name was refused: ask for another. */
+  refused(): void;
+  /** A message arrived live (not from history). */
+  message(message: ChatMessage, channel: Channel, isNew: boolean): void;
+  /** Someone mentioned this person in a conversation whose messages this tab does not receive (a room not joined). */
+  mentionElsewhere(message: ChatMessage): void;
+  typing(room: string, user: User, typing: boolean): void;
+};

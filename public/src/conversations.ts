@@ -1,0 +1,300 @@
+/**
+ * What the page knows of its conversations and what it can ask about them:
+ * the channels and their messages, rooms and unread counts, opening, joining
+ * and paging history, changing messages, read markers and search. It owns
+ * the data and tells the page what changed through `ClientEvents`; it never
+ * touches the DOM. ChatClient adds the connection itself.
+ */
+import type { Ack, AckError, ChatMessage, Presence, ReadNotice, RoomInfo, User } from "../../server/protocol";
+import { DEFAULT_ROOMS, roomProblem } from "../../server/names";
+import { catchUp, catchUpChanges } from "./catch-up";
+import { BROADCAST_ID, Channels, dmChannelId, lastId, noteMembershipChanges, roomChannelId, type Channel } from "./channels";
+import { request, type ChatSocket } from "./connection";
+import type { ClientEvents } from "./client-events";
+import { ReadMarkers } from "./read-markers";
+import { loadSaved, storeSaved } from "./saved-state";
+
+export abstract class Conversations {
+  readonly channels = new Channels();
+  readonly saved = loadSaved();
+  me = this.saved.userId ?? "";
+  active = BROADCAST_ID;
+  rooms: RoomInfo[] = DEFAULT_ROOMS.map((name) => ({ name, members: 0 }));
+  /** Mentions in rooms this person has not joined, by room. */
+  readonly roomMentions = new Map<string, number>();
+  protected socket: ChatSocket | undefined;
+  private readonly reads = new ReadMarkers(this.channels, () => this.socket, () => this.me);
+  private refreshTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(protected readonly events: ClientEvents) {
+    this.channels.open(BROADCAST_ID, { kind: "broadcast", title: "Everyone" });
+    for (const room of this.saved.rooms ?? []) {
+      if (typeof room === "string" && !roomProblem(room)) this.channels.open(roomChannelId(room), { kind: "room", title: `# ${room}`, room });
+    }
+    for (const peer of this.saved.dms ?? []) this.channels.open(dmChannelId(peer.userId), { kind: "dm", title: peer.name, peer });
+    if (this.saved.active && this.channels.get(this.saved.active)) this.active = this.saved.active;
+    setInterval(() => void this.refreshRooms(), 15_000);
+  }
+
+  save(): void {
+    const { name, token } = this.saved;
+    storeSaved({
+      ...(name ? { name } : {}),
+      ...(token ? { token } : {}),
+      ...(this.me ? { userId: this.me } : {}),
+      rooms: this.channels.list().flatMap((c) => (c.kind === "room" && c.room ? [c.room] : [])),
+      dms: this.channels.list().flatMap((c) => (c.kind === "dm" && c.peer ? [c.peer] : [])),
+      active: this.active,
+    });
+  }
+
+  protected onMessage(message: ChatMessage): void {
+    const channel = this.channels.channelFor(message, this.me);
+    if (!channel) return;
+    const added = this.channels.add(channel, [message]) > 0;
+    if (channel.kind === "dm") this.save();
+    if (added && message.from.userId !== this.me && (channel.id !== this.active || document.hidden)) {
+      channel.unread++;
+      if (message.mentions?.includes(this.me)) channel.mentions++;
+    }
+    this.events.message(message, channel, added);
+    this.events.changed();
+  }
+
+  protected onPresence({ room, members }: Presence): void {
+    const channel = this.channels.get(roomChannelId(room));
+    if (channel) {
+      noteMembershipChanges(channel, members);
+      channel.members = members;
+      this.events.changed();
+    }
+    this.refreshRoomsSoon();
+  }
+
+  protected onMessageUpdated(message: ChatMessage): void {
+    const channel = this.channels.channelFor(message, this.me);
+    if (channel && this.channels.update(channel, message)) this.events.changed();
+  }
+
+  protected onMention(message: ChatMessage): void {
+    // In an open conversation the message itself arrives too and is counted there.
+    if (this.channels.channelFor(message, this.me) || !message.room) return;
+    this.roomMentions.set(message.room, (this.roomMentions.get(message.room) ?? 0) + 1);
+    this.events.mentionElsewhere(message);
+    this.events.changed();
+  }
+
+  /** Another tab read up to `notice.upTo`: what is left unread here is what came after. */
+  protected onRead(notice: ReadNotice): void {
+    if (this.reads.readElsewhere(notice)) this.events.changed();
+  }
+
+  /** The name of someone this tab has seen (a member, a peer, a sender), if any. */
+  nameOf(userId: string): string | undefined {
+    for (const channel of this.channels.list()) {
+      const person = channel.members.find((m) => m.userId === userId) ?? (channel.peer?.userId === userId ? channel.peer : undefined);
+      if (person) return person.name;
+      for (const m of channel.messages.values()) if (m.from.userId === userId) return m.from.name;
+    }
+    return undefined;
+  }
+
+  /** This person has seen `channel` to its end: clears its badges here and, through the server, in their other tabs. */
+  markRead(channel: Channel): void {
+    this.reads.mark(channel);
+  }
+
+  /** Changes a message of this person's (protocol v1.1 `edit`). */
+  async edit(id: string, text: string): Promise<boolean> {
+    return this.change((s) => request(s, "edit", { id, text }));
+  }
+
+  /** Deletes a message of this person's: everyone sees a tombstone. */
+  async remove(id: string): Promise<boolean> {
+    return this.change((s) => request(s, "delete", { id }));
+  }
+
+  /** Adds (`on`) or takes back this person's `emoji` on a message. */
+  async react(id: string, emoji: string, on: boolean): Promise<boolean> {
+    return this.change((s) => request(s, "react", { id, emoji, on }));
+  }
+
+  private async change(call: (socket: ChatSocket) => Promise<Ack<{ message: ChatMessage }>>): Promise<boolean> {
+    if (!this.socket?.connected) {
+      this.events.failed({ code: "UNAVAILABLE", message: "not connected" });
+      return false;
+    }
+    const res = await call(this.socket);
+    if (!res.ok) {
+      this.events.failed(res.error);
+      return false;
+    }
+    const channel = this.channels.channelFor(res.message, this.me);
+    if (channel && this.channels.update(channel, res.message)) this.events.changed();
+    return true;
+  }
+
+  /** Pages older history into `channel` until message `id` is held (at most 40 pages); true when it is. */
+  async loadUntil(channel: Channel, id: string): Promise<boolean> {
+    for (let page = 0; !channel.messages.has(id) && channel.hasMore && page < 40; page++) await this.loadOlder(channel);
+    return channel.messages.has(id);
+  }
+
+  /** Searches what this person may read; newest first, `before` pages on. */
+  async search(q: string, before?: string) {
+    if (!this.socket) return { ok: false as const, error: { code: "UNAVAILABLE" as const, message: "not connected" } };
+    return request(this.socket, "search", { q, ...(before ? { before } : {}) });
+  }
+
+  /**
+   * Opens the conversation a message belongs to and pages older history in
+   * until the message is held; resolves with its channel, or undefined when
+   * it could not be reached.
+   */
+  async reveal(message: ChatMessage): Promise<Channel | undefined> {
+    let channel: Channel | undefined;
+    if (message.kind === "private") {
+      const peer = message.from.userId === this.me ? message.to : message.from;
+      if (peer) await this.openPrivate({ ...peer, socketId: peer.socketId });
+      channel = peer ? this.channels.get(dmChannelId(peer.userId)) : undefined;
+    } else if (message.kind === "broadcast") {
+      this.activate(BROADCAST_ID);
+      channel = this.channels.get(BROADCAST_ID);
+    } else if (message.room) {
+      await this.openRoom(message.room);
+      channel = this.channels.get(roomChannelId(message.room));
+    }
+    return channel && (await this.loadUntil(channel, message.id)) ? channel : undefined;
+  }
+
+  /** Opens a conversation: clears its unread count and remembers it. */
+  activate(id: string): void {
+    this.active = id;
+    const channel = this.channels.get(id);
+    if (channel) {
+      channel.unread = 0;
+      channel.mentions = 0;
+      if (channel.room) this.roomMentions.delete(channel.room);
+    }
+    this.save();
+    this.events.changed();
+  }
+
+  /** Opens a room, joining it first unless already joined. */
+  async openRoom(room: string): Promise<void> {
+    const joined = this.channels.get(roomChannelId(room));
+    if (joined) return this.activate(joined.id);
+    await this.joinRoom(room, true);
+  }
+
+  /** Opens (or creates) the private conversation with `user`, loading its history. */
+  async openPrivate(user: User): Promise<void> {
+    const channel = this.channels.open(dmChannelId(user.userId), { kind: "dm", title: user.name, peer: user });
+    channel.peer = user;
+    this.activate(channel.id);
+    await this.catchUp(channel, lastId(channel));
+    this.events.changed();
+  }
+
+  /** Joins a room; resolves with the newest page of its history, or undefined on failure. */
+  async joinRoom(room: string, focus: boolean): Promise<ChatMessage[] | undefined> {
+    if (!this.socket) return undefined;
+    const res = await request(this.socket, "join", room);
+    if (!res.ok) {
+      this.events.failed(res.error, { join: room });
+      return undefined;
+    }
+    const channel = this.channels.open(roomChannelId(res.room), { kind: "room", title: `# ${res.room}`, room: res.room });
+    channel.members = res.members;
+    const hadOlder = channel.messages.size > 0;
+    this.channels.add(channel, res.history);
+    // Messages held from before a reconnect may already reach further back.
+    if (!hadOlder) channel.hasMore = res.hasMore;
+    if (focus) {
+      this.activate(channel.id);
+      void this.refreshRooms();
+    }
+    this.save();
+    this.events.changed();
+    return res.history;
+  }
+
+  async leaveRoom(channel: Channel): Promise<void> {
+    if (!this.socket || !channel.room) return;
+    const res = await request(this.socket, "leave", channel.room);
+    if (!res.ok) return this.events.failed(res.error);
+    this.channels.close(channel.id);
+    this.activate(BROADCAST_ID);
+    void this.refreshRooms();
+  }
+
+  /** Loads the page of history older than the oldest message held. */
+  async loadOlder(channel: Channel): Promise<void> {
+    if (!this.socket) return;
+    const oldest = [...channel.messages.keys()].sort()[0];
+    const res = await request(this.socket, "history", { ...Channels.base(channel), ...(oldest ? { before: oldest } : {}) });
+    if (!res.ok) return this.events.failed(res.error);
+    this.channels.add(channel, res.messages);
+    channel.hasMore = res.hasMore;
+    this.events.changed();
+  }
+
+  async refreshRooms(): Promise<void> {
+    if (!this.socket) return;
+    const res = await request(this.socket, "rooms");
+    if (res.ok) {
+      this.rooms = res.rooms;
+      // The server counts unread after this person's read marker, so a reload or another tab agrees.
+      for (const info of res.rooms) {
+        const channel = this.channels.get(roomChannelId(info.name));
+        if (channel && channel.id !== this.active && info.unread !== undefined) channel.unread = info.unread;
+      }
+    }
+    this.events.changed();
+  }
+
+  /** Member counts change with every presence event; ask for them at most every 2 s. */
+  protected refreshRoomsSoon(): void {
+    this.refreshTimer ??= setTimeout(() => {
+      this.refreshTimer = undefined;
+      void this.refreshRooms();
+    }, 2000);
+  }
+
+  /**
+   * Opens every private conversation this person has (so a new tab, or one
+   * whose storage was cleared, finds them all) with the server's unread count.
+   */
+  protected async loadConversations(): Promise<boolean> {
+    if (!this.socket) return false;
+    const res = await request(this.socket, "conversations");
+    if (!res.ok) return false;
+    for (const { user, last, unread } of res.conversations) {
+      const known = this.channels.get(dmChannelId(user.userId));
+      const peer = known?.peer ?? { ...user, socketId: "" };
+      const channel = this.channels.open(dmChannelId(user.userId), { kind: "dm", title: user.name, peer });
+      if (!channel.messages.size) this.channels.add(channel, [last]);
+      if (channel.id !== this.active) channel.unread = unread;
+    }
+    this.save();
+    return true;
+  }
+
+  /** Fetches what a conversation is missing after `afterId` (or its newest page); false when it could not. */
+  protected async catchUp(channel: Channel, afterId: string | undefined): Promise<boolean> {
+    if (!this.socket) return false;
+    return this.reported(await catchUp(this.socket, this.channels, channel, afterId));
+  }
+
+  /** Edits, deletions and reactions made after `lastRev` (protocol v1.1 `changedAfter`); false when it could not. */
+  protected async catchUpChanges(channel: Channel, lastRev: string): Promise<boolean> {
+    if (!this.socket) return false;
+    return this.reported(await catchUpChanges(this.socket, this.channels, channel, lastRev));
+  }
+
+  /** True when there was no error; otherwise tells the page and returns false. */
+  private reported(error: AckError | undefined): boolean {
+    if (error) this.events.failed(error);
+    return !error;
+  }
+}
