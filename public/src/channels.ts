@@ -35,6 +35,13 @@ export type Channel = {
   mentions: number;
   /** The newest message this person has read here (v1.1 read marker), as known to this tab. */
   readUpTo?: string;
+  /**
+   * Where a catch-up after a reconnect starts: the newest message id and rev up
+   * to which this tab holds the channel complete. Live messages move them only
+   * while in sync: one that arrives between a reconnect and a finished resync
+   * may lie past a gap.
+   */
+  caughtUp?: { id?: string | undefined; rev?: string | undefined };
 };
 
 export const roomChannelId = (room: string): string => `room:${room}`;
@@ -174,6 +181,11 @@ export function lastId(channel: Channel): string | undefined {
   let last: string | undefined;
   for (const id of channel.messages.keys()) if (last === undefined || id > last) last = id;
   return last;
+}
+
+/** Records that `channel` is complete up to everything it holds now (see `Channel.caughtUp`). */
+export function markCaughtUp(channel: Channel): void {
+  channel.caughtUp = { id: lastId(channel), rev: Channels.lastRev(channel) };
 }
 
 /** Whether two protocol channel names (`{ room }`, `{ with }`, `{ broadcast }`) are the same conversation. */

@@ -5,8 +5,8 @@
  * rejoining rooms, fetching what was missed and what changed. What the page
  * knows of its conversations lives in Conversations, which this extends.
  */
-import type { AckError } from "../../server/protocol";
-import { Channels, lastId } from "./channels";
+import type { AckError, ChatMessage } from "../../server/protocol";
+import { markCaughtUp } from "./channels";
 import { connect, newClientId, request } from "./connection";
 import type { ClientEvents } from "./client-events";
 import { Conversations } from "./conversations";
@@ -42,6 +42,24 @@ export class ChatClient extends Conversations {
       // Send only once rooms are rejoined after a (re)connect, or they would refuse it.
       () => (this.socket?.connected ?? false) && this.synced,
     );
+  }
+
+  /** Live messages and changes extend what is known complete only while in sync. */
+  protected override onMessage(message: ChatMessage): void {
+    super.onMessage(message);
+    this.extendCaughtUp(message);
+  }
+
+  protected override onMessageUpdated(message: ChatMessage): void {
+    super.onMessageUpdated(message);
+    this.extendCaughtUp(message);
+  }
+
+  private extendCaughtUp(message: ChatMessage): void {
+    const channel = this.synced ? this.channels.channelFor(message, this.me) : undefined;
+    if (!channel?.caughtUp) return;
+    const { id, rev } = channel.caughtUp;
+    channel.caughtUp = { id: id === undefined || message.id > id ? message.id : id, rev: rev === undefined || message.rev > rev ? message.rev : rev };
   }
 
   get connected(): boolean {
@@ -126,15 +144,17 @@ export class ChatClient extends Conversations {
   private async resync(): Promise<boolean> {
     const results = await Promise.all(
       this.channels.list().map(async (channel) => {
-        const last = lastId(channel);
-        const lastRev = Channels.lastRev(channel);
+        const last = channel.caughtUp?.id;
+        const lastRev = channel.caughtUp?.rev;
         const caughtUp =
           channel.kind !== "room"
             ? await this.catchUp(channel, last)
             : await this.joinRoom(channel.room!, false).then((newest) =>
                 !newest ? false : last !== undefined && gapAfter(newest, last, 50) ? this.catchUp(channel, last) : true,
               );
-        return caughtUp && (lastRev === undefined || (await this.catchUpChanges(channel, lastRev)));
+        const complete = caughtUp && (lastRev === undefined || (await this.catchUpChanges(channel, lastRev)));
+        if (complete) markCaughtUp(channel);
+        return complete;
       }),
     );
     await this.refreshRooms();

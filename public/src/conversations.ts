@@ -1,14 +1,13 @@
 /**
- * What the page knows of its conversations and what it can ask about them:
- * the channels and their messages, rooms and unread counts, opening, joining
- * and paging history, changing messages, read markers and search. It owns
- * the data and tells the page what changed through `ClientEvents`; it never
- * touches the DOM. ChatClient adds the connection itself.
+ * What the page knows of its conversations and what it can ask about them
+ * (channels, rooms, unread, joining, paging, changes, read markers, search).
+ * It owns the data and tells the page what changed through `ClientEvents`;
+ * it never touches the DOM. ChatClient adds the connection itself.
  */
 import type { Ack, AckError, ChatMessage, Presence, ReadNotice, RoomInfo, User } from "../../server/protocol";
 import { DEFAULT_ROOMS, roomProblem } from "../../server/names";
 import { catchUp, catchUpChanges } from "./catch-up";
-import { BROADCAST_ID, Channels, dmChannelId, lastId, noteMembershipChanges, roomChannelId, type Channel } from "./channels";
+import { BROADCAST_ID, Channels, dmChannelId, markCaughtUp, noteMembershipChanges, roomChannelId, type Channel } from "./channels";
 import { request, type ChatSocket } from "./connection";
 import type { ClientEvents } from "./client-events";
 import { ReadMarkers } from "./read-markers";
@@ -192,7 +191,7 @@ export abstract class Conversations {
     const channel = this.channels.open(dmChannelId(user.userId), { kind: "dm", title: user.name, peer: user });
     channel.peer = user;
     this.activate(channel.id);
-    await this.catchUp(channel, lastId(channel));
+    if (await this.catchUp(channel, channel.caughtUp?.id)) markCaughtUp(channel);
     this.events.changed();
   }
 
@@ -209,7 +208,10 @@ export abstract class Conversations {
     const hadOlder = channel.messages.size > 0;
     this.channels.add(channel, res.history);
     // Messages held from before a reconnect may already reach further back.
-    if (!hadOlder) channel.hasMore = res.hasMore;
+    if (!hadOlder) {
+      channel.hasMore = res.hasMore;
+      markCaughtUp(channel);
+    }
     if (focus) {
       this.activate(channel.id);
       void this.refreshRooms();

@@ -9,18 +9,27 @@ import { isRoomKey, roomKey, roomOfKey, type HandlerContext } from "./types.js";
 export function registerRoomHandlers(ctx: HandlerContext): void {
   const { io, socket, service, schemas, logger } = ctx;
 
+  // The latest join of each room on this socket. A client that timed out waiting for
+  // its join retries it while the first may still run; when that first one fails
+  // after the retry succeeded, leaving the room would cut the socket off it unseen.
+  const latestJoin = new Map<string, number>();
+  let joins = 0;
+
   onAck(ctx, "join", z.tuple([schemas.room]), async ([room]) => {
     limit(ctx, "join");
     await service.ensureRoom(room);
     // Join before reading history: a message stored meanwhile then arrives
     // live, in the page, or both (clients dedupe by id) — never neither.
     const wasIn = socket.rooms.has(roomKey(room));
+    const attempt = ++joins;
+    latestJoin.set(room, attempt);
     await socket.join(roomKey(room));
     let history;
     try {
       history = await service.history(socket.data.userId, { room, limit: 50 });
     } catch (err) {
-      if (!wasIn) await socket.leave(roomKey(room));
+      // Undo only our own join, and only while no later join of the room has started.
+      if (!wasIn && latestJoin.get(room) === attempt) await socket.leave(roomKey(room));
       throw err;
     }
     const members = await roomMembers(io, room, logger);

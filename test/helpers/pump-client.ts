@@ -102,14 +102,22 @@ export async function pumpClient(
   const add = (messages: ChatMessage[]) => {
     for (const m of messages) if (m.room === room) client.view.set(m.id, m);
   };
-  socket.on("message", (m) => add([m]));
+  // Where a catch-up starts: the newest message up to which the view is known to be
+  // complete. Live messages count only while synced: one that arrives between a
+  // reconnect and a finished resync may lie past a gap.
+  let caughtUpTo: string | undefined;
+  const newest = () => [...client.view.keys()].sort().at(-1);
+  socket.on("message", (m) => {
+    add([m]);
+    if (synced && m.room === room && (caughtUpTo === undefined || m.id > caughtUpTo)) caughtUpTo = m.id;
+  });
   socket.on("session", (s) => (token = s.token));
 
   let resyncing: Promise<void> | undefined;
   const readTimeoutMs = 10_000;
   // The same steps as the page's resync: rejoin, catch up if the join page leaves a gap.
   const resyncOnce = async () => {
-    const last = [...client.view.keys()].sort().at(-1);
+    const last = caughtUpTo;
     const joined = await request<{ history: ChatMessage[] }>(socket, readTimeoutMs, "join", room);
     if (!joined.ok) {
       client.lastResyncError = `join: ${joined.error.code} ${joined.error.message}`;
@@ -124,6 +132,7 @@ export async function pumpClient(
       }
       add(newer.messages);
     }
+    caughtUpTo = newest();
     return true;
   };
   let connection = 0;

@@ -1,5 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { JoinResult, Presence, RoomInfo } from "../../server/protocol.js";
+import { MemoryStore } from "../../server/messages/memory-store.js";
+import type { PageQuery } from "../../server/messages/store.js";
+import type { JoinResult, Page, Presence, RoomInfo } from "../../server/protocol.js";
 import { call, connectClient, disconnectAll, nextEvent, ok } from "../helpers/client.js";
 import { startServer, type TestServer } from "../helpers/server.js";
 
@@ -91,5 +93,40 @@ describe("rooms and presence", () => {
     const { socket } = await connectClient(server.url);
     const results = await Promise.all(Array.from({ length: 30 }, (_, i) => call(socket, "join", `flood${i}`)));
     expect(results.some((r) => (r as { ok: boolean; error?: { code: string } }).error?.code === "RATE_LIMITED")).toBe(true);
+  });
+});
+
+describe("a join that fails after a retry of it succeeded", () => {
+  /** Storage whose first history read fails, late: the first of two overlapping joins fails after the second succeeded. */
+  class FirstReadFailsLate extends MemoryStore {
+    private reads = 0;
+    override async page(query: PageQuery): Promise<Page> {
+      if (++this.reads === 1) {
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        throw new Error("storage hiccup");
+      }
+      return super.page(query);
+    }
+  }
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer({ store: new FirstReadFailsLate() });
+  });
+  afterEach(disconnectAll);
+  afterAll(() => server.close());
+
+  it("when the first of two overlapping joins fails last, then the socket stays in the room the second joined", async () => {
+    const reader = await connectClient(server.url, { name: "reader" });
+    const writer = await connectClient(server.url, { name: "writer" });
+    // A client that timed out waiting for its join retries it while the first is still running.
+    const first = call(reader.socket, "join", "chat") as Promise<{ ok: boolean; error?: { code: string } }>;
+    const second = await ok<JoinResult>(reader.socket, "join", "chat");
+    expect(second.room).toBe("chat");
+    expect(await first).toMatchObject({ ok: false, error: { code: "UNAVAILABLE" } });
+
+    await ok(writer.socket, "join", "chat");
+    const live = nextEvent(reader.socket, "message", (m) => m.text === "still here?");
+    await ok(writer.socket, "message", { room: "chat", text: "still here?" });
+    expect((await live).from.name).toBe("writer");
   });
 });
