@@ -7,10 +7,11 @@ import { AppError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { DEFAULT_ROOMS, type ChatMessage, type HistoryInput, type Page, type ReplyTo, type User } from "../protocol.js";
 import { BROADCAST_CHANNEL, directChannel, roomChannel } from "./channel.js";
-import { Limiter, QueueTimeoutError } from "./limiter.js";
+import { Limiter } from "./limiter.js";
 import { quoteOf } from "./message-change.js";
 import type { IdGenerator } from "./message-id.js";
 import { searchTerms } from "./search-terms.js";
+import { storageCall } from "./storage-call.js";
 import type { MessageStore, NewMessage } from "./store.js";
 
 /**
@@ -196,12 +197,7 @@ export class MessageService {
 
   /** Runs a store call within the concurrency bound; any storage failure becomes UNAVAILABLE. */
   async storage<T>(call: () => Promise<T>): Promise<T> {
-    try {
-      return await this.limiter.run(call);
-    } catch (err) {
-      if (err instanceof AppError) throw err;
-      if (err instanceof QueueTimeoutError) throw new AppError("UNAVAILABLE", "the server is busy, try again", true);
-      throw new AppError("UNAVAILABLE", "message storage is unavailable, try again", true, { cause: err });
-    }
+    return storageCall(this.limiter, call);
   }
+
 }

@@ -1,6 +1,6 @@
 /**
  * Runs a storage call within the shared concurrency bound and turns any
- * storage failure into UNAVAILABLE (as MessageService does for its own calls).
+ * storage failure into UNAVAILABLE: the one place every service maps them.
  */
 import { AppError } from "../errors.js";
 import { QueueTimeoutError, type Limiter } from "./limiter.js";
