@@ -8,6 +8,7 @@ import { directChannel, roomChannel } from "../../server/messages/channel.js";
 import { createIdGenerator } from "../../server/messages/message-id.js";
 import { searchMatcher, searchTerms } from "../../server/messages/search-terms.js";
 import type { MessageStore, NewMessage } from "../../server/messages/store.js";
+import { roomMessageBuilder } from "./messages.js";
 
 const alice = { userId: "aliceAAAAAAAAAAA", name: "alice", socketId: "sockA" };
 const bob = { userId: "bobBBBBBBBBBBBBB", name: "bob", socketId: "" };
@@ -16,21 +17,9 @@ export function describePeopleStoreContract(name: string, makeStore: () => Promi
   describe(`${name} store: people and search`, () => {
     let store: MessageStore;
     const ids = createIdGenerator();
-    const message = (text: string, extra: Partial<NewMessage> = {}): NewMessage => {
-      const id = ids();
-      return {
-        id,
-        kind: "room",
-        room: "chat",
-        from: alice,
-        text,
-        createdAt: new Date().toISOString(),
-        channel: roomChannel("chat"),
-        key: `srv-${id}`,
-        terms: searchTerms(text),
-        ...extra,
-      };
-    };
+    const build = roomMessageBuilder(alice);
+    // With the search terms the message service stores.
+    const message = (text: string, extra: Partial<NewMessage> = {}) => build(text, { terms: searchTerms(text), ...extra });
 
     beforeEach(async () => {
       store = await makeStore();

@@ -6,8 +6,9 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { directChannel, roomChannel } from "../../server/messages/channel.js";
 import { createIdGenerator } from "../../server/messages/message-id.js";
 import type { MessageChange } from "../../server/messages/message-change.js";
-import type { MessageStore, NewMessage } from "../../server/messages/store.js";
+import type { MessageStore } from "../../server/messages/store.js";
 import type { ChatMessage } from "../../server/protocol.js";
+import { roomMessageBuilder } from "./messages.js";
 
 const alice = { userId: "aliceAAAAAAAAAAA", name: "alice", socketId: "sockA" };
 const bob = { userId: "bobBBBBBBBBBBBBB", name: "bob", socketId: "sockB" };
@@ -16,20 +17,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Mes
   describe(`${name} store contract`, () => {
     let store: MessageStore;
     const ids = createIdGenerator();
-    const roomMessage = (text: string, extra: Partial<NewMessage> = {}): NewMessage => {
-      const id = ids();
-      return {
-        id,
-        kind: "room",
-        room: "chat",
-        from: alice,
-        text,
-        createdAt: new Date().toISOString(),
-        channel: roomChannel("chat"),
-        key: `srv-${id}`,
-        ...extra,
-      };
-    };
+    const roomMessage = roomMessageBuilder(alice);
 
     beforeEach(async () => {
       store = await makeStore();
