@@ -2,33 +2,35 @@
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll } from "vitest";
 import { launchBrowser } from "./browser.js";
-import { disconnectAll } from "./client.js";
-import { startServer, type TestServer } from "./server.js";
-
-type ServerOptions = Parameters<typeof startServer>[0];
+import type { TestServer } from "./server.js";
+import { useServer, type ServerOptions } from "./use-server.js";
 
 /**
- * Starts the real server and Chromium before the tests of the enclosing
- * describe block and stops both (and every socket.io-client socket) after
- * them. `options` may be a function, to prepare a store first.
+ * The real server (see `useServer`) and Chromium for the tests of the
+ * enclosing describe block.
  *
  * @example
  * const env = useServerAndBrowser();
  * it("…", async () => { await enter(env.browser, env.server.url, "Ada"); });
  */
-export function useServerAndBrowser(options: ServerOptions | (() => Promise<ServerOptions>) = {}): {
+export function useServerAndBrowser(options: ServerOptions | (() => ServerOptions | Promise<ServerOptions>) = {}): {
   readonly server: TestServer;
   readonly browser: Browser;
 } {
-  const env = {} as { server: TestServer; browser: Browser };
+  const running = useServer(options);
+  let browser: Browser | undefined;
   beforeAll(async () => {
-    env.server = await startServer(typeof options === "function" ? await options() : options);
-    env.browser = await launchBrowser();
+    browser = await launchBrowser();
   });
   afterAll(async () => {
-    disconnectAll();
-    await env.browser?.close();
-    await env.server?.close();
+    await browser?.close();
   });
-  return env;
+  return {
+    get server() {
+      return running.server;
+    },
+    get browser() {
+      return browser!;
+    },
+  };
 }

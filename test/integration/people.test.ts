@@ -1,21 +1,16 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { ChatMessage, Conversation, Page, ReadNotice, RoomInfo } from "../../server/protocol.js";
-import { call, connectClient, disconnectAll, flush, nextEvent, ok, type Client } from "../helpers/client.js";
-import { startServer, type TestServer } from "../helpers/server.js";
+import { call, connectClient, flush, nextEvent, ok, type Client } from "../helpers/client.js";
 import { STORES } from "../helpers/stores.js";
+import { useServer } from "../helpers/use-server.js";
 
 type Sent = { message: ChatMessage };
 type Conversations = { conversations: Conversation[] };
 
 describe.each(STORES)("away messages, conversations and unread on the %s", (_store, storeEnv) => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startServer({ env: { ...storeEnv(), RATE_LIMIT_BURST: "1000", RATE_LIMIT_PER_SECOND: "1000" } });
-  });
-  afterEach(disconnectAll);
-  afterAll(() => server.close());
+  const env = useServer(() => ({ env: { ...storeEnv(), RATE_LIMIT_BURST: "1000", RATE_LIMIT_PER_SECOND: "1000" } }));
 
-  const connect = (name: string, token?: string) => connectClient(server.url, token ? { name, token } : { name });
+  const connect = (name: string, token?: string) => connectClient(env.server.url, token ? { name, token } : { name });
   const gone = async (c: Client) => {
     const left = new Promise((resolve) => c.socket.once("disconnect", resolve));
     c.socket.disconnect();
@@ -184,14 +179,9 @@ describe.each(STORES)("away messages, conversations and unread on the %s", (_sto
 });
 
 describe.each(STORES)("mentions on the %s", (_store, storeEnv) => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startServer({ env: { ...storeEnv(), RATE_LIMIT_BURST: "1000", RATE_LIMIT_PER_SECOND: "1000" } });
-  });
-  afterEach(disconnectAll);
-  afterAll(() => server.close());
+  const env = useServer(() => ({ env: { ...storeEnv(), RATE_LIMIT_BURST: "1000", RATE_LIMIT_PER_SECOND: "1000" } }));
 
-  const connect = (name: string, token?: string) => connectClient(server.url, token ? { name, token } : { name });
+  const connect = (name: string, token?: string) => connectClient(env.server.url, token ? { name, token } : { name });
 
   it("when a room message mentions someone who is not in the room, then every socket of theirs gets mention, and no one else does", async () => {
     const room = `mention-${Math.random().toString(36).slice(2, 8)}`;
