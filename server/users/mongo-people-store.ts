@@ -2,15 +2,22 @@
  * The MongoDB PeopleStore. Every write is one atomic update: `$max` keeps
  * read markers and conversation summaries from moving backwards however
  * writes interleave, and upserts make retries harmless (FerretDB v1 has no
- * transactions, and none is needed).
+ * transactions, and none is needed). FerretDB v1 applies an update as a read
+ * and a write without isolation, so concurrent `$max`es on one document can
+ * lose the greatest: writes to one document run one at a time in this
+ * process (as the message store's changes do), which makes one node exact
+ * there; MongoDB is exact across nodes.
  */
 import mongoose, { type Connection } from "mongoose";
+import { KeyedQueue } from "../messages/keyed-queue.js";
 import type { models } from "../messages/message.model.js";
 import { peopleModels, type ConversationDoc, type ReadDoc, type UserDoc } from "./people.model.js";
 import type { ConversationRef, KnownUser, PeopleStore } from "./people-store.js";
 
 export class MongoPeopleStore implements PeopleStore {
   private readonly m: ReturnType<typeof peopleModels>;
+  /** Writes to one document, one at a time (see above). */
+  private readonly queue = new KeyedQueue();
 
   /**
    * @param messages the messages model, for unread counts
@@ -32,7 +39,9 @@ export class MongoPeopleStore implements PeopleStore {
 
   async upsertUser(userId: string, name: string, seenAt: Date): Promise<void> {
     this.ready();
-    await this.m.User.updateOne({ _id: userId }, { $set: { name }, $max: { lastSeen: seenAt } }, { upsert: true }).exec();
+    await this.queue.run(`user:${userId}`, () =>
+      this.m.User.updateOne({ _id: userId }, { $set: { name }, $max: { lastSeen: seenAt } }, { upsert: true }).exec(),
+    );
   }
 
   async findUsers(userIds: readonly string[]): Promise<KnownUser[]> {
@@ -50,12 +59,14 @@ export class MongoPeopleStore implements PeopleStore {
         [a, b],
         [b, a],
       ].map(([owner, peer]) =>
-        upsertRetrying(() =>
-          this.m.Conversation.updateOne(
-            { _id: `${owner}:${peer}` },
-            { $max: { lastId: id }, $setOnInsert: { owner, peer, channel } },
-            { upsert: true },
-          ).exec(),
+        this.queue.run(`conversation:${owner}:${peer}`, () =>
+          upsertRetrying(() =>
+            this.m.Conversation.updateOne(
+              { _id: `${owner}:${peer}` },
+              { $max: { lastId: id }, $setOnInsert: { owner, peer, channel } },
+              { upsert: true },
+            ).exec(),
+          ),
         ),
       ),
     );
@@ -73,14 +84,16 @@ export class MongoPeopleStore implements PeopleStore {
 
   async setRead(userId: string, channel: string, upTo: string): Promise<string> {
     this.ready();
-    const doc = await upsertRetrying(() =>
-      this.m.Read.findOneAndUpdate(
-        { _id: `${userId}:${channel}` },
-        { $max: { upTo }, $setOnInsert: { userId, channel } },
-        { upsert: true, returnDocument: "after" },
-      )
-        .lean<ReadDoc>()
-        .exec(),
+    const doc = await this.queue.run(`read:${userId}:${channel}`, () =>
+      upsertRetrying(() =>
+        this.m.Read.findOneAndUpdate(
+          { _id: `${userId}:${channel}` },
+          { $max: { upTo }, $setOnInsert: { userId, channel } },
+          { upsert: true, returnDocument: "after" },
+        )
+          .lean<ReadDoc>()
+          .exec(),
+      ),
     );
     return doc?.upTo ?? upTo;
   }
