@@ -1,9 +1,9 @@
 /**
- * CPU profile of this project's server under the saturation load (rooms of
- * 10): runs the project peer under `node --cpu-prof` at one rate and prints
- * the functions with the most self time.
+ * CPU profile of a benchmark peer under load (100 rooms of 10 unless told):
+ * runs the peer (this project unless `--peer relay|ws`) under
+ * `node --cpu-prof` at one rate and prints the functions with the most self time.
  *
- *   npm run bench:profile -- --rate 1500 --seconds 10 [--top 30]
+ *   npm run bench:profile -- --rate 1500 --seconds 10 [--top 30] [--peer relay] [--rooms 10 --per-room 100]
  *
  * The profile stays in .cache/bench/profiles/ for Chrome DevTools or speedscope.
  */
@@ -15,7 +15,7 @@ import { installCleanup, killAllChildren } from "./lib/children.js";
 import { selfTimes, windowFits, type CpuProfile } from "./lib/cpu-profile.js";
 import { nowMicros } from "./lib/histogram.js";
 import { LoadPool } from "./lib/load-pool.js";
-import { PeerProcess } from "./lib/peer-process.js";
+import { PEERS, PeerProcess, type PeerKind } from "./lib/peer-process.js";
 import { describePhase, measurePhase } from "./lib/scenarios.js";
 
 const { values: args } = parseArgs({
@@ -23,15 +23,20 @@ const { values: args } = parseArgs({
     rate: { type: "string", default: "1000" },
     seconds: { type: "string", default: "10" },
     rooms: { type: "string", default: "100" },
+    "per-room": { type: "string", default: "10" },
     top: { type: "string", default: "30" },
+    peer: { type: "string", default: "project" },
   },
 });
 const rate = Number(args.rate);
 const seconds = Number(args.seconds);
 const rooms = Number(args.rooms);
 const top = Number(args.top);
-const perRoom = 10;
-if (![rate, seconds, rooms, top].every((n) => Number.isFinite(n) && n > 0)) throw new Error("--rate, --seconds, --rooms and --top take positive numbers");
+const perRoom = Number(args["per-room"]);
+if (![rate, seconds, rooms, perRoom, top].every((n) => Number.isFinite(n) && n > 0)) throw new Error("--rate, --seconds, --rooms, --per-room and --top take positive numbers");
+const isPeer = (name: string): name is PeerKind => (PEERS as readonly string[]).includes(name);
+if (!isPeer(args.peer)) throw new Error(`--peer is one of ${PEERS.join(", ")}`);
+const kind = args.peer;
 
 installCleanup();
 const dir = path.join(ROOT, ".cache", "bench", "profiles", new Date().toISOString().replace(/[:.]/g, "-"));
@@ -39,8 +44,8 @@ mkdirSync(dir, { recursive: true });
 
 try {
   const pool = await LoadPool.start(2);
-  const peer = await PeerProcess.start("project", { nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${dir}`] });
-  await pool.connect("project", peer.url, rooms * perRoom, rooms, "p");
+  const peer = await PeerProcess.start(kind, { nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${dir}`] });
+  await pool.connect(kind, peer.url, rooms * perRoom, rooms, "p");
   await measurePhase(pool, peer, rate, 2, perRoom);
   const window = { fromUs: nowMicros(), toUs: 0 };
   const phase = await measurePhase(pool, peer, rate, seconds, perRoom);
