@@ -14,6 +14,8 @@ import { MemoryPeopleStore } from "../users/memory-people-store.js";
 import { wouldChange, type ChangeResult, type MessageChange } from "./message-change.js";
 import { createIdGenerator } from "./message-id.js";
 import {
+  copyStored,
+  firstVersion,
   toChatMessage,
   type ChangesQuery,
   type InsertResult,
@@ -58,7 +60,7 @@ export class MemoryStore implements MessageStore {
     const existing = this.byKey.get(keyOf);
     if (existing) return { message: view(existing), created: false };
 
-    const stored: StoredMessage = { ...structuredClone(message), rev: this.revs() };
+    const stored = firstVersion(message, this.revs());
     const list = this.channels.get(stored.channel) ?? [];
     // Re-inserting keeps the map ordered from least to most recently written.
     this.channels.delete(stored.channel);
@@ -127,7 +129,7 @@ export class MemoryStore implements MessageStore {
 
   async get(id: string): Promise<StoredMessage | undefined> {
     const stored = this.byId.get(id);
-    return stored && structuredClone(stored);
+    return stored && copyStored(stored);
   }
 
   async change(
@@ -137,7 +139,7 @@ export class MemoryStore implements MessageStore {
   ): Promise<ChangeResult | undefined> {
     const stored = this.byId.get(id);
     if (!stored) return undefined;
-    allow(structuredClone(stored));
+    allow(copyStored(stored));
     if (!wouldChange(stored, change)) return { message: view(stored), changed: false };
     this.unlinkRev(stored);
     // Search follows the current text: re-index under the new terms.
@@ -198,9 +200,7 @@ function apply(message: StoredMessage, change: MessageChange): void {
 }
 
 /** A copy for clients: without the storage fields and without empty reactions. */
-function view(stored: StoredMessage): ChatMessage {
-  return toChatMessage(structuredClone(stored));
-}
+const view = toChatMessage;
 
 /** Index of the first message whose id is >= `id` (list sorted by id). */
 const lowerBound = (list: readonly StoredMessage[], id: string) => firstIndex(list, (m) => m.id >= id);

@@ -3,7 +3,7 @@
  * memory-store.ts (default, nothing persisted) and mongo-store.ts.
  * A store knows nothing of Socket.IO.
  */
-import type { ChatMessage, Page } from "../protocol.js";
+import type { ChatMessage, Page, User } from "../protocol.js";
 import type { PeopleStore } from "../users/people-store.js";
 import { visibleReactions, type ChangeResult, type MessageChange } from "./message-change.js";
 
@@ -88,7 +88,43 @@ export interface MessageStore {
   search(query: SearchQuery): Promise<Page>;
 }
 
-/** A copy of a stored message as clients see it: no storage fields, no empty reactions. */
-export function toChatMessage({ channel: _c, key: _k, terms: _t, reactions, ...message }: StoredMessage): ChatMessage {
-  return { ...message, ...visibleReactions(reactions) };
+/**
+ * A deep copy of a stored message as clients see it: no storage fields, no
+ * empty reactions. Written out field by field, without spreads: every message
+ * leaves the in-memory store through here, and this costs a small fraction of
+ * `structuredClone` or of spreading. store.test.ts fails when a field of
+ * ChatMessage is not copied.
+ */
+export function toChatMessage(m: StoredMessage): ChatMessage {
+  const out: ChatMessage = { id: m.id, kind: m.kind, from: copyUser(m.from), text: m.text, createdAt: m.createdAt, rev: m.rev };
+  if (m.room !== undefined) out.room = m.room;
+  if (m.to !== undefined) out.to = copyUser(m.to);
+  if (m.clientId !== undefined) out.clientId = m.clientId;
+  if (m.mentions !== undefined) out.mentions = [...m.mentions];
+  if (m.editedAt !== undefined) out.editedAt = m.editedAt;
+  if (m.deletedAt !== undefined) out.deletedAt = m.deletedAt;
+  const { reactions } = visibleReactions(m.reactions);
+  if (reactions) out.reactions = reactions;
+  if (m.replyTo !== undefined) out.replyTo = { id: m.replyTo.id, from: copyUser(m.replyTo.from), text: m.replyTo.text };
+  return out;
 }
+
+/** A deep copy of a stored message, with its storage fields and emptied reactions. */
+export function copyStored(m: StoredMessage): StoredMessage {
+  const out = toChatMessage(m) as StoredMessage;
+  out.channel = m.channel;
+  out.key = m.key;
+  if (m.terms !== undefined) out.terms = [...m.terms];
+  if (m.reactions !== undefined) out.reactions = m.reactions.map((r) => ({ emoji: r.emoji, userIds: [...r.userIds] }));
+  return out;
+}
+
+/** A new message with its first rev, copied so that the caller's object is not kept. */
+export function firstVersion(message: NewMessage, rev: string): StoredMessage {
+  // NewMessage is StoredMessage without rev and the fields that changes add; rev is set right away.
+  const out = copyStored(message as StoredMessage);
+  out.rev = rev;
+  return out;
+}
+
+const copyUser = (u: User): User => ({ userId: u.userId, name: u.name, socketId: u.socketId });

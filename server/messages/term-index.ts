@@ -55,7 +55,7 @@ export class TermIndex {
       found.push(m);
     }
     return {
-      messages: found.slice(0, query.limit).map((m) => structuredClone(toChatMessage(m))),
+      messages: found.slice(0, query.limit).map(toChatMessage),
       hasMore: found.length > query.limit,
     };
   }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { roomChannel } from "../../server/messages/channel.js";
 import { MemoryStore } from "../../server/messages/memory-store.js";
+import { copyStored, toChatMessage, type StoredMessage } from "../../server/messages/store.js";
 import { describePeopleStoreContract } from "../helpers/people-store-contract.js";
 import { describeStoreContract } from "../helpers/store-contract.js";
 
@@ -57,5 +58,54 @@ describe("MemoryStore bounds", () => {
     const page = await store.page({ channel: roomChannel("chat"), limit: 100 });
     expect(page.messages[0]?.text).toBe("m50");
     expect(page.hasMore).toBe(false);
+  });
+});
+
+describe("message copies", () => {
+  // Every field set: `Required` makes this fail to compile when ChatMessage gains a field.
+  const full: Required<StoredMessage> = {
+    id: "0".repeat(23) + "1",
+    kind: "private",
+    room: "chat",
+    from: { userId: "a", name: "Ann", socketId: "s1" },
+    to: { userId: "b", name: "Bo", socketId: "s2" },
+    text: "hello",
+    createdAt: "2026-11-23T10:00:00.000Z",
+    clientId: "c-1",
+    mentions: ["b"],
+    rev: "0".repeat(23) + "2",
+    editedAt: "2026-11-23T10:01:00.000Z",
+    deletedAt: "2026-11-23T10:02:00.000Z",
+    reactions: [
+      { emoji: "👍", userIds: ["b"] },
+      { emoji: "🎉", userIds: [] },
+    ],
+    replyTo: { id: "0".repeat(24), from: { userId: "b", name: "Bo", socketId: "s2" }, text: "hi" },
+    channel: "dm:a:b",
+    key: "c-1",
+    terms: ["hello"],
+  };
+
+  it("when a stored message is copied for clients, then every client field is copied deeply and storage fields are left out", () => {
+    const { channel: _c, key: _k, terms: _t, ...client } = full;
+    const copy = toChatMessage(full);
+    expect(copy).toStrictEqual({ ...client, reactions: [{ emoji: "👍", userIds: ["b"] }] });
+    expect(copy.from).not.toBe(full.from);
+    expect(copy.to).not.toBe(full.to);
+    expect(copy.mentions).not.toBe(full.mentions);
+    expect(copy.reactions![0]!.userIds).not.toBe(full.reactions[0]!.userIds);
+    expect(copy.replyTo!.from).not.toBe(full.replyTo.from);
+  });
+
+  it("when a stored message is copied whole, then storage fields and emptied reactions are kept, nothing shared", () => {
+    const copy = copyStored(full);
+    expect(copy).toStrictEqual(full);
+    expect(copy.terms).not.toBe(full.terms);
+    expect(copy.reactions).not.toBe(full.reactions);
+  });
+
+  it("when optional fields are absent, then the copy has no such keys", () => {
+    const { room: _r, to: _to, clientId: _c, mentions: _m, editedAt: _e, deletedAt: _d, reactions: _x, replyTo: _y, terms: _t, ...bare } = full;
+    expect(Object.keys(copyStored(bare)).sort()).toEqual(Object.keys(bare).sort());
   });
 });
