@@ -44,6 +44,7 @@ const envSchema = z.object({
   MEMORY_STORE_MAX_PER_CHANNEL: int(10_000, 100, 10_000_000),
   MEMORY_STORE_MAX_MESSAGES: int(1_000_000, 1000, 100_000_000),
   MAX_ROOMS: int(1000, 2, 1_000_000),
+  RECOVERY_MAX_PACKETS: int(10_000, 0, 10_000_000),
   SHUTDOWN_TIMEOUT_MS: int(10_000, 100, 120_000),
   METRICS_TOKEN: z
     .string()
@@ -83,6 +84,8 @@ export type Config = Readonly<{
   /** Rooms that may exist, the default ones included; joining a new one past it: FORBIDDEN. */
   maxRooms: number;
   shutdownTimeoutMs: number;
+  /** Broadcast packets a node keeps to replay to sockets that reconnect (connection-state recovery). */
+  recoveryMaxPackets: number;
   /** Bearer token `/metrics` requires; unset = only loopback clients may read it. */
   metricsToken: string | undefined;
 }>;
@@ -134,6 +137,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     memoryStoreMaxMessages: e.MEMORY_STORE_MAX_MESSAGES,
     maxRooms: e.MAX_ROOMS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    recoveryMaxPackets: e.RECOVERY_MAX_PACKETS,
     metricsToken: e.METRICS_TOKEN,
   });
 }

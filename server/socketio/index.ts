@@ -30,6 +30,7 @@ import { Drain } from "./drain.js";
 import { originAllowed } from "./origin.js";
 import { announcePresence } from "./presence.js";
 import { RateLimiter } from "./rate-limit.js";
+import { recoveryAdapter } from "./recovery-adapter.js";
 import { registerRoomHandlers } from "./rooms.js";
 import { registerSearchHandlers } from "./search.js";
 import { sessionMiddleware } from "./session.js";
@@ -60,6 +61,9 @@ export type SocketServer = {
   shutdown(drainMs: number): Promise<void>;
 };
 
+/** How long a dropped socket's rooms and missed messages are kept for it (connection-state recovery). */
+const RECOVERY_WINDOW_MS = 2 * 60 * 1000;
+
 export function createSocketServer(httpServer: HttpServer, deps: SocketServerDeps): SocketServer {
   const { store, config, logger } = deps;
   const metrics = deps.metrics ?? createChatMetrics();
@@ -82,8 +86,9 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
         callback(null, true);
       }
     },
-    connectionStateRecovery: { maxDisconnectionDuration: 2 * 60 * 1000, skipMiddlewares: true },
-    ...(deps.adapter ? { adapter: deps.adapter } : {}),
+    connectionStateRecovery: { maxDisconnectionDuration: RECOVERY_WINDOW_MS, skipMiddlewares: true },
+    adapter:
+      deps.adapter ?? recoveryAdapter({ maxDisconnectionDuration: RECOVERY_WINDOW_MS, maxPackets: config.recoveryMaxPackets }),
   });
 
   const signer = createTokenSigner(config.sessionSecret);

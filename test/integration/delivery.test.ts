@@ -40,6 +40,35 @@ describe("delivery across dropped connections", () => {
     expect(received).toEqual(missed);
   });
 
+  it("when a dropped connection missed more than the node keeps for replay, then it is not recovered and history gives it the gap", async () => {
+    const server = await startServer({ env: { RECOVERY_MAX_PACKETS: "5", RATE_LIMIT_BURST: "100" } });
+    servers.push(server);
+    const alice = await connectClient(server.url, { name: "alice" }, { reconnection: true });
+    const bob = await connectClient(server.url, { name: "bob" });
+    await ok(alice.socket, "join", "bounded");
+    await ok(bob.socket, "join", "bounded");
+    const seen: ChatMessage[] = [];
+    alice.socket.on("message", (m) => seen.push(m));
+    const before = (await ok<Sent>(bob.socket, "message", { room: "bounded", text: "before" })).message;
+    await until(() => seen.length === 1);
+    const aliceId = alice.socket.id!;
+
+    alice.socket.io.engine.close();
+    await until(() => !server.chat.io.sockets.sockets.has(aliceId));
+    const missed: ChatMessage[] = [];
+    for (let i = 0; i < 20; i++) {
+      missed.push((await ok<Sent>(bob.socket, "message", { room: "bounded", text: `while away ${i}` })).message);
+    }
+    await until(() => alice.socket.connected);
+    // The offset it last saw is gone: a new session, and nothing half-replayed.
+    expect(alice.socket.recovered).toBe(false);
+    expect(alice.socket.id).not.toBe(aliceId);
+    expect(seen).toEqual([before]);
+    await ok(alice.socket, "join", "bounded");
+    const page = await ok<Page>(alice.socket, "history", { room: "bounded", after: before.id, limit: 50 });
+    expect(page.messages).toEqual(missed);
+  });
+
   it("when recovery is impossible because the server restarted, then history after the last id returns exactly the gap", async () => {
     const store = new MemoryStore();
     const env = { RATE_LIMIT_BURST: "1000", RATE_LIMIT_PER_SECOND: "1000" };

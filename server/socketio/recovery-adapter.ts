@@ -1,0 +1,118 @@
+/**
+ * Connection-state recovery on one node, with a bounded replay buffer.
+ *
+ * Socket.IO's own in-memory recovery adapter keeps every broadcast packet for
+ * the whole recovery window (2 minutes here): at 2,000 messages a second that
+ * is 240,000 packets, a few hundred MB of heap, and a linear search through
+ * them for every reconnecting client. This one keeps at most `maxPackets`
+ * (and none older than the window), and finds a client's offset in a Map.
+ *
+ * Dropping old packets is safe: a client whose offset is no longer held is
+ * not recovered, so it starts a new session and catches up through `join` and
+ * `history { after }` like after a server restart (see "Delivery guarantees"
+ * in the README). Recovery replays everything after the offset or nothing.
+ *
+ * With Redis, the streams adapter does this job (its stream is capped too).
+ */
+import { Adapter, type BroadcastOptions, type PrivateSessionId, type Room, type Session, type SocketId } from "socket.io-adapter";
+
+/** What Socket.IO hands to `persistSession` when a socket drops. */
+type SessionToPersist = { sid: SocketId; pid: PrivateSessionId; rooms: Room[]; data: unknown };
+type StoredSession = SessionToPersist & { disconnectedAt: number };
+type StoredPacket = { offset: string; seq: number; rooms: Set<Room>; except: Set<Room>; data: unknown[]; emittedAt: number };
+/** The part of a Socket.IO packet this adapter reads and extends. */
+type Packet = { type: number; id?: number; data: unknown[] };
+
+/** Socket.IO's EVENT packet type (socket.io-parser). */
+const EVENT_PACKET = 2;
+
+export type RecoveryOptions = {
+  /** How long a dropped socket's session and the packets it may miss are kept, ms. */
+  maxDisconnectionDuration: number;
+  /** The most packets kept for replay; the oldest go first. */
+  maxPackets: number;
+  now?: () => number;
+};
+
+/**
+ * @example
+ * new Server(httpServer, {
+ *   connectionStateRecovery: { maxDisconnectionDuration: 120_000, skipMiddlewares: true },
+ *   adapter: recoveryAdapter({ maxDisconnectionDuration: 120_000, maxPackets: 10_000 }),
+ * });
+ */
+export function recoveryAdapter(options: RecoveryOptions) {
+  const now = options.now ?? Date.now;
+  return class BoundedRecoveryAdapter extends Adapter {
+    private readonly sessions = new Map<PrivateSessionId, StoredSession>();
+    /** Oldest first; `packets[i].seq === firstSeq + i`. */
+    private packets: StoredPacket[] = [];
+    private readonly seqOf = new Map<string, number>();
+    private nextSeq = 0;
+    /** Offsets are unique per adapter instance; a restarted server knows no old session anyway. */
+    private readonly prefix = `${Date.now().toString(36)}-`;
+
+    override persistSession(session: SessionToPersist): void {
+      this.forgetExpired();
+      this.sessions.set(session.pid, { ...session, disconnectedAt: now() });
+    }
+
+    override restoreSession(pid: PrivateSessionId, offset: string): Promise<Session> {
+      this.forgetExpired();
+      const session = this.sessions.get(pid);
+      const seq = this.seqOf.get(offset);
+      // Socket.IO's typing says Promise<Session>; it treats a null result as "not recovered".
+      if (!session || seq === undefined) return Promise.resolve(null as unknown as Session);
+      this.sessions.delete(pid);
+      const missedPackets: unknown[][] = [];
+      const first = this.packets[0]?.seq ?? this.nextSeq;
+      for (let i = seq + 1 - first; i < this.packets.length; i++) {
+        const packet = this.packets[i]!;
+        if (reaches(packet, session.rooms)) missedPackets.push(packet.data);
+      }
+      const { sid, pid: privateId, rooms, data } = session;
+      return Promise.resolve({ sid, pid: privateId, rooms, data, missedPackets });
+    }
+
+    override broadcast(packet: Packet, opts: BroadcastOptions): void {
+      // As Socket.IO's own: only events without an ack and not volatile can be replayed.
+      if (packet.type === EVENT_PACKET && packet.id === undefined && opts.flags?.volatile === undefined) {
+        const seq = this.nextSeq++;
+        const offset = this.prefix + seq.toString(36);
+        // The offset travels last in the event's arguments; the client sends the last one it saw when it reconnects.
+        packet.data.push(offset);
+        this.packets.push({ offset, seq, rooms: opts.rooms, except: opts.except ?? new Set(), data: packet.data, emittedAt: now() });
+        this.seqOf.set(offset, seq);
+        this.forgetOldPackets();
+      }
+      super.broadcast(packet, opts);
+    }
+
+    /**
+     * Drops packets past the cap or older than the window. It trims a chunk at a
+     * time (a tenth of the cap), so the array is not copied on every message.
+     */
+    private forgetOldPackets(): void {
+      const chunk = Math.ceil(options.maxPackets / 10);
+      const threshold = now() - options.maxDisconnectionDuration;
+      const overCap = this.packets.length > options.maxPackets + chunk;
+      const chunkExpired = (this.packets[Math.min(chunk, this.packets.length) - 1]?.emittedAt ?? Infinity) < threshold;
+      if (!overCap && !chunkExpired) return;
+      let drop = Math.max(0, this.packets.length - options.maxPackets);
+      while (drop < this.packets.length && this.packets[drop]!.emittedAt < threshold) drop++;
+      for (let i = 0; i < drop; i++) this.seqOf.delete(this.packets[i]!.offset);
+      this.packets = this.packets.slice(drop);
+    }
+
+    private forgetExpired(): void {
+      const threshold = now() - options.maxDisconnectionDuration;
+      for (const [pid, session] of this.sessions) if (session.disconnectedAt < threshold) this.sessions.delete(pid);
+    }
+  };
+}
+
+/** Whether a packet sent to `packet.rooms` (all sockets when empty), minus `except`, reached a socket in `rooms`. */
+function reaches(packet: StoredPacket, rooms: Room[]): boolean {
+  const included = packet.rooms.size === 0 || rooms.some((room) => packet.rooms.has(room));
+  return included && rooms.every((room) => !packet.except.has(room));
+}
