@@ -27,6 +27,7 @@ import { recordConnection, registerPeopleHandlers } from "./people.js";
 import { ConnectionCap } from "./connection-cap.js";
 import { connectionRefusals, logConnection, observeRefusals } from "./connection-log.js";
 import { Drain } from "./drain.js";
+import { batchWrites } from "./write-batching.js";
 import { originAllowed } from "./origin.js";
 import { announcePresence } from "./presence.js";
 import { RateLimiter } from "./rate-limit.js";
@@ -143,6 +144,8 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
     conn.once("close", cap.track(conn.request));
   });
   countDeliveries(io, metrics);
+  // Frames for one connection within one event-loop turn leave in one write (see write-batching.ts).
+  batchWrites(io);
   io.use(observeRefusals(sessionMiddleware(signer), refused));
 
   io.on("connection", async (socket) => {
