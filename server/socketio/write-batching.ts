@@ -32,12 +32,26 @@ type EngineConnection = {
 };
 
 export function batchWrites(io: Server): void {
+  // One setImmediate for every connection with something queued, rather than one each.
+  const due = new Set<() => void>();
+  const flushAll = () => {
+    const batch = [...due];
+    due.clear();
+    // Every connection gets its flush even if one throws; the first error is rethrown after.
+    let failure: unknown;
+    for (const flush of batch) {
+      try {
+        flush();
+      } catch (err) {
+        failure ??= err;
+      }
+    }
+    if (failure !== undefined) throw failure;
+  };
   io.engine.on("connection", (conn: EngineConnection) => {
     const flushNow = conn.flush?.bind(conn);
     if (!flushNow) return;
-    let scheduled = false;
     const flushBatch = () => {
-      scheduled = false;
       const tcp = tcpSocketOf(conn);
       tcp?.cork();
       try {
@@ -47,9 +61,8 @@ export function batchWrites(io: Server): void {
       }
     };
     conn.flush = () => {
-      if (scheduled) return;
-      scheduled = true;
-      setImmediate(flushBatch);
+      if (due.size === 0) setImmediate(flushAll);
+      due.add(flushBatch);
     };
   });
 }
