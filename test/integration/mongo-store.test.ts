@@ -35,6 +35,49 @@ describe("MongoStore specifics", () => {
     }
   });
 
+  it("when the newest page of a room is read, then the store asks what the {channel, _id} index answers, and MongoDB's plan uses it with no sort", async () => {
+    const uri = freshDatabaseUri();
+    const store = new MongoStore(uri, logger);
+    await store.init();
+    const { default: mongoose } = await import("mongoose");
+    const conn = await mongoose.createConnection(uri).asPromise();
+    const finds: { query: unknown; options: { sort?: unknown; limit?: unknown } }[] = [];
+    try {
+      for (let i = 0; i < 120; i++) {
+        const room = i % 2 ? "a" : "b";
+        const id = (i + 1).toString(16).padStart(24, "0");
+        await store.insert({ id, kind: "room", room, from: alice, text: `m${i}`, createdAt: new Date().toISOString(), channel: roomChannel(room), key: `k${i}` });
+      }
+      // The query exactly as the store sends it.
+      mongoose.set("debug", (collection: string, method: string, query: unknown, options: { sort?: unknown; limit?: unknown }) => {
+        if (collection === "messages" && method === "find") finds.push({ query, options });
+      });
+      const page = await store.page({ channel: roomChannel("a"), limit: 50 });
+      mongoose.set("debug", false);
+      expect(page.messages).toHaveLength(50);
+      expect(finds).toHaveLength(1);
+      const [{ query, options }] = finds as [(typeof finds)[0]];
+      expect(query).toEqual({ channel: roomChannel("a") });
+      expect(options.sort).toEqual({ _id: -1 });
+      // An equality on the index's first field and a sort on its second: the index alone answers it.
+      const explained = (await conn.db!
+        .collection("messages")
+        .find(query as Record<string, unknown>, { sort: { _id: -1 }, limit: Number(options.limit) })
+        .explain("queryPlanner")) as { serverInfo?: { ferretdbVersion?: string }; queryPlanner: { winningPlan?: unknown } };
+      if (explained.serverInfo?.ferretdbVersion === undefined) {
+        const plan = JSON.stringify(explained.queryPlanner.winningPlan);
+        expect(plan).toContain('"stage":"IXSCAN"');
+        expect(plan).toContain('"keyPattern":{"channel":1,"_id":-1}');
+        expect(plan).not.toContain('"stage":"SORT"');
+      }
+      // FerretDB v1 (SQLite) answers every query with a table scan, whatever the indexes: no plan to check there.
+    } finally {
+      mongoose.set("debug", false);
+      await conn.close();
+      await store.close();
+    }
+  });
+
   it("when a filter value is an operator object, then it never becomes a query operator", async () => {
     const store = new MongoStore(freshDatabaseUri(), logger);
     await store.init();
