@@ -21,20 +21,29 @@ import { PeopleService } from "../users/people-service.js";
 import type { MessageStore } from "../messages/store.js";
 import { CLIENT_EVENTS, createSchemas, type ChatMessage } from "../protocol.js";
 import { mentionFanOut } from "./mentions.js";
-import { registerChangeHandlers } from "./changes.js";
-import { registerMessageHandlers } from "./messages.js";
-import { recordConnection, registerPeopleHandlers } from "./people.js";
+import { changeHandlers } from "./changes.js";
+import { messageHandlers } from "./messages.js";
+import { peopleHandlers, recordConnection, rememberOnDisconnect } from "./people.js";
 import { ConnectionCap } from "./connection-cap.js";
-import { connectionRefusals, logConnection, observeRefusals } from "./connection-log.js";
+import { connectionRefusals, logConnected, logDisconnected, observeRefusals } from "./connection-log.js";
 import { Drain } from "./drain.js";
 import { originAllowed } from "./origin.js";
 import { announcePresence } from "./presence.js";
 import { RateLimiter } from "./rate-limit.js";
-import { registerRoomHandlers } from "./rooms.js";
-import { registerSearchHandlers } from "./search.js";
+import { presenceOnLeave, roomHandlers } from "./rooms.js";
+import { searchHandlers } from "./search.js";
 import { sessionMiddleware } from "./session.js";
-import { registerTypingHandlers } from "./typing.js";
-import { isRoomKey, roomKey, roomOfKey, userKey, type ChatServer, type SocketStats } from "./types.js";
+import { typingHandlers } from "./typing.js";
+import {
+  isRoomKey,
+  roomKey,
+  roomOfKey,
+  userKey,
+  type ChatServer,
+  type HandlerContext,
+  type SharedListener,
+  type SocketStats,
+} from "./types.js";
 
 export type SocketServerDeps = {
   store: MessageStore;
@@ -45,6 +54,9 @@ export type SocketServerDeps = {
   /** This instance's metrics; a private set when absent. */
   metrics?: ChatMetrics;
 };
+
+/** A socket as its listeners are registered: by event name, untyped. */
+type RawSocket = { on(event: string, listener: SharedListener): unknown };
 
 /** The part of an Engine.IO connection the connection cap needs. */
 type EngineConnection = { request: IncomingMessage; once(event: "close", listener: () => void): unknown };
@@ -133,6 +145,36 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
   const search = new SearchService({ store, limiter: storageLimiter, people, rooms: () => service.listRooms(), roomExists });
   const changes = new ChangeService({ store, messages: service, logger, deliverUpdate: fanOut(io, "message updated") });
   const known = new Set<string>(CLIENT_EVENTS);
+  const ctx: HandlerContext = {
+    io,
+    service,
+    changes,
+    schemas,
+    limiter,
+    addressOf: (req) => cap.addressOf(req),
+    logger,
+    config,
+    stats,
+    drain,
+    metrics,
+    people,
+    search,
+  };
+  // Every listener is built here, once; each socket registers the same functions
+  // (see SharedListener), so that an idle connection holds no closures of its own.
+  const listeners = Object.entries({
+    ...roomHandlers(ctx),
+    ...messageHandlers(ctx),
+    ...changeHandlers(ctx),
+    ...typingHandlers(ctx),
+    ...peopleHandlers(ctx),
+    ...searchHandlers(ctx),
+  });
+  const onDisconnecting = presenceOnLeave(ctx);
+  const onDisconnect = [logDisconnected(ctx.addressOf, logger), rememberOnDisconnect(ctx)];
+  const countUnknown = (event: unknown) => {
+    if (typeof event !== "string" || !known.has(event)) stats.unknownEvents++;
+  };
 
   io.engine.on("connection", (conn: EngineConnection) => {
     conn.once("close", cap.track(conn.request));
@@ -141,18 +183,13 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
   io.use(observeRefusals(sessionMiddleware(signer), refused));
 
   io.on("connection", async (socket) => {
-    const ip = cap.addressOf(socket.request);
-    const ctx = { io, socket, ip, service, schemas, limiter, logger, config, stats, drain, metrics, people, search };
-    logConnection(socket, ip, logger);
-    registerRoomHandlers(ctx);
-    registerMessageHandlers(ctx);
-    registerChangeHandlers(ctx, changes);
-    registerTypingHandlers(ctx);
-    registerPeopleHandlers(ctx);
-    registerSearchHandlers(ctx);
-    socket.onAny((event: unknown) => {
-      if (typeof event !== "string" || !known.has(event)) stats.unknownEvents++;
-    });
+    logConnected(socket, cap.addressOf(socket.request), logger);
+    // Registered untyped on purpose: nothing from the wire is trusted until parsed (see ack.ts).
+    const raw = socket as unknown as RawSocket;
+    for (const [event, listener] of listeners) raw.on(event, listener);
+    raw.on("disconnecting", onDisconnecting);
+    for (const listener of onDisconnect) raw.on("disconnect", listener);
+    socket.onAny(countUnknown);
 
     const { userId, name } = socket.data;
     if (socket.recovered) {
