@@ -59,7 +59,10 @@ export type SocketServerDeps = {
 type RawSocket = { on(event: string, listener: SharedListener): unknown };
 
 /** The part of an Engine.IO connection the connection cap needs. */
-type EngineConnection = { request: IncomingMessage; once(event: "close", listener: () => void): unknown };
+type EngineConnection = {
+  request: IncomingMessage;
+  on(event: "close", listener: (this: EngineConnection) => void): unknown;
+};
 
 export type SocketServer = {
   io: ChatServer;
@@ -176,8 +179,13 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
     if (typeof event !== "string" || !known.has(event)) stats.unknownEvents++;
   };
 
+  // One function releases every connection, called with it as `this`; Engine.IO emits `close` once per connection.
+  const release = function (this: EngineConnection) {
+    cap.release(this.request);
+  };
   io.engine.on("connection", (conn: EngineConnection) => {
-    conn.once("close", cap.track(conn.request));
+    cap.open(conn.request);
+    conn.on("close", release);
   });
   countDeliveries(io, metrics);
   io.use(observeRefusals(sessionMiddleware(signer), refused));
