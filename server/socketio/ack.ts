@@ -14,8 +14,8 @@ import type { ChatSocket, HandlerContext, SharedListener } from "./types.js";
  * excluded), so extra arguments are refused too. Without an ack the event is
  * ignored and counted, unless `ackOptional` is set.
  *
- * Built once per server, schema included, and registered on every socket:
- * the socket arrives as `this` (see SharedListener).
+ * Built once per server, schema included, and shared by every socket: the
+ * socket arrives as `this` (see SharedListener and router.ts).
  *
  * @example
  * const leave = ackListener(ctx, "leave", z.tuple([roomSchema]), async (socket, [room]) => ({ room }));

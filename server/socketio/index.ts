@@ -19,7 +19,7 @@ import { MessageService } from "../messages/message-service.js";
 import { SearchService } from "../messages/search.js";
 import { PeopleService } from "../users/people-service.js";
 import type { MessageStore } from "../messages/store.js";
-import { CLIENT_EVENTS, createSchemas, type ChatMessage } from "../protocol.js";
+import { createSchemas, type ChatMessage } from "../protocol.js";
 import { mentionFanOut } from "./mentions.js";
 import { changeHandlers } from "./changes.js";
 import { messageHandlers } from "./messages.js";
@@ -31,6 +31,7 @@ import { originAllowed } from "./origin.js";
 import { announcePresence } from "./presence.js";
 import { RateLimiter } from "./rate-limit.js";
 import { presenceOnLeave, roomHandlers } from "./rooms.js";
+import { eventRouter } from "./router.js";
 import { searchHandlers } from "./search.js";
 import { sessionMiddleware } from "./session.js";
 import { typingHandlers } from "./typing.js";
@@ -41,7 +42,6 @@ import {
   userKey,
   type ChatServer,
   type HandlerContext,
-  type SharedListener,
   type SocketStats,
 } from "./types.js";
 
@@ -54,9 +54,6 @@ export type SocketServerDeps = {
   /** This instance's metrics; a private set when absent. */
   metrics?: ChatMetrics;
 };
-
-/** A socket as its listeners are registered: by event name, untyped. */
-type RawSocket = { on(event: string, listener: SharedListener): unknown };
 
 /** The part of an Engine.IO connection the connection cap needs. */
 type EngineConnection = {
@@ -147,7 +144,6 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
   const people = new PeopleService({ store, limiter: storageLimiter, roomExists });
   const search = new SearchService({ store, limiter: storageLimiter, people, rooms: () => service.listRooms(), roomExists });
   const changes = new ChangeService({ store, messages: service, logger, deliverUpdate: fanOut(io, "message updated") });
-  const known = new Set<string>(CLIENT_EVENTS);
   const ctx: HandlerContext = {
     io,
     service,
@@ -165,19 +161,19 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
   };
   // Every listener is built here, once; each socket registers the same functions
   // (see SharedListener), so that an idle connection holds no closures of its own.
-  const listeners = Object.entries({
-    ...roomHandlers(ctx),
-    ...messageHandlers(ctx),
-    ...changeHandlers(ctx),
-    ...typingHandlers(ctx),
-    ...peopleHandlers(ctx),
-    ...searchHandlers(ctx),
-  });
+  const route = eventRouter(
+    {
+      ...roomHandlers(ctx),
+      ...messageHandlers(ctx),
+      ...changeHandlers(ctx),
+      ...typingHandlers(ctx),
+      ...peopleHandlers(ctx),
+      ...searchHandlers(ctx),
+    },
+    stats,
+  );
   const onDisconnecting = presenceOnLeave(ctx);
   const onDisconnect = [logDisconnected(ctx.addressOf, logger), rememberOnDisconnect(ctx)];
-  const countUnknown = (event: unknown) => {
-    if (typeof event !== "string" || !known.has(event)) stats.unknownEvents++;
-  };
 
   // One function releases every connection, called with it as `this`; Engine.IO emits `close` once per connection.
   const release = function (this: EngineConnection) {
@@ -192,12 +188,10 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
 
   io.on("connection", async (socket) => {
     logConnected(socket, cap.addressOf(socket.request), logger);
-    // Registered untyped on purpose: nothing from the wire is trusted until parsed (see ack.ts).
-    const raw = socket as unknown as RawSocket;
-    for (const [event, listener] of listeners) raw.on(event, listener);
-    raw.on("disconnecting", onDisconnecting);
-    for (const listener of onDisconnect) raw.on("disconnect", listener);
-    socket.onAny(countUnknown);
+    // Client events reach their handlers untyped on purpose: nothing from the wire is trusted until parsed (see ack.ts).
+    socket.onAny(route);
+    socket.on("disconnecting", onDisconnecting);
+    for (const listener of onDisconnect) socket.on("disconnect", listener);
 
     const { userId, name } = socket.data;
     if (socket.recovered) {

@@ -48,13 +48,14 @@ export type HandlerContext = {
 };
 
 /**
- * A listener registered on every socket: one function per server, which
- * Node's EventEmitter calls with the socket as `this`. A closure per socket
- * and event would cost memory on every idle connection.
+ * A listener shared by every socket: one function per server, called with
+ * the socket as `this` (as Node's EventEmitter and Socket.IO's `onAny` call
+ * listeners). A closure per socket and event would cost memory on every idle
+ * connection.
  */
 export type SharedListener = (this: ChatSocket, ...args: unknown[]) => void;
 
-/** Event name → its shared listener, as the handler modules build them. */
+/** Client event name → its shared listener, as the handler modules build them (see router.ts). */
 export type EventListeners = Record<string, SharedListener>;
 
 /** Socket.IO room names: chat rooms and per-user rooms never collide with socket ids. */
