@@ -26,12 +26,14 @@ type EngineConnection = { on(event: "packetCreate", listener: (packet: { type: s
  * already encoded, per packet written — no extra encoding, no room walk.
  */
 export function countDeliveries(io: Server, metrics: ChatMetrics): void {
+  // One listener shared by every connection: a closure each would cost memory on every idle one.
+  const count = (packet: { type: string; data?: unknown }) => {
+    if (packet.type === "message" && typeof packet.data === "string" && packet.data.startsWith(MESSAGE_EVENT_PREFIX)) {
+      metrics.deliveries.inc();
+    }
+  };
   io.engine.on("connection", (conn: EngineConnection) => {
-    conn.on("packetCreate", (packet) => {
-      if (packet.type === "message" && typeof packet.data === "string" && packet.data.startsWith(MESSAGE_EVENT_PREFIX)) {
-        metrics.deliveries.inc();
-      }
-    });
+    conn.on("packetCreate", count);
   });
 }
 

@@ -1,24 +1,25 @@
 /** Protocol v1.1: `edit`, `delete` and `react`. */
 import { z } from "zod";
-import type { ChangeService } from "../messages/change-service.js";
-import { limit, onAck } from "./ack.js";
-import type { HandlerContext } from "./types.js";
+import { ackListener, limit } from "./ack.js";
+import type { EventListeners, HandlerContext } from "./types.js";
 
-export function registerChangeHandlers(ctx: HandlerContext, changes: ChangeService): void {
-  const { socket, schemas } = ctx;
+export function changeHandlers(ctx: HandlerContext): EventListeners {
+  const { changes, schemas } = ctx;
 
-  onAck(ctx, "edit", z.tuple([schemas.edit]), async ([{ id, text }]) => {
-    limit(ctx, "change");
+  const edit = ackListener(ctx, "edit", z.tuple([schemas.edit]), async (socket, [{ id, text }]) => {
+    limit(ctx, socket, "change");
     return { message: await changes.edit(socket.data.userId, id, text) };
   });
 
-  onAck(ctx, "delete", z.tuple([schemas.delete]), async ([{ id }]) => {
-    limit(ctx, "change");
+  const del = ackListener(ctx, "delete", z.tuple([schemas.delete]), async (socket, [{ id }]) => {
+    limit(ctx, socket, "change");
     return { message: await changes.delete(socket.data.userId, id) };
   });
 
-  onAck(ctx, "react", z.tuple([schemas.react]), async ([{ id, emoji, on }]) => {
-    limit(ctx, "change");
+  const react = ackListener(ctx, "react", z.tuple([schemas.react]), async (socket, [{ id, emoji, on }]) => {
+    limit(ctx, socket, "change");
     return { message: await changes.react(socket.data.userId, id, emoji, on) };
   });
+
+  return { edit, delete: del, react };
 }

@@ -6,7 +6,7 @@
 import type { IncomingMessage } from "node:http";
 
 export class ConnectionCap {
-  private readonly open = new Map<string, number>();
+  private readonly counts = new Map<string, number>();
 
   constructor(
     private readonly max: number,
@@ -27,20 +27,26 @@ export class ConnectionCap {
   }
 
   allows(req: IncomingMessage): boolean {
-    return (this.open.get(this.addressOf(req)) ?? 0) < this.max;
+    return (this.counts.get(this.addressOf(req)) ?? 0) < this.max;
   }
 
-  /** Counts a connection; returns the function that releases it. */
-  track(req: IncomingMessage): () => void {
+  /** Counts a connection. */
+  open(req: IncomingMessage): void {
     const ip = this.addressOf(req);
-    this.open.set(ip, (this.open.get(ip) ?? 0) + 1);
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      const left = (this.open.get(ip) ?? 1) - 1;
-      if (left > 0) this.open.set(ip, left);
-      else this.open.delete(ip);
-    };
+    this.counts.set(ip, (this.counts.get(ip) ?? 0) + 1);
+  }
+
+  /**
+   * Releases a connection counted by `open`, found again by the same request:
+   * its headers do not change, and Node keeps a socket's remote address once
+   * read (`open` read it), even after the socket closed. Call it once per
+   * connection: a release function kept per connection instead would cost
+   * memory on each of them.
+   */
+  release(req: IncomingMessage): void {
+    const ip = this.addressOf(req);
+    const left = (this.counts.get(ip) ?? 1) - 1;
+    if (left > 0) this.counts.set(ip, left);
+    else this.counts.delete(ip);
   }
 }

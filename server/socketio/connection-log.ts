@@ -9,7 +9,7 @@ import type { IncomingMessage } from "node:http";
 import type { ExtendedError } from "socket.io";
 import type { Logger } from "../logger.js";
 import type { ChatMetrics, RefusalReason } from "../metrics/chat-metrics.js";
-import type { ChatSocket } from "./types.js";
+import type { ChatSocket, SharedListener } from "./types.js";
 
 /** The transport a handshake asked for, from Engine.IO's query string. */
 function transportOf(req: IncomingMessage): string | undefined {
@@ -54,15 +54,31 @@ export function observeRefusals(
     });
 }
 
-/** One line when a socket connects and one when it goes, with why and after how long. */
-export function logConnection(socket: ChatSocket, ip: string, logger: Logger): void {
-  const since = Date.now();
-  const who = { socketId: socket.id, userId: socket.data.userId };
-  logger.info({ ...who, ip, transport: socket.conn.transport.name, recovered: socket.recovered }, "socket connected");
-  socket.once("disconnect", (reason) => {
+/** The line when a socket connects. */
+export function logConnected(socket: ChatSocket, ip: string, logger: Logger): void {
+  logger.info(
+    { socketId: socket.id, userId: socket.data.userId, ip, transport: socket.conn.transport.name, recovered: socket.recovered },
+    "socket connected",
+  );
+}
+
+/**
+ * The `disconnect` listener that logs the line when a socket goes, with why
+ * and after how long (counted from its handshake). Everything it says is read
+ * from the socket then, so a connection keeps nothing for it meanwhile.
+ */
+export function logDisconnected(addressOf: (req: IncomingMessage) => string, logger: Logger): SharedListener {
+  return function (this: ChatSocket, reason: unknown) {
     logger.info(
-      { ...who, ip, transport: socket.conn.transport.name, reason, durationMs: Date.now() - since },
+      {
+        socketId: this.id,
+        userId: this.data.userId,
+        ip: addressOf(this.request),
+        transport: this.conn.transport.name,
+        reason,
+        durationMs: Date.now() - this.handshake.issued,
+      },
       "socket disconnected",
     );
-  });
+  };
 }

@@ -19,24 +19,33 @@ import { MessageService } from "../messages/message-service.js";
 import { SearchService } from "../messages/search.js";
 import { PeopleService } from "../users/people-service.js";
 import type { MessageStore } from "../messages/store.js";
-import { CLIENT_EVENTS, createSchemas, type ChatMessage } from "../protocol.js";
+import { createSchemas, type ChatMessage } from "../protocol.js";
 import { mentionFanOut } from "./mentions.js";
-import { registerChangeHandlers } from "./changes.js";
-import { registerMessageHandlers } from "./messages.js";
-import { recordConnection, registerPeopleHandlers } from "./people.js";
+import { changeHandlers } from "./changes.js";
+import { messageHandlers } from "./messages.js";
+import { peopleHandlers, recordConnection, rememberOnDisconnect } from "./people.js";
 import { ConnectionCap } from "./connection-cap.js";
-import { connectionRefusals, logConnection, observeRefusals } from "./connection-log.js";
+import { connectionRefusals, logConnected, logDisconnected, observeRefusals } from "./connection-log.js";
 import { Drain } from "./drain.js";
 import { batchWrites } from "./write-batching.js";
 import { originAllowed } from "./origin.js";
 import { announcePresence } from "./presence.js";
 import { RateLimiter } from "./rate-limit.js";
 import { recoveryAdapter } from "./recovery-adapter.js";
-import { registerRoomHandlers } from "./rooms.js";
-import { registerSearchHandlers } from "./search.js";
+import { presenceOnLeave, roomHandlers } from "./rooms.js";
+import { eventRouter } from "./router.js";
+import { searchHandlers } from "./search.js";
 import { sessionMiddleware } from "./session.js";
-import { registerTypingHandlers } from "./typing.js";
-import { isRoomKey, roomKey, roomOfKey, userKey, type ChatServer, type SocketStats } from "./types.js";
+import { typingHandlers } from "./typing.js";
+import {
+  isRoomKey,
+  roomKey,
+  roomOfKey,
+  userKey,
+  type ChatServer,
+  type HandlerContext,
+  type SocketStats,
+} from "./types.js";
 
 export type SocketServerDeps = {
   store: MessageStore;
@@ -49,7 +58,10 @@ export type SocketServerDeps = {
 };
 
 /** The part of an Engine.IO connection the connection cap needs. */
-type EngineConnection = { request: IncomingMessage; once(event: "close", listener: () => void): unknown };
+type EngineConnection = {
+  request: IncomingMessage;
+  on(event: "close", listener: (this: EngineConnection) => void): unknown;
+};
 
 export type SocketServer = {
   io: ChatServer;
@@ -138,10 +150,44 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
   const people = new PeopleService({ store, limiter: storageLimiter, roomExists });
   const search = new SearchService({ store, limiter: storageLimiter, people, rooms: () => service.listRooms(), roomExists });
   const changes = new ChangeService({ store, messages: service, logger, deliverUpdate: fanOut(io, "message updated") });
-  const known = new Set<string>(CLIENT_EVENTS);
+  const ctx: HandlerContext = {
+    io,
+    service,
+    changes,
+    schemas,
+    limiter,
+    addressOf: (req) => cap.addressOf(req),
+    logger,
+    config,
+    stats,
+    drain,
+    metrics,
+    people,
+    search,
+  };
+  // Every listener is built here, once; each socket registers the same functions
+  // (see SharedListener), so that an idle connection holds no closures of its own.
+  const route = eventRouter(
+    {
+      ...roomHandlers(ctx),
+      ...messageHandlers(ctx),
+      ...changeHandlers(ctx),
+      ...typingHandlers(ctx),
+      ...peopleHandlers(ctx),
+      ...searchHandlers(ctx),
+    },
+    stats,
+  );
+  const onDisconnecting = presenceOnLeave(ctx);
+  const onDisconnect = [logDisconnected(ctx.addressOf, logger), rememberOnDisconnect(ctx)];
 
+  // One function releases every connection, called with it as `this`; Engine.IO emits `close` once per connection.
+  const release = function (this: EngineConnection) {
+    cap.release(this.request);
+  };
   io.engine.on("connection", (conn: EngineConnection) => {
-    conn.once("close", cap.track(conn.request));
+    cap.open(conn.request);
+    conn.on("close", release);
   });
   countDeliveries(io, metrics);
   // Frames for one connection within one event-loop turn leave in one write (see write-batching.ts).
@@ -149,18 +195,11 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
   io.use(observeRefusals(sessionMiddleware(signer), refused));
 
   io.on("connection", async (socket) => {
-    const ip = cap.addressOf(socket.request);
-    const ctx = { io, socket, ip, service, schemas, limiter, logger, config, stats, drain, metrics, people, search };
-    logConnection(socket, ip, logger);
-    registerRoomHandlers(ctx);
-    registerMessageHandlers(ctx);
-    registerChangeHandlers(ctx, changes);
-    registerTypingHandlers(ctx);
-    registerPeopleHandlers(ctx);
-    registerSearchHandlers(ctx);
-    socket.onAny((event: unknown) => {
-      if (typeof event !== "string" || !known.has(event)) stats.unknownEvents++;
-    });
+    logConnected(socket, cap.addressOf(socket.request), logger);
+    // Client events reach their handlers untyped on purpose: nothing from the wire is trusted until parsed (see ack.ts).
+    socket.onAny(route);
+    socket.on("disconnecting", onDisconnecting);
+    for (const listener of onDisconnect) socket.on("disconnect", listener);
 
     const { userId, name } = socket.data;
     if (socket.recovered) {

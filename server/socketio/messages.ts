@@ -1,55 +1,57 @@
 /** `message`, `broadcast`, `private message` and `history`. */
 import { z } from "zod";
 import { AppError } from "../errors.js";
-import { limit, onAck } from "./ack.js";
+import { ackListener, limit } from "./ack.js";
 import { fetchSocketsIn } from "./cluster.js";
 import { recipientByUser } from "./people.js";
-import { roomKey, userOf, type HandlerContext } from "./types.js";
+import { roomKey, userOf, type ChatSocket, type EventListeners, type HandlerContext } from "./types.js";
 
-export function registerMessageHandlers(ctx: HandlerContext): void {
-  const { io, socket, service, schemas, logger } = ctx;
+export function messageHandlers(ctx: HandlerContext): EventListeners {
+  const { io, service, schemas, logger } = ctx;
 
   /** A retry of a message already stored is acked with it even when it could not be sent now. */
-  const originalOr = async (clientId: string | undefined, refusal: AppError) => {
+  const originalOr = async (socket: ChatSocket, clientId: string | undefined, refusal: AppError) => {
     const original = await service.repeatOf(userOf(socket), clientId);
     if (!original) throw refusal;
     return { message: original };
   };
 
-  onAck(ctx, "message", z.tuple([schemas.message]), async ([{ room, text, clientId, mentions, replyTo }]) => {
-    limit(ctx, "send");
+  const message = ackListener(ctx, "message", z.tuple([schemas.message]), async (socket, [{ room, text, clientId, mentions, replyTo }]) => {
+    limit(ctx, socket, "send");
     if (!socket.rooms.has(roomKey(room))) {
-      return originalOr(clientId, new AppError("NOT_IN_ROOM", `join ${room} before sending to it`));
+      return originalOr(socket, clientId, new AppError("NOT_IN_ROOM", `join ${room} before sending to it`));
     }
     const { message } = await service.send({ kind: "room", from: userOf(socket), room, text, clientId, mentions, replyTo });
     return { message };
   });
 
-  onAck(ctx, "broadcast", z.tuple([schemas.broadcast]), async ([{ text, clientId, mentions, replyTo }]) => {
-    limit(ctx, "send");
+  const broadcast = ackListener(ctx, "broadcast", z.tuple([schemas.broadcast]), async (socket, [{ text, clientId, mentions, replyTo }]) => {
+    limit(ctx, socket, "send");
     const { message } = await service.send({ kind: "broadcast", from: userOf(socket), text, clientId, mentions, replyTo });
     return { message };
   });
 
-  onAck(ctx, "private message", z.tuple([schemas.privateMessage]), async ([input]) => {
-    limit(ctx, "send");
+  const privateMessage = ackListener(ctx, "private message", z.tuple([schemas.privateMessage]), async (socket, [input]) => {
+    limit(ctx, socket, "send");
     const { text, clientId, mentions, replyTo } = input;
     let to;
     if ("toUser" in input) {
       to = await recipientByUser(io, ctx.people, input.toUser, logger);
-      if (!to) return originalOr(clientId, new AppError("NOT_FOUND", "no one with that userId has connected"));
+      if (!to) return originalOr(socket, clientId, new AppError("NOT_FOUND", "no one with that userId has connected"));
     } else {
       // Every socket is in a room named after its own id, on whichever node holds it.
       const target = (await fetchSocketsIn(io, input.to, logger)).find((s) => s.id === input.to);
-      if (!target) return originalOr(clientId, new AppError("NOT_FOUND", "no such socket is connected"));
+      if (!target) return originalOr(socket, clientId, new AppError("NOT_FOUND", "no such socket is connected"));
       to = userOf(target);
     }
     const { message } = await service.send({ kind: "private", from: userOf(socket), to, text, clientId, mentions, replyTo });
     return { message };
   });
 
-  onAck(ctx, "history", z.tuple([schemas.history]), async ([query]) => {
-    limit(ctx, "history");
+  const history = ackListener(ctx, "history", z.tuple([schemas.history]), async (socket, [query]) => {
+    limit(ctx, socket, "history");
     return service.history(socket.data.userId, query);
   });
+
+  return { message, broadcast, "private message": privateMessage, history };
 }

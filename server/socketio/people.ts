@@ -6,34 +6,48 @@ import { z } from "zod";
 import type { Logger } from "../logger.js";
 import type { User } from "../protocol.js";
 import type { PeopleService } from "../users/people-service.js";
-import { limit, onAck } from "./ack.js";
+import { ackListener, limit } from "./ack.js";
 import { fetchSocketsIn } from "./cluster.js";
-import { userKey, userOf, type ChatServer, type HandlerContext } from "./types.js";
+import {
+  userKey,
+  userOf,
+  type ChatServer,
+  type ChatSocket,
+  type EventListeners,
+  type HandlerContext,
+  type SharedListener,
+} from "./types.js";
 
 /** Longest a new socket's `session` waits for its person to be recorded (storage may be down). */
 const RECORD_WAIT_MS = 500;
 
-export function registerPeopleHandlers(ctx: HandlerContext): void {
-  const { socket, people } = ctx;
-  const { userId } = socket.data;
+export function peopleHandlers(ctx: HandlerContext): EventListeners {
+  const { people } = ctx;
 
-  onAck(ctx, "conversations", z.tuple([]), async () => {
-    limit(ctx, "history");
-    return { conversations: await people.conversations(userId) };
+  const conversations = ackListener(ctx, "conversations", z.tuple([]), async (socket) => {
+    limit(ctx, socket, "history");
+    return { conversations: await people.conversations(socket.data.userId) };
   });
 
-  onAck(ctx, "read", z.tuple([ctx.schemas.read]), async ([input]) => {
-    limit(ctx, "read");
+  const read = ackListener(ctx, "read", z.tuple([ctx.schemas.read]), async (socket, [input]) => {
+    limit(ctx, socket, "read");
+    const { userId } = socket.data;
     const notice = await people.markRead(userId, input);
     // The person's other tabs, on any node, clear their badges.
     socket.to(userKey(userId)).emit("read", notice);
     return {};
   });
 
-  socket.on("disconnect", () => {
+  return { conversations, read };
+}
+
+/** The `disconnect` listener that records when a person left. */
+export function rememberOnDisconnect(ctx: HandlerContext): SharedListener {
+  const { people, drain, logger } = ctx;
+  return function (this: ChatSocket) {
     // When the server is shutting down, storage is about to close: the connect time stands.
-    if (!ctx.drain.draining) void remember(people, userId, socket.data.name, ctx.logger);
-  });
+    if (!drain.draining) void remember(people, this.data.userId, this.data.name, logger);
+  };
 }
 
 /**

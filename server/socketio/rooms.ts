@@ -1,27 +1,31 @@
 /** `join`, `leave`, `rooms`, and presence when a socket goes away. */
 import { z } from "zod";
 import type { RoomInfo } from "../protocol.js";
-import { limit, onAck } from "./ack.js";
+import { ackListener, limit } from "./ack.js";
 import { fetchSocketsIn } from "./cluster.js";
 import { announcePresence, roomMembers } from "./presence.js";
-import { isRoomKey, roomKey, roomOfKey, type HandlerContext } from "./types.js";
+import { isRoomKey, roomKey, roomOfKey, type ChatSocket, type EventListeners, type HandlerContext, type SharedListener } from "./types.js";
 
-export function registerRoomHandlers(ctx: HandlerContext): void {
-  const { io, socket, service, schemas, logger } = ctx;
+export function roomHandlers(ctx: HandlerContext): EventListeners {
+  const { io, service, schemas, logger } = ctx;
 
-  // The latest join of each room on this socket. A client that timed out waiting for
+  // The latest join of each room on a socket. A client that timed out waiting for
   // its join retries it while the first may still run; when that first one fails
   // after the retry succeeded, leaving the room would cut the socket off it unseen.
-  const latestJoin = new Map<string, number>();
+  // Made on a socket's first join (most sockets never join a room) and gone with the socket.
+  const latestJoins = new WeakMap<ChatSocket, Map<string, number>>();
+  // One counter for the server: an attempt is only ever compared with another of the same socket and room.
   let joins = 0;
 
-  onAck(ctx, "join", z.tuple([schemas.room]), async ([room]) => {
-    limit(ctx, "join");
+  const join = ackListener(ctx, "join", z.tuple([schemas.room]), async (socket, [room]) => {
+    limit(ctx, socket, "join");
     await service.ensureRoom(room);
     // Join before reading history: a message stored meanwhile then arrives
     // live, in the page, or both (clients dedupe by id) — never neither.
     const wasIn = socket.rooms.has(roomKey(room));
     const attempt = ++joins;
+    let latestJoin = latestJoins.get(socket);
+    if (!latestJoin) latestJoins.set(socket, (latestJoin = new Map()));
     latestJoin.set(room, attempt);
     await socket.join(roomKey(room));
     let history;
@@ -37,8 +41,8 @@ export function registerRoomHandlers(ctx: HandlerContext): void {
     return { room, members, history: history.messages, hasMore: history.hasMore };
   });
 
-  onAck(ctx, "leave", z.tuple([schemas.room]), async ([room]) => {
-    limit(ctx, "join");
+  const leave = ackListener(ctx, "leave", z.tuple([schemas.room]), async (socket, [room]) => {
+    limit(ctx, socket, "join");
     if (socket.rooms.has(roomKey(room))) {
       await socket.leave(roomKey(room));
       void announcePresence(io, room, logger);
@@ -46,8 +50,8 @@ export function registerRoomHandlers(ctx: HandlerContext): void {
     return { room };
   });
 
-  onAck(ctx, "rooms", z.tuple([]), async () => {
-    limit(ctx, "rooms");
+  const rooms = ackListener(ctx, "rooms", z.tuple([]), async (socket) => {
+    limit(ctx, socket, "rooms");
     const names = await service.listRooms();
     const rooms: RoomInfo[] = await Promise.all(
       names.map(async (name) => ({ name, members: (await fetchSocketsIn(io, roomKey(name), logger)).length })),
@@ -56,13 +60,22 @@ export function registerRoomHandlers(ctx: HandlerContext): void {
     return { rooms: rooms.map((r) => (unread.has(r.name) ? { ...r, unread: unread.get(r.name)! } : r)) };
   });
 
-  let leaving: string[] = [];
-  socket.on("disconnecting", () => {
-    leaving = [...socket.rooms].filter(isRoomKey).map(roomOfKey);
-  });
-  socket.on("disconnect", () => {
-    for (const room of leaving) {
-      announcePresence(io, room, logger).catch((err: unknown) => logger.warn({ err, room }, "presence update failed"));
-    }
-  });
+  return { join, leave, rooms };
+}
+
+/**
+ * The `disconnecting` listener: notes the chat rooms the socket is in, and
+ * once it has left them (`disconnect`), tells those rooms who is in them now.
+ */
+export function presenceOnLeave(ctx: HandlerContext): SharedListener {
+  const { io, logger } = ctx;
+  return function (this: ChatSocket) {
+    const leaving = [...this.rooms].filter(isRoomKey).map(roomOfKey);
+    if (leaving.length === 0) return;
+    this.once("disconnect", () => {
+      for (const room of leaving) {
+        announcePresence(io, room, logger).catch((err: unknown) => logger.warn({ err, room }, "presence update failed"));
+      }
+    });
+  };
 }

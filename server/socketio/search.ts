@@ -1,11 +1,12 @@
 /** `search` (protocol v1.1). */
 import { z } from "zod";
-import { limit, onAck } from "./ack.js";
-import type { HandlerContext } from "./types.js";
+import { ackListener, limit } from "./ack.js";
+import type { EventListeners, HandlerContext } from "./types.js";
 
-export function registerSearchHandlers(ctx: HandlerContext): void {
-  onAck(ctx, "search", z.tuple([ctx.schemas.search]), async ([query]) => {
-    limit(ctx, "search");
-    return ctx.search.search(ctx.socket.data.userId, query);
+export function searchHandlers(ctx: HandlerContext): EventListeners {
+  const search = ackListener(ctx, "search", z.tuple([ctx.schemas.search]), async (socket, [query]) => {
+    limit(ctx, socket, "search");
+    return ctx.search.search(socket.data.userId, query);
   });
+  return { search };
 }

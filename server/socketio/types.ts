@@ -1,7 +1,9 @@
+import type { IncomingMessage } from "node:http";
 import type { Server, Socket } from "socket.io";
 import type { Config } from "../config.js";
 import type { Logger } from "../logger.js";
 import type { ChatMetrics } from "../metrics/chat-metrics.js";
+import type { ChangeService } from "../messages/change-service.js";
 import type { MessageService } from "../messages/message-service.js";
 import type { SearchService } from "../messages/search.js";
 import type { PeopleService } from "../users/people-service.js";
@@ -22,15 +24,19 @@ export type ChatSocket = Socket<ClientToServerEvents, ServerToClientEvents, Inte
 /** Counters of input the server ignored; exposed for tests and diagnostics. */
 export type SocketStats = { unknownEvents: number; missingAck: number };
 
-/** What every handler module receives. */
+/**
+ * What every handler module receives: the server's services, built once per
+ * server. The socket an event came from is passed to each call; nothing here
+ * is per socket, so that an idle connection costs no handler objects.
+ */
 export type HandlerContext = {
   io: ChatServer;
-  socket: ChatSocket;
-  /** The client's address (see connection-cap.ts), for per-address limits. */
-  ip: string;
   service: MessageService;
+  changes: ChangeService;
   schemas: Schemas;
   limiter: RateLimiter;
+  /** The client's address (see connection-cap.ts), for per-address limits. */
+  addressOf: (req: IncomingMessage) => string;
   logger: Logger;
   config: Config;
   stats: SocketStats;
@@ -40,6 +46,17 @@ export type HandlerContext = {
   people: PeopleService;
   search: SearchService;
 };
+
+/**
+ * A listener shared by every socket: one function per server, called with
+ * the socket as `this` (as Node's EventEmitter and Socket.IO's `onAny` call
+ * listeners). A closure per socket and event would cost memory on every idle
+ * connection.
+ */
+export type SharedListener = (this: ChatSocket, ...args: unknown[]) => void;
+
+/** Client event name → its shared listener, as the handler modules build them (see router.ts). */
+export type EventListeners = Record<string, SharedListener>;
 
 /** Socket.IO room names: chat rooms and per-user rooms never collide with socket ids. */
 export const roomKey = (room: string): string => `room:${room}`;
