@@ -33,10 +33,9 @@ type EngineConnection = {
 
 export function batchWrites(io: Server): void {
   // One setImmediate for every connection with something queued, rather than one each.
-  const due = new Set<() => void>();
+  const due: (() => void)[] = [];
   const flushAll = () => {
-    const batch = [...due];
-    due.clear();
+    const batch = due.splice(0);
     // Every connection gets its flush even if one throws; the first error is rethrown after.
     let failure: unknown;
     for (const flush of batch) {
@@ -51,7 +50,9 @@ export function batchWrites(io: Server): void {
   io.engine.on("connection", (conn: EngineConnection) => {
     const flushNow = conn.flush?.bind(conn);
     if (!flushNow) return;
+    let queued = false;
     const flushBatch = () => {
+      queued = false;
       const tcp = tcpSocketOf(conn);
       tcp?.cork();
       try {
@@ -61,8 +62,10 @@ export function batchWrites(io: Server): void {
       }
     };
     conn.flush = () => {
-      if (due.size === 0) setImmediate(flushAll);
-      due.add(flushBatch);
+      if (queued) return;
+      queued = true;
+      if (due.length === 0) setImmediate(flushAll);
+      due.push(flushBatch);
     };
   });
 }
