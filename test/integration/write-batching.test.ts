@@ -47,4 +47,20 @@ describe("writes per connection", () => {
     expect(received.map((p) => p.room)).toEqual(["r0", "r1", "r2", "r3", "r4"]);
     expect(writes.count).toBe(1);
   });
+
+  it("when a client is on long-polling or upgrades from it, then its messages and acks still arrive in order", async () => {
+    for (const transports of [["polling"], ["polling", "websocket"]]) {
+      const carol = await connectClient(env.server.url, { name: "carol" }, { transports });
+      await ok(carol.socket, "join", "polled");
+      const received: ChatMessage[] = [];
+      carol.socket.on("message", (m) => received.push(m));
+      const sent: ChatMessage[] = [];
+      for (let i = 0; i < 3; i++) {
+        sent.push((await ok<{ message: ChatMessage }>(carol.socket, "message", { room: "polled", text: `${transports.join("+")} ${i}` })).message);
+      }
+      await until(() => received.length === 3);
+      expect(received).toEqual(sent);
+      carol.socket.disconnect();
+    }
+  });
 });
