@@ -68,7 +68,8 @@ export class MemoryStore implements MessageStore {
     // Ids arrive in order almost always; insert at the right place when not.
     let at = list.length;
     while (at > 0 && list[at - 1]!.id > stored.id) at--;
-    list.splice(at, 0, stored);
+    if (at === list.length) list.push(stored);
+    else list.splice(at, 0, stored);
     this.revList(stored.channel).push(stored);
     this.byKey.set(keyOf, stored);
     this.terms.add(stored);
