@@ -191,7 +191,8 @@ export class MessageService {
     return [...new Set([...DEFAULT_ROOMS, ...created])];
   }
 
-  private async roomExists(name: string): Promise<boolean> {
+  /** Whether a room exists; a room once seen needs no second look (rooms are never removed). */
+  async roomExists(name: string): Promise<boolean> {
     return this.knownRooms.has(name) || (await this.listRooms()).includes(name);
   }
 

@@ -29,6 +29,7 @@ import { connectionRefusals, logConnected, logDisconnected, observeRefusals } fr
 import { Drain } from "./drain.js";
 import { batchWrites } from "./write-batching.js";
 import { originAllowed } from "./origin.js";
+import { publish } from "./publish.js";
 import { announcePresence } from "./presence.js";
 import { RateLimiter } from "./rate-limit.js";
 import { recoveryAdapter } from "./recovery-adapter.js";
@@ -141,12 +142,7 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
     maxRooms: config.maxRooms,
     limiter: storageLimiter,
   });
-  // Rooms are never removed, so a room once seen needs no second look.
-  const seenRooms = new Set<string>();
-  const roomExists = async (name: string) => {
-    if (!seenRooms.has(name) && (await service.listRooms()).includes(name)) seenRooms.add(name);
-    return seenRooms.has(name);
-  };
+  const roomExists = (name: string) => service.roomExists(name);
   const people = new PeopleService({ store, limiter: storageLimiter, roomExists });
   const search = new SearchService({ store, limiter: storageLimiter, people, rooms: () => service.listRooms(), roomExists });
   const changes = new ChangeService({ store, messages: service, logger, deliverUpdate: fanOut(io, "message updated") });
@@ -224,26 +220,15 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
   return { io, stats, shutdown };
 }
 
-/** Socket.IO's EVENT packet type (socket.io-parser). */
-const EVENT_PACKET = 2;
-
-/**
- * Routes a stored message (`message`) or its new state (`message updated`) to
- * the sockets that may see it. It goes through the adapter's `broadcast` —
- * what `io.to(...).emit()` does — so that it can be awaited: with Redis, the
- * message is published to the other nodes before the sender's ack, and a node
- * dying right after an ack cannot strand it.
- */
+/** Routes a stored message (`message`) or its new state (`message updated`) to the sockets that may see it. */
 function fanOut(io: ChatServer, event: "message" | "message updated") {
-  const adapter = io.of("/").adapter;
-  return async (message: ChatMessage): Promise<void> => {
+  return (message: ChatMessage): Promise<void> => {
     const rooms =
       message.kind === "broadcast"
         ? [] // no room: every socket
         : message.kind === "private"
           ? [userKey(message.from.userId), userKey(message.to?.userId ?? "")]
           : [roomKey(message.room ?? "")];
-    const packet = { type: EVENT_PACKET, data: [event, message], nsp: "/" };
-    await adapter.broadcast(packet, { rooms: new Set(rooms), except: new Set() });
+    return publish(io, rooms, event, message);
   };
 }

@@ -5,10 +5,8 @@
  * adapter (so across nodes), like the message itself.
  */
 import type { ChatMessage } from "../protocol.js";
+import { publish } from "./publish.js";
 import { userKey, type ChatServer } from "./types.js";
-
-/** Socket.IO's EVENT packet type (socket.io-parser). */
-const EVENT_PACKET = 2;
 
 /** The mentioned userIds that may read `message`. */
 export function mentionedReaders(message: ChatMessage): string[] {
@@ -19,11 +17,8 @@ export function mentionedReaders(message: ChatMessage): string[] {
 
 /** Sends `mention` for a stored message; awaited like the fan-out, so it is published before the ack. */
 export function mentionFanOut(io: ChatServer) {
-  const adapter = io.of("/").adapter;
   return async (message: ChatMessage): Promise<void> => {
     const readers = mentionedReaders(message);
-    if (readers.length === 0) return;
-    const packet = { type: EVENT_PACKET, data: ["mention", { message }], nsp: "/" };
-    await adapter.broadcast(packet, { rooms: new Set(readers.map(userKey)), except: new Set() });
+    if (readers.length > 0) await publish(io, readers.map(userKey), "mention", { message });
   };
 }

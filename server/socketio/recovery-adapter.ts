@@ -15,6 +15,7 @@
  * With Redis, the streams adapter does this job (its stream is capped too).
  */
 import { Adapter, type BroadcastOptions, type PrivateSessionId, type Room, type Session, type SocketId } from "socket.io-adapter";
+import { EVENT_PACKET } from "./publish.js";
 
 /** What Socket.IO hands to `persistSession` when a socket drops. */
 type SessionToPersist = { sid: SocketId; pid: PrivateSessionId; rooms: Room[]; data: unknown };
@@ -22,9 +23,6 @@ type StoredSession = SessionToPersist & { disconnectedAt: number };
 type StoredPacket = { offset: string; seq: number; rooms: Set<Room>; except: Set<Room>; data: unknown[]; emittedAt: number };
 /** The part of a Socket.IO packet this adapter reads and extends. */
 type Packet = { type: number; id?: number; data: unknown[] };
-
-/** Socket.IO's EVENT packet type (socket.io-parser). */
-const EVENT_PACKET = 2;
 
 export type RecoveryOptions = {
   /** How long a dropped socket's session and the packets it may miss are kept, ms. */
