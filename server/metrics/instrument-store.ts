@@ -19,40 +19,49 @@ const STORED_KINDS = new Set(["room", "broadcast", "private"]);
  * const store = instrumentStore(new MemoryStore(), metrics);
  */
 export function instrumentStore<S extends MessageStore>(store: S, metrics: ChatMetrics): S {
+  // Each method is wrapped once, on first use: the store's calls are the hot path.
+  const wrapped = new Map<PropertyKey, unknown>();
   return new Proxy(store, {
     get(target, prop, receiver) {
       const value: unknown = Reflect.get(target, prop, receiver);
-      if (typeof value !== "function" || typeof prop !== "string" || UNTIMED.has(prop)) {
-        return typeof value === "function" ? value.bind(target) : value;
+      if (typeof value !== "function") return value;
+      let wrapper = wrapped.get(prop);
+      if (wrapper === undefined) {
+        wrapper = typeof prop !== "string" || UNTIMED.has(prop) ? value.bind(target) : timed(target, prop, value as (...args: unknown[]) => unknown, metrics);
+        wrapped.set(prop, wrapper);
       }
-      const method = value as (...args: unknown[]) => unknown;
-      return (...args: unknown[]) => {
-        const done = metrics.storeSeconds.startTimer({ op: prop });
-        let result: unknown;
-        try {
-          result = method.apply(target, args);
-        } catch (err) {
-          done();
-          throw err;
-        }
-        if (!(result instanceof Promise)) {
-          done();
-          return result;
-        }
-        return result.then(
-          (value: unknown) => {
-            done();
-            if (prop === "insert") countStored(metrics, value);
-            return value;
-          },
-          (err: unknown) => {
-            done();
-            throw err;
-          },
-        );
-      };
+      return wrapper;
     },
   });
+}
+
+/** A store method that times each call into `chat_store_seconds{op}` (and counts stored messages). */
+function timed(target: MessageStore, prop: string, method: (...args: unknown[]) => unknown, metrics: ChatMetrics) {
+  return (...args: unknown[]) => {
+    const done = metrics.storeSeconds.startTimer({ op: prop });
+    let result: unknown;
+    try {
+      result = method.apply(target, args);
+    } catch (err) {
+      done();
+      throw err;
+    }
+    if (!(result instanceof Promise)) {
+      done();
+      return result;
+    }
+    return result.then(
+      (value: unknown) => {
+        done();
+        if (prop === "insert") countStored(metrics, value);
+        return value;
+      },
+      (err: unknown) => {
+        done();
+        throw err;
+      },
+    );
+  };
 }
 
 function countStored(metrics: ChatMetrics, result: unknown): void {
