@@ -1,21 +1,17 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ROOT } from "../../server/paths.js";
 import type { ChatMessage, TypingNotice } from "../../server/protocol.js";
-import { call, collectMessages, connectClient, disconnectAll, flush, ok } from "../helpers/client.js";
+import { call, collectMessages, connectClient, flush, ok } from "../helpers/client.js";
 import { spawnServer } from "../helpers/process.js";
-import { startServer, type TestServer } from "../helpers/server.js";
+import { startServer } from "../helpers/server.js";
+import { useServer } from "../helpers/use-server.js";
 
 const p95 = (samples: number[]) => [...samples].sort((a, b) => a - b)[Math.floor(samples.length * 0.95)]!;
 
 describe("abuse", () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startServer();
-  });
-  afterEach(disconnectAll);
-  afterAll(() => server.close());
+  const env = useServer();
 
   it("when one client floods from its own process, then another client's round trips stay fast", async () => {
     const proc = await spawnServer({ LOG_LEVEL: "warn" });
@@ -65,22 +61,22 @@ describe("abuse", () => {
   });
 
   it("when someone joins a room named after another socket's id, then that socket is neither moved nor reached", async () => {
-    const alice = await connectClient(server.url, { name: "alice" });
-    const bob = await connectClient(server.url, { name: "bob" });
+    const alice = await connectClient(env.server.url, { name: "alice" });
+    const bob = await connectClient(env.server.url, { name: "bob" });
     const bobGot = collectMessages(bob.socket);
-    const bobRoomsBefore = [...server.chat.io.sockets.sockets.get(bob.socket.id!)!.rooms].sort();
+    const bobRoomsBefore = [...env.server.chat.io.sockets.sockets.get(bob.socket.id!)!.rooms].sort();
 
     await ok(alice.socket, "join", bob.socket.id);
     await ok(alice.socket, "message", { room: bob.socket.id, text: "do you hear me?" });
     await ok(alice.socket, "leave", bob.socket.id);
     await flush(bob.socket);
-    expect([...server.chat.io.sockets.sockets.get(bob.socket.id!)!.rooms].sort()).toEqual(bobRoomsBefore);
+    expect([...env.server.chat.io.sockets.sockets.get(bob.socket.id!)!.rooms].sort()).toEqual(bobRoomsBefore);
     expect(bobGot).toEqual([] as ChatMessage[]);
   });
 
   it("when someone floods typing events, then the room hears at most the bucket's worth", async () => {
-    const alice = await connectClient(server.url, { name: "alice" });
-    const bob = await connectClient(server.url, { name: "bob" });
+    const alice = await connectClient(env.server.url, { name: "alice" });
+    const bob = await connectClient(env.server.url, { name: "bob" });
     await ok(alice.socket, "join", "typing-flood");
     await ok(bob.socket, "join", "typing-flood");
     const heard: TypingNotice[] = [];

@@ -1,9 +1,9 @@
 /** Protocol v1.1: edit, delete, react, replyTo, `message updated` and `history` with `changedAfter`. */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { fetchChanges } from "../../public/src/delivery.js";
 import type { Ack, ChatMessage, Page } from "../../server/protocol.js";
-import { call, connectClient, disconnectAll, flush, nextEvent, ok, type Client, type TestSocket } from "../helpers/client.js";
-import { startServer, type TestServer } from "../helpers/server.js";
+import { call, connectClient, flush, nextEvent, ok, type Client, type TestSocket } from "../helpers/client.js";
+import { useServer } from "../helpers/use-server.js";
 
 type Sent = { message: ChatMessage };
 
@@ -17,18 +17,13 @@ function collectUpdates(socket: TestSocket): ChatMessage[] {
 const refused = (code: string) => ({ ok: false, error: { code, message: expect.any(String) } });
 
 describe("edit, delete, react and reply", () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startServer({ env: { RATE_LIMIT_BURST: "1000", RATE_LIMIT_PER_SECOND: "1000" } });
-  });
-  afterEach(disconnectAll);
-  afterAll(() => server.close());
+  const env = useServer({ env: { RATE_LIMIT_BURST: "1000", RATE_LIMIT_PER_SECOND: "1000" } });
 
   /** alice and bob in `room`, carol connected elsewhere. */
   const threePeople = async (room: string) => {
-    const alice = await connectClient(server.url, { name: "alice" });
-    const bob = await connectClient(server.url, { name: "bob" });
-    const carol = await connectClient(server.url, { name: "carol" });
+    const alice = await connectClient(env.server.url, { name: "alice" });
+    const bob = await connectClient(env.server.url, { name: "bob" });
+    const carol = await connectClient(env.server.url, { name: "carol" });
     await ok(alice.socket, "join", room);
     await ok(bob.socket, "join", room);
     return { alice, bob, carol };
@@ -160,10 +155,10 @@ describe("edit, delete, react and reply", () => {
   });
 
   it("when a private message is edited, then every socket of both people gets it and a third person does not", async () => {
-    const alice = await connectClient(server.url, { name: "alice" });
-    const bob = await connectClient(server.url, { name: "bob" });
-    const bobTab = await connectClient(server.url, { name: "bob", token: bob.session.token });
-    const carol = await connectClient(server.url, { name: "carol" });
+    const alice = await connectClient(env.server.url, { name: "alice" });
+    const bob = await connectClient(env.server.url, { name: "bob" });
+    const bobTab = await connectClient(env.server.url, { name: "bob", token: bob.session.token });
+    const carol = await connectClient(env.server.url, { name: "carol" });
     const dm = (await ok<Sent>(alice.socket, "private message", { to: bob.socket.id, text: "secret" })).message;
     const carolSaw = collectUpdates(carol.socket);
     const waits = [alice, bob, bobTab].map((c) => nextEvent(c.socket, "message updated"));
@@ -174,9 +169,9 @@ describe("edit, delete, react and reply", () => {
   });
 
   it("when a broadcast is reacted to, then everyone connected gets the update", async () => {
-    const alice = await connectClient(server.url, { name: "alice" });
-    const bob = await connectClient(server.url, { name: "bob" });
-    const carol = await connectClient(server.url, { name: "carol" });
+    const alice = await connectClient(env.server.url, { name: "alice" });
+    const bob = await connectClient(env.server.url, { name: "bob" });
+    const carol = await connectClient(env.server.url, { name: "carol" });
     const news = (await ok<Sent>(alice.socket, "broadcast", { text: "news" })).message;
     const waits = [alice, bob, carol].map((c) => nextEvent(c.socket, "message updated", (m) => m.id === news.id));
     const { message } = await ok<Sent>(carol.socket, "react", { id: news.id, emoji: "🎉", on: true });
@@ -231,11 +226,11 @@ describe("edit, delete, react and reply", () => {
 
     await ok(bob.socket, "edit", { id: kept.id, text: "edited while you were away" });
     await ok(bob.socket, "delete", { id: doomed.id });
-    const stranger = await connectClient(server.url, { name: "dave" });
+    const stranger = await connectClient(env.server.url, { name: "dave" });
     await ok(stranger.socket, "react", { id: liked.id, emoji: "💯", on: true });
     await say(bob, "away", "new while you were away");
 
-    const back = await connectClient(server.url, { name: "alice", token });
+    const back = await connectClient(env.server.url, { name: "alice", token });
     const history = (q: object) => call(back.socket, "history", q) as Promise<Ack<Page>>;
     const res = await fetchChanges(history, { room: "away" }, lastRev);
     expect(res.ok && res.complete).toBe(true);
@@ -251,15 +246,10 @@ describe("edit, delete, react and reply", () => {
 });
 
 describe("limits on changes", () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startServer({ env: { RATE_LIMIT_BURST: "3", RATE_LIMIT_PER_SECOND: "1" } });
-  });
-  afterAll(() => server.close());
-  afterEach(disconnectAll);
+  const env = useServer({ env: { RATE_LIMIT_BURST: "3", RATE_LIMIT_PER_SECOND: "1" } });
 
   it("when someone changes messages faster than they may send, then they get RATE_LIMITED and the rest is kept", async () => {
-    const alice = await connectClient(server.url, { name: "alice" });
+    const alice = await connectClient(env.server.url, { name: "alice" });
     await ok(alice.socket, "join", "fast");
     const { message } = await ok<Sent>(alice.socket, "message", { room: "fast", text: "spam target" });
     const answers = [];

@@ -1,17 +1,12 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { ChatMessage, Page } from "../../server/protocol.js";
-import { call, connectClient, disconnectAll, nextEvent, ok, type TestSocket } from "../helpers/client.js";
-import { startServer, type TestServer } from "../helpers/server.js";
+import { call, connectClient, nextEvent, ok, type TestSocket } from "../helpers/client.js";
+import { useServer } from "../helpers/use-server.js";
 
 type Sent = { message: ChatMessage };
 
 describe("history and typing", () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startServer({ env: { RATE_LIMIT_BURST: "1000", RATE_LIMIT_PER_SECOND: "1000" } });
-  });
-  afterEach(disconnectAll);
-  afterAll(() => server.close());
+  const env = useServer({ env: { RATE_LIMIT_BURST: "1000", RATE_LIMIT_PER_SECOND: "1000" } });
 
   const sendMany = async (socket: TestSocket, room: string, n: number) => {
     const ids: string[] = [];
@@ -20,11 +15,11 @@ describe("history and typing", () => {
   };
 
   it("when a room has more than a page, then join returns the newest 50 oldest-first and before pages back without gaps", async () => {
-    const alice = await connectClient(server.url, { name: "alice" });
+    const alice = await connectClient(env.server.url, { name: "alice" });
     await ok(alice.socket, "join", "paged");
     const ids = await sendMany(alice.socket, "paged", 120);
 
-    const bob = await connectClient(server.url, { name: "bob" });
+    const bob = await connectClient(env.server.url, { name: "bob" });
     const joined = await ok<{ history: ChatMessage[] }>(bob.socket, "join", "paged");
     expect(joined.history.map((m) => m.id)).toEqual(ids.slice(70));
 
@@ -42,7 +37,7 @@ describe("history and typing", () => {
   });
 
   it("when asking for a room that does not exist, then history answers NOT_FOUND", async () => {
-    const alice = await connectClient(server.url, { name: "alice" });
+    const alice = await connectClient(env.server.url, { name: "alice" });
     expect(await call(alice.socket, "history", { room: "never-made" })).toMatchObject({
       ok: false,
       error: { code: "NOT_FOUND" },
@@ -50,9 +45,9 @@ describe("history and typing", () => {
   });
 
   it("when three people exchange private messages, then each conversation's history is visible to its two participants only", async () => {
-    const alice = await connectClient(server.url, { name: "alice" });
-    const bob = await connectClient(server.url, { name: "bob" });
-    const carol = await connectClient(server.url, { name: "carol" });
+    const alice = await connectClient(env.server.url, { name: "alice" });
+    const bob = await connectClient(env.server.url, { name: "bob" });
+    const carol = await connectClient(env.server.url, { name: "carol" });
     const ab = await ok<Sent>(alice.socket, "private message", { to: bob.socket.id, text: "alice→bob" });
     const ba = await ok<Sent>(bob.socket, "private message", { to: alice.socket.id, text: "bob→alice" });
     await ok<Sent>(carol.socket, "private message", { to: bob.socket.id, text: "carol→bob" });
@@ -70,15 +65,15 @@ describe("history and typing", () => {
   });
 
   it("when broadcasts were sent, then broadcast history returns them", async () => {
-    const alice = await connectClient(server.url, { name: "alice" });
+    const alice = await connectClient(env.server.url, { name: "alice" });
     const sent = await ok<Sent>(alice.socket, "broadcast", { text: "to all, for the record" });
     const page = await ok<Page>(alice.socket, "history", { broadcast: true, limit: 100 });
     expect(page.messages.at(-1)).toEqual(sent.message);
   });
 
   it("when someone types in a room, then the others in it are told and the typist is not", async () => {
-    const alice = await connectClient(server.url, { name: "alice" });
-    const bob = await connectClient(server.url, { name: "bob" });
+    const alice = await connectClient(env.server.url, { name: "alice" });
+    const bob = await connectClient(env.server.url, { name: "bob" });
     await ok(alice.socket, "join", "typing");
     await ok(bob.socket, "join", "typing");
     let aliceSawOwn = false;

@@ -1,16 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { MemoryStore } from "../../server/messages/memory-store.js";
-import { startServer, type TestServer } from "../helpers/server.js";
+import { startServer } from "../helpers/server.js";
+import { useServer } from "../helpers/use-server.js";
 
 describe("HTTP routes", () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startServer();
-  });
-  afterAll(() => server.close());
+  const env = useServer();
 
   it("when the chat page is requested, then it is served with a strict CSP and local Bootstrap", async () => {
-    const res = await fetch(`${server.url}/`);
+    const res = await fetch(`${env.server.url}/`);
     expect(res.status).toBe(200);
     const csp = res.headers.get("content-security-policy") ?? "";
     expect(csp).toContain("script-src 'self'");
@@ -19,12 +16,12 @@ describe("HTTP routes", () => {
     expect(html).toContain('href="/vendor/bootstrap/css/bootstrap.min.css"');
     expect(html).toContain('src="/js/main.js"');
     expect(html).not.toMatch(/https?:\/\/(?!localhost)/);
-    expect((await fetch(`${server.url}/vendor/bootstrap/css/bootstrap.min.css`)).status).toBe(200);
-    expect((await fetch(`${server.url}/js/main.js`)).status).toBe(200);
+    expect((await fetch(`${env.server.url}/vendor/bootstrap/css/bootstrap.min.css`)).status).toBe(200);
+    expect((await fetch(`${env.server.url}/js/main.js`)).status).toBe(200);
   });
 
   it("when a Chinese browser asks for the page, then everything on it is Chinese and the response varies by language", async () => {
-    const res = await fetch(`${server.url}/`, { headers: { "Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5" } });
+    const res = await fetch(`${env.server.url}/`, { headers: { "Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5" } });
     expect(res.headers.get("content-language")).toBe("zh-CN");
     expect(res.headers.get("vary")).toMatch(/Accept-Language/);
     const html = await res.text();
@@ -38,24 +35,24 @@ describe("HTTP routes", () => {
   });
 
   it("when the person chose English before (cookie), then a Chinese browser gets English", async () => {
-    const res = await fetch(`${server.url}/`, { headers: { "Accept-Language": "zh-CN", Cookie: "theme=x; lang=en" } });
+    const res = await fetch(`${env.server.url}/`, { headers: { "Accept-Language": "zh-CN", Cookie: "theme=x; lang=en" } });
     expect(res.headers.get("content-language")).toBe("en");
     expect(await res.text()).toContain("<title>Rooms</title>");
   });
 
   it("when a page does not exist, then the 404 page speaks the browser's language", async () => {
-    const res = await fetch(`${server.url}/nowhere`, { headers: { "Accept-Language": "zh-CN" } });
+    const res = await fetch(`${env.server.url}/nowhere`, { headers: { "Accept-Language": "zh-CN" } });
     expect(res.status).toBe(404);
     expect(await res.text()).toContain("回到聊天");
   });
 
   it("when the socket.io client library is requested, then Socket.IO serves it", async () => {
-    expect((await fetch(`${server.url}/socket.io/socket.io.js`)).status).toBe(200);
+    expect((await fetch(`${env.server.url}/socket.io/socket.io.js`)).status).toBe(200);
   });
 
   it("when health is asked, then healthz and readyz answer 200", async () => {
-    expect(await (await fetch(`${server.url}/healthz`)).json()).toEqual({ status: "ok" });
-    const ready = await fetch(`${server.url}/readyz`);
+    expect(await (await fetch(`${env.server.url}/healthz`)).json()).toEqual({ status: "ok" });
+    const ready = await fetch(`${env.server.url}/readyz`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({ status: "ready", checks: { storage: true } });
   });
@@ -77,7 +74,7 @@ describe("HTTP routes", () => {
   });
 
   it("when a path does not exist, then a 404 page is rendered without details", async () => {
-    const res = await fetch(`${server.url}/no/such/page`);
+    const res = await fetch(`${env.server.url}/no/such/page`);
     expect(res.status).toBe(404);
     expect(await res.text()).toContain("Not found");
   });

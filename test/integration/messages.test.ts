@@ -1,22 +1,17 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { ChatMessage } from "../../server/protocol.js";
-import { call, collectMessages, connectClient, disconnectAll, flush, nextEvent, ok } from "../helpers/client.js";
-import { startServer, type TestServer } from "../helpers/server.js";
+import { call, collectMessages, connectClient, flush, nextEvent, ok } from "../helpers/client.js";
+import { useServer } from "../helpers/use-server.js";
 
 type Sent = { message: ChatMessage };
 
 describe("room, broadcast and private messages", () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startServer({ env: { RATE_LIMIT_BURST: "10", RATE_LIMIT_PER_SECOND: "1" } });
-  });
-  afterEach(disconnectAll);
-  afterAll(() => server.close());
+  const env = useServer({ env: { RATE_LIMIT_BURST: "10", RATE_LIMIT_PER_SECOND: "1" } });
 
   it("when someone sends to a room, then every socket in it gets it, the sender included, and no one outside", async () => {
-    const alice = await connectClient(server.url, { name: "alice" });
-    const bob = await connectClient(server.url, { name: "bob" });
-    const outsider = await connectClient(server.url, { name: "carol" });
+    const alice = await connectClient(env.server.url, { name: "alice" });
+    const bob = await connectClient(env.server.url, { name: "bob" });
+    const outsider = await connectClient(env.server.url, { name: "carol" });
     await ok(alice.socket, "join", "chat");
     await ok(bob.socket, "join", "chat");
     await ok(outsider.socket, "join", "study");
@@ -41,8 +36,8 @@ describe("room, broadcast and private messages", () => {
   });
 
   it("when someone sends to a room they have not joined, then it answers NOT_IN_ROOM and delivers nothing", async () => {
-    const alice = await connectClient(server.url, { name: "alice" });
-    const bob = await connectClient(server.url, { name: "bob" });
+    const alice = await connectClient(env.server.url, { name: "alice" });
+    const bob = await connectClient(env.server.url, { name: "bob" });
     await ok(bob.socket, "join", "study");
     const bobGot = collectMessages(bob.socket);
     const res = await call(alice.socket, "message", { room: "study", text: "sneaky" });
@@ -52,7 +47,7 @@ describe("room, broadcast and private messages", () => {
   });
 
   it("when someone broadcasts, then every connected socket gets it, in any room or none", async () => {
-    const clients = await Promise.all(["a", "b", "c"].map((name) => connectClient(server.url, { name })));
+    const clients = await Promise.all(["a", "b", "c"].map((name) => connectClient(env.server.url, { name })));
     await ok(clients[1]!.socket, "join", "study");
     const received = clients.map((c) => nextEvent(c.socket, "message", (m) => m.kind === "broadcast"));
     const { message } = await ok<Sent>(clients[0]!.socket, "broadcast", { text: "hello everyone" });
@@ -62,11 +57,11 @@ describe("room, broadcast and private messages", () => {
   });
 
   it("when someone messages a socket privately, then only the recipient's sockets and the sender's get it", async () => {
-    const alice = await connectClient(server.url, { name: "alice" });
-    const aliceTab2 = await connectClient(server.url, { name: "alice", token: alice.session.token });
-    const bob = await connectClient(server.url, { name: "bob" });
-    const bobTab2 = await connectClient(server.url, { name: "bob", token: bob.session.token });
-    const carol = await connectClient(server.url, { name: "carol" });
+    const alice = await connectClient(env.server.url, { name: "alice" });
+    const aliceTab2 = await connectClient(env.server.url, { name: "alice", token: alice.session.token });
+    const bob = await connectClient(env.server.url, { name: "bob" });
+    const bobTab2 = await connectClient(env.server.url, { name: "bob", token: bob.session.token });
+    const carol = await connectClient(env.server.url, { name: "carol" });
     for (const c of [alice, bob, carol]) await ok(c.socket, "join", "chat");
     const carolGot = collectMessages(carol.socket);
     const expecting = [alice, aliceTab2, bob, bobTab2].map((c) => nextEvent(c.socket, "message"));
@@ -84,8 +79,8 @@ describe("room, broadcast and private messages", () => {
   });
 
   it("when the private recipient is not connected, then it answers NOT_FOUND", async () => {
-    const alice = await connectClient(server.url, { name: "alice" });
-    const bob = await connectClient(server.url, { name: "bob" });
+    const alice = await connectClient(env.server.url, { name: "alice" });
+    const bob = await connectClient(env.server.url, { name: "bob" });
     const gone = bob.socket.id!;
     bob.socket.disconnect();
     await new Promise((r) => setTimeout(r, 50));
@@ -98,8 +93,8 @@ describe("room, broadcast and private messages", () => {
   });
 
   it("when a message is resent with the same clientId, then it is stored and delivered once and acked with the original", async () => {
-    const alice = await connectClient(server.url, { name: "alice" });
-    const bob = await connectClient(server.url, { name: "bob" });
+    const alice = await connectClient(env.server.url, { name: "alice" });
+    const bob = await connectClient(env.server.url, { name: "bob" });
     await ok(alice.socket, "join", "idem");
     await ok(bob.socket, "join", "idem");
     const bobGot = collectMessages(bob.socket);
@@ -117,8 +112,8 @@ describe("room, broadcast and private messages", () => {
   });
 
   it("when a retry can no longer be sent (left the room, recipient gone), then it is still acked with the original", async () => {
-    const alice = await connectClient(server.url, { name: "alice" });
-    const bob = await connectClient(server.url, { name: "bob" });
+    const alice = await connectClient(env.server.url, { name: "alice" });
+    const bob = await connectClient(env.server.url, { name: "bob" });
     await ok(alice.socket, "join", "retry-room");
     const first = await ok<Sent>(alice.socket, "message", { room: "retry-room", text: "hi", clientId: "late-1" });
     await ok(alice.socket, "leave", "retry-room");
@@ -138,15 +133,15 @@ describe("room, broadcast and private messages", () => {
   });
 
   it("when the same clientId comes from another user, then it is a different message", async () => {
-    const alice = await connectClient(server.url, { name: "alice" });
-    const bob = await connectClient(server.url, { name: "bob" });
+    const alice = await connectClient(env.server.url, { name: "alice" });
+    const bob = await connectClient(env.server.url, { name: "bob" });
     const a = await ok<Sent>(alice.socket, "broadcast", { text: "a", clientId: "shared" });
     const b = await ok<Sent>(bob.socket, "broadcast", { text: "b", clientId: "shared" });
     expect(a.message.id).not.toBe(b.message.id);
   });
 
   it("when payloads are malformed, then each is refused with INVALID_INPUT, nothing is stored and the socket stays", async () => {
-    const alice = await connectClient(server.url, { name: "alice" });
+    const alice = await connectClient(env.server.url, { name: "alice" });
     await ok(alice.socket, "join", "malformed");
     const bad: [string, unknown][] = [
       ["message", { room: "malformed" }],
@@ -183,21 +178,21 @@ describe("room, broadcast and private messages", () => {
   });
 
   it("when an event comes without an ack or is unknown, then it is ignored and counted", async () => {
-    const alice = await connectClient(server.url, { name: "alice" });
+    const alice = await connectClient(env.server.url, { name: "alice" });
     await ok(alice.socket, "join", "noack");
-    const before = { ...server.chat.stats };
+    const before = { ...env.server.chat.stats };
     (alice.socket as unknown as { emit(e: string, ...a: unknown[]): void }).emit("message", { room: "noack", text: "x" });
     (alice.socket as unknown as { emit(e: string, ...a: unknown[]): void }).emit("drop tables", { all: true });
     await flush(alice.socket);
-    expect(server.chat.stats.missingAck).toBe(before.missingAck + 1);
-    expect(server.chat.stats.unknownEvents).toBe(before.unknownEvents + 1);
+    expect(env.server.chat.stats.missingAck).toBe(before.missingAck + 1);
+    expect(env.server.chat.stats.unknownEvents).toBe(before.unknownEvents + 1);
     const { messages } = await ok<{ messages: ChatMessage[] }>(alice.socket, "history", { room: "noack" });
     expect(messages).toEqual([]);
   });
 
   it("when someone sends faster than the limit, then extra sends answer RATE_LIMITED and others are unaffected", async () => {
-    const flooder = await connectClient(server.url, { name: "flood" });
-    const calm = await connectClient(server.url, { name: "calm" });
+    const flooder = await connectClient(env.server.url, { name: "flood" });
+    const calm = await connectClient(env.server.url, { name: "calm" });
     const results = (await Promise.all(
       Array.from({ length: 15 }, (_, i) => call(flooder.socket, "broadcast", { text: `spam ${i}` })),
     )) as { ok: boolean; error?: { code: string } }[];

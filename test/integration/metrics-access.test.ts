@@ -1,6 +1,7 @@
 import os from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startServer, type TestServer } from "../helpers/server.js";
+import { useServer } from "../helpers/use-server.js";
 
 const TOKEN = "metrics-token-0123456789abcdef0123456789abcdef";
 
@@ -14,11 +15,7 @@ function externalAddress(): string {
 }
 
 describe("/metrics with METRICS_TOKEN", () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startServer({ env: { METRICS_TOKEN: TOKEN } });
-  });
-  afterAll(() => server.close());
+  const env = useServer({ env: { METRICS_TOKEN: TOKEN } });
 
   it("when the token is missing or wrong, then it answers 401 and asks for a bearer token, even on loopback", async () => {
     const refused: Record<string, string>[] = [
@@ -29,7 +26,7 @@ describe("/metrics with METRICS_TOKEN", () => {
       { Authorization: TOKEN },
     ];
     for (const headers of refused) {
-      const res = await fetch(`${server.url}/metrics`, { headers });
+      const res = await fetch(`${env.server.url}/metrics`, { headers });
       expect(res.status).toBe(401);
       expect(res.headers.get("www-authenticate")).toMatch(/^Bearer/);
       expect(await res.text()).not.toContain("chat_");
@@ -37,7 +34,7 @@ describe("/metrics with METRICS_TOKEN", () => {
   });
 
   it("when the right token is presented, then the metrics are served", async () => {
-    const res = await fetch(`${server.url}/metrics`, { headers: { Authorization: `Bearer ${TOKEN}` } });
+    const res = await fetch(`${env.server.url}/metrics`, { headers: { Authorization: `Bearer ${TOKEN}` } });
     expect(res.status).toBe(200);
     expect(await res.text()).toMatch(/^chat_sockets 0$/m);
   });

@@ -6,19 +6,15 @@ import { scrape } from "../helpers/metrics.js";
 import { freshDatabaseUri } from "../helpers/mongo.js";
 import { deleteKeys, REDIS_URL, startPrivateRedis, uniquePrefix } from "../helpers/redis.js";
 import { startServer, type TestServer } from "../helpers/server.js";
+import { useServer } from "../helpers/use-server.js";
 
 type Sent = { message: { id: string } };
 
 describe("chat metrics", () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startServer();
-  });
-  afterEach(disconnectAll);
-  afterAll(() => server.close());
+  const env = useServer();
 
   it("when /metrics is scraped, then the default process and Node.js metrics are there too", async () => {
-    const res = await fetch(`${server.url}/metrics`);
+    const res = await fetch(`${env.server.url}/metrics`);
     expect(res.headers.get("content-type")).toMatch(/^text\/plain; version=0\.0\.4/);
     const text = await res.text();
     for (const name of [
@@ -33,10 +29,10 @@ describe("chat metrics", () => {
   });
 
   it("when messages of each kind are sent, then chat_messages_total moves by exactly what was stored", async () => {
-    const alice = await connectClient(server.url, { name: "alice" });
-    const bob = await connectClient(server.url, { name: "bob" });
+    const alice = await connectClient(env.server.url, { name: "alice" });
+    const bob = await connectClient(env.server.url, { name: "bob" });
     await ok(alice.socket, "join", "counted");
-    const before = await scrape(server.url);
+    const before = await scrape(env.server.url);
 
     for (let i = 0; i < 3; i++) await ok(alice.socket, "message", { room: "counted", text: `hi ${i}` });
     await ok(alice.socket, "broadcast", { text: "all", clientId: "b-1" });
@@ -47,7 +43,7 @@ describe("chat metrics", () => {
     await call(bob.socket, "message", { room: "counted", text: "not joined" });
     await call(alice.socket, "message", { room: "counted", text: "" });
 
-    const after = await scrape(server.url);
+    const after = await scrape(env.server.url);
     const delta = (kind: string) =>
       after.value("chat_messages_total", { kind }) - before.value("chat_messages_total", { kind });
     expect({ room: delta("room"), broadcast: delta("broadcast"), private: delta("private") }).toEqual({
@@ -58,8 +54,8 @@ describe("chat metrics", () => {
   });
 
   it("when requests fail, then chat_ack_errors_total counts each by event and code", async () => {
-    const alice = await connectClient(server.url, { name: "alice" });
-    const before = await scrape(server.url);
+    const alice = await connectClient(env.server.url, { name: "alice" });
+    const before = await scrape(env.server.url);
     const errors = [
       ["message", { room: "nowhere", text: "x" }],
       ["message", { room: "nowhere", text: "x" }],
@@ -72,7 +68,7 @@ describe("chat metrics", () => {
       const res = (await call(alice.socket, event, payload)) as { ok: boolean };
       expect(res.ok).toBe(false);
     }
-    const after = await scrape(server.url);
+    const after = await scrape(env.server.url);
     const delta = (event: string, code: string) =>
       after.value("chat_ack_errors_total", { event, code }) - before.value("chat_ack_errors_total", { event, code });
     expect(delta("message", "NOT_IN_ROOM")).toBe(2);
@@ -86,13 +82,13 @@ describe("chat metrics", () => {
   });
 
   it("when connections are refused, then chat_connections_refused_total counts each by reason", async () => {
-    const alice = await connectClient(server.url, { name: "alice" });
-    const before = await scrape(server.url);
-    await connectError(server.url, { name: "eve" }, { extraHeaders: { Origin: "https://evil.example" } });
-    await connectError(server.url, { name: "eve" }, { transports: ["polling"], extraHeaders: { Origin: "https://evil.example" } });
-    await connectError(server.url, { name: "<script>" });
-    await connectError(server.url, { name: "mallory", token: `${alice.session.token}x` });
-    const after = await scrape(server.url);
+    const alice = await connectClient(env.server.url, { name: "alice" });
+    const before = await scrape(env.server.url);
+    await connectError(env.server.url, { name: "eve" }, { extraHeaders: { Origin: "https://evil.example" } });
+    await connectError(env.server.url, { name: "eve" }, { transports: ["polling"], extraHeaders: { Origin: "https://evil.example" } });
+    await connectError(env.server.url, { name: "<script>" });
+    await connectError(env.server.url, { name: "mallory", token: `${alice.session.token}x` });
+    const after = await scrape(env.server.url);
     const delta = (reason: string) =>
       after.value("chat_connections_refused_total", { reason }) -
       before.value("chat_connections_refused_total", { reason });
@@ -102,12 +98,12 @@ describe("chat metrics", () => {
   });
 
   it("when storage is called, then chat_store_seconds records each call under its operation", async () => {
-    const alice = await connectClient(server.url, { name: "alice" });
-    const before = await scrape(server.url);
+    const alice = await connectClient(env.server.url, { name: "alice" });
+    const before = await scrape(env.server.url);
     await ok(alice.socket, "join", "timed");
     for (let i = 0; i < 4; i++) await ok(alice.socket, "message", { room: "timed", text: `t${i}` });
     await ok(alice.socket, "history", { room: "timed" });
-    const after = await scrape(server.url);
+    const after = await scrape(env.server.url);
     const count = (op: string) =>
       after.value("chat_store_seconds_count", { op }) - before.value("chat_store_seconds_count", { op });
     expect(count("insert")).toBe(4);
@@ -149,20 +145,15 @@ describe("chat_sockets and chat_rooms", () => {
 });
 
 describe("chat_deliveries_total", () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startServer();
-  });
-  afterEach(disconnectAll);
-  afterAll(() => server.close());
+  const env = useServer();
 
   it("when messages fan out, then it counts one delivery per socket reached", async () => {
-    const a = await connectClient(server.url, { name: "a" });
-    const b1 = await connectClient(server.url, { name: "b" });
-    const b2 = await connectClient(server.url, { name: "b", token: b1.session.token });
-    const outsider = await connectClient(server.url, { name: "c" });
+    const a = await connectClient(env.server.url, { name: "a" });
+    const b1 = await connectClient(env.server.url, { name: "b" });
+    const b2 = await connectClient(env.server.url, { name: "b", token: b1.session.token });
+    const outsider = await connectClient(env.server.url, { name: "c" });
     for (const c of [a, b1, b2]) await ok(c.socket, "join", "fan");
-    const deliveries = async () => (await scrape(server.url)).value("chat_deliveries_total");
+    const deliveries = async () => (await scrape(env.server.url)).value("chat_deliveries_total");
 
     let before = await deliveries();
     await ok<Sent>(a.socket, "message", { room: "fan", text: "to the room" });
@@ -184,21 +175,16 @@ describe("chat_deliveries_total", () => {
 });
 
 describe("chat_rate_limited_total", () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startServer({ env: { RATE_LIMIT_BURST: "2", RATE_LIMIT_PER_SECOND: "1" } });
-  });
-  afterEach(disconnectAll);
-  afterAll(() => server.close());
+  const env = useServer({ env: { RATE_LIMIT_BURST: "2", RATE_LIMIT_PER_SECOND: "1" } });
 
   it("when sends exceed the rate limit, then it counts exactly the refused ones", async () => {
-    const a = await connectClient(server.url, { name: "a" });
+    const a = await connectClient(env.server.url, { name: "a" });
     const results = (await Promise.all(
       Array.from({ length: 8 }, (_, i) => call(a.socket, "broadcast", { text: `flood ${i}` })),
     )) as { ok: boolean; error?: { code: string } }[];
     const limited = results.filter((r) => r.error?.code === "RATE_LIMITED").length;
     expect(limited).toBeGreaterThanOrEqual(5);
-    const m = await scrape(server.url);
+    const m = await scrape(env.server.url);
     expect(m.value("chat_rate_limited_total", { action: "send" })).toBe(limited);
     expect(m.value("chat_ack_errors_total", { event: "broadcast", code: "RATE_LIMITED" })).toBe(limited);
     expect(m.value("chat_messages_total", { kind: "broadcast" })).toBe(results.length - limited);

@@ -1,27 +1,23 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { MemoryStore } from "../../server/messages/memory-store.js";
 import type { PageQuery } from "../../server/messages/store.js";
 import type { JoinResult, Page, Presence, RoomInfo } from "../../server/protocol.js";
-import { call, connectClient, disconnectAll, nextEvent, ok } from "../helpers/client.js";
-import { startServer, type TestServer } from "../helpers/server.js";
+import { call, connectClient, nextEvent, ok } from "../helpers/client.js";
+import { startServer } from "../helpers/server.js";
+import { useServer } from "../helpers/use-server.js";
 
 describe("rooms and presence", () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startServer();
-  });
-  afterEach(disconnectAll);
-  afterAll(() => server.close());
+  const env = useServer();
 
-  it("when listing rooms on a fresh server, then chat and study exist", async () => {
-    const { socket } = await connectClient(server.url);
+  it("when listing rooms on a fresh env.server, then chat and study exist", async () => {
+    const { socket } = await connectClient(env.server.url);
     const { rooms } = await ok<{ rooms: RoomInfo[] }>(socket, "rooms");
     expect(rooms.map((r) => r.name).slice(0, 2)).toEqual(["chat", "study"]);
   });
 
   it("when two people join a room, then both see each other in members and presence", async () => {
-    const alice = await connectClient(server.url, { name: "alice" });
-    const bob = await connectClient(server.url, { name: "bob" });
+    const alice = await connectClient(env.server.url, { name: "alice" });
+    const bob = await connectClient(env.server.url, { name: "bob" });
     await ok(alice.socket, "join", "study");
     const presence = nextEvent(alice.socket, "presence", (p) => p.room === "study" && p.members.length === 2);
     const joined = await ok<JoinResult>(bob.socket, "join", "study");
@@ -36,9 +32,9 @@ describe("rooms and presence", () => {
   });
 
   it("when someone leaves or disconnects, then the room's presence drops them", async () => {
-    const alice = await connectClient(server.url, { name: "alice" });
-    const bob = await connectClient(server.url, { name: "bob" });
-    const carol = await connectClient(server.url, { name: "carol" });
+    const alice = await connectClient(env.server.url, { name: "alice" });
+    const bob = await connectClient(env.server.url, { name: "bob" });
+    const carol = await connectClient(env.server.url, { name: "carol" });
     for (const c of [alice, bob, carol]) await ok(c.socket, "join", "leavers");
     const afterLeave = nextEvent(alice.socket, "presence", (p) => p.room === "leavers" && p.members.length === 2);
     expect(await ok(bob.socket, "leave", "leavers")).toEqual({ ok: true, room: "leavers" });
@@ -49,8 +45,8 @@ describe("rooms and presence", () => {
   });
 
   it("when joining a new valid name, then the room is created and listed with its member count", async () => {
-    const alice = await connectClient(server.url, { name: "alice" });
-    const bob = await connectClient(server.url, { name: "bob" });
+    const alice = await connectClient(env.server.url, { name: "alice" });
+    const bob = await connectClient(env.server.url, { name: "bob" });
     await ok(alice.socket, "join", "读书会");
     await ok(bob.socket, "join", "读书会");
     const { rooms } = await ok<{ rooms: RoomInfo[] }>(bob.socket, "rooms");
@@ -58,7 +54,7 @@ describe("rooms and presence", () => {
   });
 
   it("when the room name is invalid, then join and leave answer INVALID_INPUT and the socket stays connected", async () => {
-    const { socket } = await connectClient(server.url);
+    const { socket } = await connectClient(env.server.url);
     for (const bad of ["", "a b", "x".repeat(33), { $gt: "" }, ["chat"], 42, null]) {
       const res = await call(socket, "join", bad);
       expect(res).toMatchObject({ ok: false, error: { code: "INVALID_INPUT" } });
@@ -83,14 +79,14 @@ describe("rooms and presence", () => {
   });
 
   it("when joining the same room twice, then it is harmless", async () => {
-    const { socket } = await connectClient(server.url);
+    const { socket } = await connectClient(env.server.url);
     await ok(socket, "join", "chat");
     const again = await ok<JoinResult>(socket, "join", "chat");
     expect(again.members.filter((m) => m.socketId === socket.id)).toHaveLength(1);
   });
 
   it("when someone joins too fast, then join answers RATE_LIMITED", async () => {
-    const { socket } = await connectClient(server.url);
+    const { socket } = await connectClient(env.server.url);
     const results = await Promise.all(Array.from({ length: 30 }, (_, i) => call(socket, "join", `flood${i}`)));
     expect(results.some((r) => (r as { ok: boolean; error?: { code: string } }).error?.code === "RATE_LIMITED")).toBe(true);
   });
@@ -108,16 +104,11 @@ describe("a join that fails after a retry of it succeeded", () => {
       return super.page(query);
     }
   }
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startServer({ store: new FirstReadFailsLate() });
-  });
-  afterEach(disconnectAll);
-  afterAll(() => server.close());
+  const env = useServer({ store: new FirstReadFailsLate() });
 
   it("when the first of two overlapping joins fails last, then the socket stays in the room the second joined", async () => {
-    const reader = await connectClient(server.url, { name: "reader" });
-    const writer = await connectClient(server.url, { name: "writer" });
+    const reader = await connectClient(env.server.url, { name: "reader" });
+    const writer = await connectClient(env.server.url, { name: "writer" });
     // A client that timed out waiting for its join retries it while the first is still running.
     const first = call(reader.socket, "join", "chat") as Promise<{ ok: boolean; error?: { code: string } }>;
     const second = await ok<JoinResult>(reader.socket, "join", "chat");
