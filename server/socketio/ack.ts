@@ -66,7 +66,7 @@ async function run<S extends z.ZodType, R extends object>(
 export function limit(ctx: HandlerContext, socket: ChatSocket, action: string): void {
   if (
     !ctx.limiter.take(socket.data.userId, action) ||
-    !ctx.limiter.take(ctx.addressOf(socket.request), `${action}@ip`)
+    !ctx.limiter.take(ctx.addressOf(socket), `${action}@ip`)
   ) {
     ctx.metrics.rateLimited.inc({ action });
     throw new AppError("RATE_LIMITED", `too many ${action} requests, slow down`);

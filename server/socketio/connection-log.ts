@@ -17,20 +17,27 @@ function transportOf(req: IncomingMessage): string | undefined {
   return match?.[1];
 }
 
+/** What a refusal line says about who was refused. */
+export type RefusedClient = { ip: string; origin?: string | undefined; transport?: string | undefined };
+
+/** A refused HTTP request (a new Engine.IO session), described for the refusal line. */
+export const refusedRequest = (req: IncomingMessage, ip: string): RefusedClient => ({
+  ip,
+  origin: req.headers.origin,
+  transport: transportOf(req),
+});
+
 /**
  * Counts and logs one refused connection.
  *
  * @example
- * const refused = connectionRefusals(logger, metrics, (req) => cap.addressOf(req));
- * refused(req, "origin");
+ * const refused = connectionRefusals(logger, metrics);
+ * refused("origin", refusedRequest(req, cap.addressOf(req)));
  */
-export function connectionRefusals(logger: Logger, metrics: ChatMetrics, addressOf: (req: IncomingMessage) => string) {
-  return (req: IncomingMessage, reason: RefusalReason): void => {
+export function connectionRefusals(logger: Logger, metrics: ChatMetrics) {
+  return (reason: RefusalReason, client: RefusedClient): void => {
     metrics.connectionsRefused.inc({ reason });
-    logger.warn(
-      { reason, ip: addressOf(req), origin: req.headers.origin, transport: transportOf(req) },
-      "connection refused",
-    );
+    logger.warn({ reason, ...client }, "connection refused");
   };
 }
 
@@ -41,15 +48,23 @@ const REASON_OF_CODE: Record<string, RefusalReason> = { INVALID_INPUT: "invalid_
 
 /**
  * Wraps a handshake middleware so that each connection it refuses is counted
- * and logged, by the error code it refused with.
+ * and logged, by the error code it refused with. The connection's HTTP request
+ * is gone by then (see index.ts): the address comes from `addressOf`, the
+ * transport from the connection itself.
  */
 export function observeRefusals(
   middleware: Middleware,
-  refused: (req: IncomingMessage, reason: RefusalReason) => void,
+  refused: (reason: RefusalReason, client: RefusedClient) => void,
+  addressOf: (socket: ChatSocket) => string,
 ): Middleware {
   return (socket, next) =>
     middleware(socket, (err) => {
-      if (err) refused(socket.request, REASON_OF_CODE[err.message] ?? "unauthorized");
+      if (err) {
+        refused(REASON_OF_CODE[err.message] ?? "unauthorized", {
+          ip: addressOf(socket),
+          transport: socket.conn.transport.name,
+        });
+      }
       next(err);
     });
 }
@@ -67,13 +82,13 @@ export function logConnected(socket: ChatSocket, ip: string, logger: Logger): vo
  * and after how long (counted from its handshake). Everything it says is read
  * from the socket then, so a connection keeps nothing for it meanwhile.
  */
-export function logDisconnected(addressOf: (req: IncomingMessage) => string, logger: Logger): SharedListener {
+export function logDisconnected(addressOf: (socket: ChatSocket) => string, logger: Logger): SharedListener {
   return function (this: ChatSocket, reason: unknown) {
     logger.info(
       {
         socketId: this.id,
         userId: this.data.userId,
-        ip: addressOf(this.request),
+        ip: addressOf(this),
         transport: this.conn.transport.name,
         reason,
         durationMs: Date.now() - this.handshake.issued,

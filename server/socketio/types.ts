@@ -1,4 +1,3 @@
-import type { IncomingMessage } from "node:http";
 import type { Server, Socket } from "socket.io";
 import type { Config } from "../config.js";
 import type { Logger } from "../logger.js";
@@ -35,8 +34,8 @@ export type HandlerContext = {
   changes: ChangeService;
   schemas: Schemas;
   limiter: RateLimiter;
-  /** The client's address (see connection-cap.ts), for per-address limits. */
-  addressOf: (req: IncomingMessage) => string;
+  /** The address a socket's connection is counted against (see connection-cap.ts), for per-address limits. */
+  addressOf: (socket: ChatSocket) => string;
   logger: Logger;
   config: Config;
   stats: SocketStats;
