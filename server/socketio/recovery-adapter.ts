@@ -5,7 +5,8 @@
  * the whole recovery window (2 minutes here): at 2,000 messages a second that
  * is 240,000 packets, a few hundred MB of heap, and a linear search through
  * them for every reconnecting client. This one keeps at most `maxPackets`
- * (and none older than the window), and finds a client's offset in a Map.
+ * (and none older than the window), and numbers them, so a client's offset
+ * says where its replay starts.
  *
  * Dropping old packets is safe: a client whose offset is no longer held is
  * not recovered, so it starts a new session and catches up through `join` and
@@ -20,7 +21,7 @@ import { EVENT_PACKET } from "./publish.js";
 /** What Socket.IO hands to `persistSession` when a socket drops. */
 type SessionToPersist = { sid: SocketId; pid: PrivateSessionId; rooms: Room[]; data: unknown };
 type StoredSession = SessionToPersist & { disconnectedAt: number };
-type StoredPacket = { offset: string; seq: number; rooms: Set<Room>; except: Set<Room>; data: unknown[]; emittedAt: number };
+type StoredPacket = { seq: number; rooms: Set<Room>; except: Set<Room>; data: unknown[]; emittedAt: number };
 /** The part of a Socket.IO packet this adapter reads and extends. */
 type Packet = { type: number; id?: number; data: unknown[] };
 
@@ -43,10 +44,10 @@ export function recoveryAdapter(options: RecoveryOptions) {
   const now = options.now ?? Date.now;
   return class BoundedRecoveryAdapter extends Adapter {
     private readonly sessions = new Map<PrivateSessionId, StoredSession>();
-    /** Oldest first; `packets[i].seq === firstSeq + i`. */
+    /** Oldest first; `packets[i].seq === packets[0].seq + i`. */
     private packets: StoredPacket[] = [];
-    private readonly seqOf = new Map<string, number>();
-    private nextSeq = 0;
+    /** The next stored packet's number; 0 is "before anything was stored". */
+    private nextSeq = 1;
     /** Offsets are unique per adapter instance; a restarted server knows no old session anyway. */
     private readonly prefix = `${Date.now().toString(36)}-`;
 
@@ -58,13 +59,16 @@ export function recoveryAdapter(options: RecoveryOptions) {
     override restoreSession(pid: PrivateSessionId, offset: string): Promise<Session> {
       this.forgetExpired();
       const session = this.sessions.get(pid);
-      const seq = this.seqOf.get(offset);
+      const seq = this.seqOf(offset);
+      const first = this.packets[0]?.seq ?? this.nextSeq;
+      // Recovered only when every packet after the offset is still held; never with a cap of 0.
       // Socket.IO's typing says Promise<Session>; it treats a null result as "not recovered".
-      if (!session || seq === undefined) return Promise.resolve(null as unknown as Session);
+      if (!session || seq === undefined || seq + 1 < first || options.maxPackets === 0) {
+        return Promise.resolve(null as unknown as Session);
+      }
       this.sessions.delete(pid);
       const missedPackets: unknown[][] = [];
-      const first = this.packets[0]?.seq ?? this.nextSeq;
-      for (let i = seq + 1 - first; i < this.packets.length; i++) {
+      for (let i = Math.max(0, seq + 1 - first); i < this.packets.length; i++) {
         const packet = this.packets[i]!;
         if (reaches(packet, session.rooms)) missedPackets.push(packet.data);
       }
@@ -73,17 +77,47 @@ export function recoveryAdapter(options: RecoveryOptions) {
     }
 
     override broadcast(packet: Packet, opts: BroadcastOptions): void {
-      // As Socket.IO's own: only events without an ack and not volatile can be replayed.
+      // As Socket.IO's own: only events without an ack and not volatile are offered for replay.
       if (packet.type === EVENT_PACKET && packet.id === undefined && opts.flags?.volatile === undefined) {
-        const seq = this.nextSeq++;
-        const offset = this.prefix + seq.toString(36);
         // The offset travels last in the event's arguments; the client sends the last one it saw when it reconnects.
-        packet.data.push(offset);
-        this.packets.push({ offset, seq, rooms: opts.rooms, except: opts.except ?? new Set(), data: packet.data, emittedAt: now() });
-        this.seqOf.set(offset, seq);
-        this.forgetOldPackets();
+        if (this.toOneSocket(opts)) {
+          packet.data.push(this.offsetOf(this.nextSeq - 1));
+        } else {
+          const seq = this.nextSeq++;
+          packet.data.push(this.offsetOf(seq));
+          this.packets.push({ seq, rooms: opts.rooms, except: opts.except ?? new Set(), data: packet.data, emittedAt: now() });
+          this.forgetOldPackets();
+        }
       }
       super.broadcast(packet, opts);
+    }
+
+    /**
+     * Whether a packet goes to one socket alone, by its id: that is how
+     * Socket.IO routes `socket.emit` when recovery is on. Such a packet is not
+     * kept. The server's only one is `session`, which it sends afresh on every
+     * connection, recovered or not, so a kept copy would only come back as a
+     * stale duplicate, and would cost every new socket about 1 KB for the whole
+     * window. It carries the offset of the newest kept packet instead: a quiet
+     * client that saw nothing else can still be recovered from there.
+     */
+    private toOneSocket(opts: BroadcastOptions): boolean {
+      if (opts.rooms.size !== 1) return false;
+      const [room] = opts.rooms;
+      return this.sids.has(room as SocketId);
+    }
+
+    private offsetOf(seq: number): string {
+      return this.prefix + seq.toString(36);
+    }
+
+    /** The packet number an offset names, when this adapter handed it out; the offset comes from a client. */
+    private seqOf(offset: string): number | undefined {
+      if (!offset.startsWith(this.prefix)) return undefined;
+      const digits = offset.slice(this.prefix.length);
+      if (!/^[0-9a-z]{1,10}$/.test(digits)) return undefined;
+      const seq = parseInt(digits, 36);
+      return seq < this.nextSeq ? seq : undefined;
     }
 
     /**
@@ -98,7 +132,6 @@ export function recoveryAdapter(options: RecoveryOptions) {
       if (!overCap && !chunkExpired) return;
       let drop = Math.max(0, this.packets.length - options.maxPackets);
       while (drop < this.packets.length && this.packets[drop]!.emittedAt < threshold) drop++;
-      for (let i = 0; i < drop; i++) this.seqOf.delete(this.packets[i]!.offset);
       this.packets = this.packets.slice(drop);
     }
 

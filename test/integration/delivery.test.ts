@@ -69,6 +69,31 @@ describe("delivery across dropped connections", () => {
     expect(page.messages).toEqual(missed);
   });
 
+  it("when many sockets connect while one is away, then their own `session` events take no place in the replay buffer", async () => {
+    const server = await startServer({ env: { RECOVERY_MAX_PACKETS: "5", RATE_LIMIT_BURST: "100" } });
+    servers.push(server);
+    const alice = await connectClient(server.url, { name: "alice" }, { reconnection: true });
+    const bob = await connectClient(server.url, { name: "bob" });
+    await ok(alice.socket, "join", "crowded");
+    await ok(bob.socket, "join", "crowded");
+    const seen: ChatMessage[] = [];
+    alice.socket.on("message", (m) => seen.push(m));
+    const aliceId = alice.socket.id!;
+
+    alice.socket.io.engine.close();
+    await until(() => !server.chat.io.sockets.sockets.has(aliceId));
+    const missed: ChatMessage[] = [];
+    for (let i = 0; i < 2; i++) {
+      missed.push((await ok<Sent>(bob.socket, "message", { room: "crowded", text: `while away ${i}` })).message);
+    }
+    // Ten `session` events, each to one socket: kept, they would push both missed messages out of a 5-packet buffer.
+    for (let i = 0; i < 10; i++) await connectClient(server.url, { name: `newcomer${i}` });
+    await until(() => alice.socket.connected && seen.length === 2);
+    expect(alice.socket.recovered).toBe(true);
+    expect(alice.socket.id).toBe(aliceId);
+    expect(seen).toEqual(missed);
+  });
+
   it("when recovery is impossible because the server restarted, then history after the last id returns exactly the gap", async () => {
     const store = new MemoryStore();
     const env = { RATE_LIMIT_BURST: "1000", RATE_LIMIT_PER_SECOND: "1000" };
