@@ -27,47 +27,56 @@ type Corkable = { cork(): void; uncork(): void };
 
 /** The parts of an Engine.IO connection this needs. */
 type EngineConnection = {
-  flush?: () => void;
+  flush?: (this: EngineConnection) => void;
   transport?: { name?: string; socket?: { _socket?: Partial<Corkable> } };
 };
 
 export function batchWrites(io: Server): void {
-  // One setImmediate for every connection with something queued, rather than one each.
-  const due: (() => void)[] = [];
+  // Connections with something queued, in the order they queued it; one
+  // setImmediate flushes them all. Nothing here is per connection but its place
+  // in this set: a closure or bound function each would cost every idle
+  // connection memory.
+  let queued = new Set<EngineConnection>();
+  let flushNow: ((this: EngineConnection) => void) | undefined;
   const flushAll = () => {
-    const batch = due.splice(0);
+    const batch = queued;
+    // Whatever queues while this batch is written goes out in the next turn.
+    queued = new Set();
     // Every connection gets its flush even if one throws; the first error is rethrown after.
     let failure: unknown;
-    for (const flush of batch) {
+    for (const conn of batch) {
       try {
-        flush();
+        flushCorked(conn, flushNow!);
       } catch (err) {
         failure ??= err;
       }
     }
     if (failure !== undefined) throw failure;
   };
+  // Engine.IO calls it as `this.flush()`, so one function serves every connection.
+  const flushLater = function (this: EngineConnection) {
+    if (queued.has(this)) return;
+    if (queued.size === 0) setImmediate(flushAll);
+    queued.add(this);
+  };
   io.engine.on("connection", (conn: EngineConnection) => {
-    const flushNow = conn.flush?.bind(conn);
-    if (!flushNow) return;
-    let queued = false;
-    const flushBatch = () => {
-      queued = false;
-      const tcp = tcpSocketOf(conn);
-      tcp?.cork();
-      try {
-        flushNow();
-      } finally {
-        tcp?.uncork();
-      }
-    };
-    conn.flush = () => {
-      if (queued) return;
-      queued = true;
-      if (due.length === 0) setImmediate(flushAll);
-      due.push(flushBatch);
-    };
+    // Engine.IO's own flush, a method shared by every connection.
+    if (typeof conn.flush !== "function") return;
+    flushNow ??= conn.flush;
+    if (conn.flush !== flushNow) return;
+    conn.flush = flushLater;
   });
+}
+
+/** Engine.IO's flush of `conn`, with its TCP socket corked around it so the frames leave in one write. */
+function flushCorked(conn: EngineConnection, flushNow: (this: EngineConnection) => void): void {
+  const tcp = tcpSocketOf(conn);
+  tcp?.cork();
+  try {
+    flushNow.call(conn);
+  } finally {
+    tcp?.uncork();
+  }
 }
 
 /** The TCP socket under a WebSocket transport; undefined for long-polling or when `ws` changes. */
