@@ -6,6 +6,7 @@
  *   npm run bench -- --quick       # every scenario scaled down, under 2 minutes (CI smoke test)
  *   npm run bench -- --out FILE    # write the results elsewhere
  *   npm run bench -- --only load,idle,history --peers project,relay,ws   # a subset
+ *   npm run bench -- --repeat 3    # the load scenarios 3 times, peers taking turns; the summary shows medians
  *
  * Exits non-zero only when the harness itself breaks, never for a missed target.
  */
@@ -23,14 +24,23 @@ import { perSocketKb, runHistoryScenario, runIdleScenario, runLoadScenarios, typ
 
 const SCENARIOS = ["load", "idle", "history"] as const;
 
+const emptyResults = () =>
+  Object.fromEntries(PEERS.map((k) => [k, { steps: [] }])) as unknown as Record<PeerKind, PeerResult>;
+
 const { values: args } = parseArgs({
   options: {
     quick: { type: "boolean", default: false },
     out: { type: "string" },
     only: { type: "string", default: SCENARIOS.join(",") },
     peers: { type: "string", default: PEERS.join(",") },
+    repeat: { type: "string", default: "1" },
   },
 });
+const repeat = Number(args.repeat);
+if (!Number.isInteger(repeat) || repeat < 1 || repeat > 20) {
+  console.error("--repeat: a whole number from 1 to 20");
+  process.exit(2);
+}
 const scale = args.quick ? QUICK : FULL;
 const pick = <T extends string>(list: string, known: readonly T[], flag: string): T[] => {
   const chosen = list.split(",").map((s) => s.trim());
@@ -49,6 +59,32 @@ const outFile = path.resolve(
   args.out ?? (scale.quick ? path.join(".cache", "bench", `${date}-quick.md`) : path.join("bench", "results", `${date}.md`)),
 );
 
+/** Runs `todo` against one peer on a fresh process. One process serves every scenario: start-up is slow on a loaded machine. */
+async function runPeer(pool: LoadPool, kind: PeerKind, todo: readonly string[], result: PeerResult): Promise<void> {
+  const peer = await PeerProcess.start(kind, {
+    env: { MEMORY_STORE_MAX_PER_CHANNEL: String(Math.max(10_000, scale.history.messages)) },
+  });
+  try {
+    // Idle first, while the process is fresh: RSS does not shrink back after a load.
+    if (todo.includes("idle")) {
+      log(`${PEER_LABELS[kind]}: ${scale.idle.sockets} idle sockets`);
+      result.idle = await runIdleScenario(pool, peer, scale);
+      log(`  heap ${perSocketKb(result.idle, "heap").toFixed(2)} KB, RSS ${perSocketKb(result.idle, "rss").toFixed(2)} KB per socket`);
+    }
+    if (todo.includes("load")) {
+      log(`${PEER_LABELS[kind]}: fan-out, CPU per delivery, saturation`);
+      await runLoadScenarios(pool, peer, scale, result, log);
+    }
+    if (todo.includes("history") && kind === "project") {
+      log(`${PEER_LABELS[kind]}: history at ${scale.history.messages} messages`);
+      result.history = await runHistoryScenario(pool, peer, scale);
+      log(`  p50 ${result.history.p50.toFixed(2)} ms, p99 ${result.history.p99.toFixed(2)} ms`);
+    }
+  } finally {
+    await peer.stop();
+  }
+}
+
 installCleanup();
 const started = performance.now();
 const log = (line: string) => console.log(`[${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}`);
@@ -60,37 +96,22 @@ const report: RunReport = {
   loadStart: loadAverage(),
   loadEnd: [],
   scale,
-  results: Object.fromEntries(PEERS.map((k) => [k, { steps: [] }])) as unknown as Record<PeerKind, PeerResult>,
+  results: emptyResults(),
+  laterRounds: [],
 };
 
 try {
   log(`${report.machine.cores} cores, ${report.machine.cpuModel}, Node ${report.machine.node}, load ${report.loadStart.map((l) => l.toFixed(2)).join(" ")}`);
   const pool = await LoadPool.start(scale.workers);
-  for (const kind of peers) {
-    // One process per peer for every scenario: start-up is slow on a loaded machine.
-    const peer = await PeerProcess.start(kind, {
-      env: { MEMORY_STORE_MAX_PER_CHANNEL: String(Math.max(10_000, scale.history.messages)) },
-    });
-    const result = report.results[kind];
-    try {
-      // Idle first, while the process is fresh: RSS does not shrink back after a load.
-      if (scenarios.includes("idle")) {
-        log(`${PEER_LABELS[kind]}: ${scale.idle.sockets} idle sockets`);
-        result.idle = await runIdleScenario(pool, peer, scale);
-        log(`  heap ${perSocketKb(result.idle, "heap").toFixed(2)} KB, RSS ${perSocketKb(result.idle, "rss").toFixed(2)} KB per socket`);
-      }
-      if (scenarios.includes("load")) {
-        log(`${PEER_LABELS[kind]}: fan-out, CPU per delivery, saturation`);
-        await runLoadScenarios(pool, peer, scale, result, log);
-      }
-      if (scenarios.includes("history") && kind === "project") {
-        log(`${PEER_LABELS[kind]}: history at ${scale.history.messages} messages`);
-        result.history = await runHistoryScenario(pool, peer, scale);
-        log(`  p50 ${result.history.p50.toFixed(2)} ms, p99 ${result.history.p99.toFixed(2)} ms`);
-      }
-    } finally {
-      await peer.stop();
-    }
+  for (let round = 1; round <= repeat; round++) {
+    // Round 1 runs every scenario; later rounds only the load, each peer again on a fresh process, the peers taking turns.
+    const results = round === 1 ? report.results : emptyResults();
+    if (round > 1) report.laterRounds.push(results);
+    const todo = round === 1 ? scenarios : scenarios.filter((s) => s === "load");
+    if (todo.length === 0) break;
+    if (repeat > 1) log(`round ${round} of ${repeat}`);
+    // Even rounds go in the opposite order, so that no peer always runs first on a fresh machine.
+    for (const kind of round % 2 === 0 ? [...peers].reverse() : peers) await runPeer(pool, kind, todo, results[kind]);
   }
   await pool.stop();
 } catch (err) {

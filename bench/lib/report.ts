@@ -11,8 +11,19 @@ export type RunReport = {
   loadStart: number[];
   loadEnd: number[];
   scale: Scale;
+  /** Every scenario, round 1. */
   results: Record<PeerKind, PeerResult>;
+  /** With `--repeat`: the load scenarios again, once per later round. */
+  laterRounds: Record<PeerKind, PeerResult>[];
 };
+
+/** The middle value (the mean of the two middle ones for an even count); undefined when there are none. */
+export function median(values: number[]): number | undefined {
+  const sorted = values.filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
+  if (sorted.length === 0) return undefined;
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
 
 type Row = {
   figure: string;
@@ -25,12 +36,20 @@ type Row = {
   bound?: (relay: number | undefined) => number | undefined;
   /** The target is a floor (saturation), not a ceiling. */
   floor?: boolean;
+  /** Measured by the load scenarios, so once per round with `--repeat`. */
+  load?: boolean;
 };
 
-function rows(r: RunReport): Row[] {
+/**
+ * The summary's rows. With several rounds each value is the median of the
+ * rounds that measured it (the load figures); idle and history run once.
+ */
+function rows(r: RunReport, rounds = [r.results, ...r.laterRounds]): Row[] {
   const { fanout: f, small: s, idle, history } = r.scale;
   const per = (pick: (x: PeerResult) => number | undefined) =>
-    Object.fromEntries(PEERS.map((k) => [k, pick(r.results[k])])) as Record<PeerKind, number | undefined>;
+    Object.fromEntries(
+      PEERS.map((k) => [k, median(rounds.map((round) => pick(round[k])).filter((v) => v !== undefined))]),
+    ) as Record<PeerKind, number | undefined>;
   const phase = (get: (x: PeerResult) => Phase | undefined, field: keyof Phase) =>
     per((x) => get(x)?.[field]);
   const fan = `fan-out ${f.rooms}×${f.perRoom}, ${f.rate} msg/s`;
@@ -38,18 +57,27 @@ function rows(r: RunReport): Row[] {
   const fixed = (limit: number) => () => limit;
   const relay = (relayValue: number | undefined) => relayValue;
   return [
-    { figure: `${fan}: p50 ms`, values: phase((x) => x.fanout, "p50"), digits: 1 },
-    { figure: `${fan}: p95 ms`, values: phase((x) => x.fanout, "p95"), digits: 1 },
+    { figure: `${fan}: p50 ms`, values: phase((x) => x.fanout, "p50"), digits: 1, load: true },
+    { figure: `${fan}: p95 ms`, values: phase((x) => x.fanout, "p95"), digits: 1, load: true },
     {
+      load: true,
       figure: `${fan}: p99 ms`,
       values: phase((x) => x.fanout, "p99"),
       digits: 1,
       target: "≤ 50, or ≤ relay",
       bound: (relayValue) => Math.max(50, relayValue ?? 0),
     },
-    { figure: `${fan}: max ms`, values: phase((x) => x.fanout, "max"), digits: 1 },
-    { figure: `${fan}: lost deliveries`, values: phase((x) => x.fanout, "lost"), digits: 0, target: "0", bound: fixed(0) },
+    { figure: `${fan}: max ms`, values: phase((x) => x.fanout, "max"), digits: 1, load: true },
     {
+      load: true,
+      figure: `${fan}: lost deliveries`,
+      values: phase((x) => x.fanout, "lost"),
+      digits: 0,
+      target: "0",
+      bound: fixed(0),
+    },
+    {
+      load: true,
       figure: `saturation, rooms of ${s.perRoom}: msg/s`,
       values: per((x) => x.saturation),
       digits: 0,
@@ -60,6 +88,7 @@ function rows(r: RunReport): Row[] {
       floor: true,
     },
     {
+      load: true,
       figure: `server CPU per delivery, rooms of ${s.perRoom}: µs`,
       values: phase((x) => x.cpuSmall, "cpuUsPerDelivery"),
       digits: 1,
@@ -67,6 +96,7 @@ function rows(r: RunReport): Row[] {
       bound: relay,
     },
     {
+      load: true,
       figure: `server CPU per delivery, rooms of ${f.perRoom}: µs`,
       values: phase((x) => x.fanout, "cpuUsPerDelivery"),
       digits: 1,
@@ -165,6 +195,13 @@ export function markdown(r: RunReport): string {
     "",
     "## Summary",
     "",
+    ...(r.laterRounds.length > 0
+      ? [
+          `The load figures are medians of ${r.laterRounds.length + 1} rounds (each peer on a fresh process every round, ` +
+            "the order of peers reversed in even rounds); idle and history ran once. Every round is under *Rounds*.",
+          "",
+        ]
+      : []),
     mdRow(HEADER),
     mdRow(HEADER.map(() => "---")),
     ...rows(r).map((row) => mdRow(cells(row))),
@@ -179,23 +216,36 @@ export function markdown(r: RunReport): string {
     mdRow(["peer, phase", "msg/s", "room size", "sent / accepted / refused", "delivered / expected", "lost", "p50 / p95 / p99 / max ms", "server CPU ms", "µs/delivery", "load workers busy"]),
     mdRow(Array.from({ length: 10 }, () => "---")),
   ];
-  for (const k of PEERS) {
-    const x = r.results[k];
-    if (x.fanout) out.push(...phaseRows(`${PEER_LABELS[k]}, fan-out ${f.rooms}×${f.perRoom}`, [x.fanout]));
-    if (x.cpuSmall) out.push(...phaseRows(`${PEER_LABELS[k]}, CPU ${s.rooms}×${s.perRoom}`, [x.cpuSmall]));
-    out.push(...phaseRows(`${PEER_LABELS[k]}, saturation step`, x.steps));
+  [r.results, ...r.laterRounds].forEach((round, i) => {
+    const tag = r.laterRounds.length > 0 ? ` (round ${i + 1})` : "";
+    for (const k of PEERS) {
+      const x = round[k];
+      if (x.fanout) out.push(...phaseRows(`${PEER_LABELS[k]}${tag}, fan-out ${f.rooms}×${f.perRoom}`, [x.fanout]));
+      if (x.cpuSmall) out.push(...phaseRows(`${PEER_LABELS[k]}${tag}, CPU ${s.rooms}×${s.perRoom}`, [x.cpuSmall]));
+      out.push(...phaseRows(`${PEER_LABELS[k]}${tag}, saturation step`, x.steps));
+    }
+  });
+  if (r.laterRounds.length > 0) {
+    out.push("", "## Rounds", "", "Each round's load figures on their own, as in the summary.", "");
+    out.push(mdRow(["round", ...HEADER]), mdRow(["---", ...HEADER.map(() => "---")]));
+    [r.results, ...r.laterRounds].forEach((round, i) => {
+      for (const row of rows(r, [round]).filter((x) => x.load)) out.push(mdRow([String(i + 1), ...cells(row)]));
+    });
   }
   out.push("", "## Saturation", "");
-  for (const k of PEERS) {
-    const x = r.results[k];
-    if (x.saturation === undefined) continue;
-    out.push(
-      `- ${PEER_LABELS[k]}: ` +
-        (x.saturation === 0 ? `below ${s.steps[0]} msg/s (no step passed)` : `${x.saturation} msg/s`) +
-        (x.saturationUnbounded ? " (the highest step passed; the limit lies above it)" : "") +
-        ` — steps of ${s.stepSeconds} s over ${s.rooms} rooms × ${s.perRoom}, pass = p99 ≤ 100 ms, nothing lost or refused`,
-    );
-  }
+  [r.results, ...r.laterRounds].forEach((round, i) => {
+    const tag = r.laterRounds.length > 0 ? ` (round ${i + 1})` : "";
+    for (const k of PEERS) {
+      const x = round[k];
+      if (x.saturation === undefined) continue;
+      out.push(
+        `- ${PEER_LABELS[k]}${tag}: ` +
+          (x.saturation === 0 ? `below ${s.steps[0]} msg/s (no step passed)` : `${x.saturation} msg/s`) +
+          (x.saturationUnbounded ? " (the highest step passed; the limit lies above it)" : "") +
+          ` — steps of ${s.stepSeconds} s over ${s.rooms} rooms × ${s.perRoom}, pass = p99 ≤ 100 ms, nothing lost or refused`,
+      );
+    }
+  });
   out.push(
     "",
     `## Idle sockets (${idle.sockets.toLocaleString("en")}, connected, in no room)`,
