@@ -129,11 +129,38 @@ function rows(r: RunReport, rounds = [r.results, ...r.laterRounds]): Row[] {
 const fmt = (v: number | undefined, digits: number) =>
   v === undefined || Number.isNaN(v) ? "—" : v.toLocaleString("en", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
+const ratioOf = ({ project, relay }: Row["values"]): number | undefined =>
+  project !== undefined && relay !== undefined && relay !== 0 ? project / relay : undefined;
+
 function cells(row: Row): string[] {
   const { project, relay, ws } = row.values;
-  const ratio = project !== undefined && relay !== undefined && relay !== 0 ? `${(project / relay).toFixed(2)}×` : "—";
+  const ratio = ratioOf(row.values);
   const show = (v: number | undefined) => (v !== undefined && row.show?.(v)) || fmt(v, row.digits);
-  return [row.figure, show(project), show(relay), show(ws), ratio, row.target ?? "", verdict(row, project, relay)];
+  return [row.figure, show(project), show(relay), show(ws), ratio === undefined ? "—" : `${ratio.toFixed(2)}×`, row.target ?? "", verdict(row, project, relay)];
+}
+
+/**
+ * The summary's cells. With several rounds, a load figure's ratio is the
+ * median of the rounds' own ratios (each round compares peers measured minutes
+ * apart, on the machine as it was then), and its verdict says in how many
+ * rounds the target was met.
+ */
+function summaryCells(r: RunReport): string[][] {
+  const rounds = [r.results, ...r.laterRounds];
+  const perRound = rounds.map((round) => rows(r, [round]));
+  return rows(r).map((row, i) => {
+    const c = cells(row);
+    if (rounds.length === 1 || !row.load) return c;
+    const each = perRound.map((list) => list[i]!);
+    const ratio = median(each.map((x) => ratioOf(x.values)).filter((v) => v !== undefined));
+    c[4] = ratio === undefined ? "—" : `${ratio.toFixed(2)}× (median)`;
+    if (row.bound) {
+      const judged = each.map((x) => verdict(x, x.values.project, x.values.relay)).filter((v) => v !== "");
+      const met = judged.filter((v) => v === "met").length;
+      c[6] = judged.length === 0 ? "" : `met in ${met} of ${judged.length} rounds`;
+    }
+    return c;
+  });
 }
 
 /** "met", by how much the project misses the target ("missed: 1.45× off"), or "" when it cannot be judged. */
@@ -149,7 +176,7 @@ const HEADER = ["figure", PEER_LABELS.project, PEER_LABELS.relay, PEER_LABELS.ws
 
 /** The summary as a fixed-width text table. */
 export function textTable(r: RunReport): string {
-  const all = [HEADER, ...rows(r).map(cells)];
+  const all = [HEADER, ...summaryCells(r)];
   const widths = HEADER.map((_, i) => Math.max(...all.map((c) => c[i]!.length)));
   return all.map((c) => c.map((v, i) => (i === 0 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join("  ")).join("\n");
 }
@@ -198,13 +225,14 @@ export function markdown(r: RunReport): string {
     ...(r.laterRounds.length > 0
       ? [
           `The load figures are medians of ${r.laterRounds.length + 1} rounds (each peer on a fresh process every round, ` +
-            "the order of peers reversed in even rounds); idle and history ran once. Every round is under *Rounds*.",
+            "the order of peers reversed in even rounds); their ratio is the median of each round's own ratio, and the verdict " +
+            "counts the rounds that met the target. Idle and history ran once. Every round is under *Rounds*.",
           "",
         ]
       : []),
     mdRow(HEADER),
     mdRow(HEADER.map(() => "---")),
-    ...rows(r).map((row) => mdRow(cells(row))),
+    ...summaryCells(r).map(mdRow),
     "",
     "## Phases",
     "",
