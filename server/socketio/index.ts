@@ -187,10 +187,12 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
   io.engine.on("connection", (conn: EngineConnection) => {
     if (conn.request) cap.open(conn, conn.request);
     // The request that opened the connection (headers, URL, parser state) is not
-    // needed once its address is counted: Socket.IO builds handshakes without it,
-    // and nothing here reads it later. For a connection opened by long-polling, as
-    // browsers open theirs, that frees about 3.5 KB; one opened straight over
-    // WebSocket keeps its upgrade request anyway, held by Engine.IO until it closes.
+    // needed once its address is counted, and nothing here reads it later. For a
+    // connection opened by long-polling, as browsers open theirs, that frees about
+    // 3.5 KB; one opened straight over WebSocket keeps its upgrade request anyway,
+    // held by Engine.IO until it closes. Socket.IO builds handshakes without it,
+    // so `socket.handshake` has no headers, query or URL: whatever a handler
+    // needs from the request must be read here, before it goes, as the address is.
     conn.request = null;
     conn.on("close", release);
   });

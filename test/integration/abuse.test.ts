@@ -60,6 +60,24 @@ describe("abuse", () => {
     }
   });
 
+  it("when behind a trusted proxy, then each forwarded address has its own bucket for as long as its connections last", async () => {
+    const proxied = await startServer({
+      env: { TRUST_PROXY: "true", RATE_LIMIT_BURST: "5", RATE_LIMIT_PER_SECOND: "1", RATE_LIMIT_PER_IP_FACTOR: "1" },
+    });
+    try {
+      // Long-polling first, as browsers connect: the request that opened each connection is let go once counted.
+      const from = (address: string, name: string) =>
+        connectClient(proxied.url, { name }, { transports: ["polling"], extraHeaders: { "X-Forwarded-For": address } });
+      const [a1, a2, b1] = await Promise.all([from("203.0.113.1", "a1"), from("203.0.113.1", "a2"), from("203.0.113.2", "b1")]);
+      for (let i = 0; i < 5; i++) await ok(a1.socket, "broadcast", { text: `a1 ${i}` });
+      // a2's own bucket is full, but its address has spent the 5 it may; b1's address has not.
+      expect(await call(a2.socket, "broadcast", { text: "a2" })).toMatchObject({ ok: false, error: { code: "RATE_LIMITED" } });
+      expect(await call(b1.socket, "broadcast", { text: "b1" })).toMatchObject({ ok: true });
+    } finally {
+      await proxied.close();
+    }
+  });
+
   it("when someone joins a room named after another socket's id, then that socket is neither moved nor reached", async () => {
     const alice = await connectClient(env.server.url, { name: "alice" });
     const bob = await connectClient(env.server.url, { name: "bob" });
