@@ -52,6 +52,8 @@ export function recoveryAdapter(options: RecoveryOptions) {
     private readonly prefix = `${Date.now().toString(36)}-`;
 
     override persistSession(session: SessionToPersist): void {
+      // With a cap of 0 nothing is ever restored, so nothing is kept for it either.
+      if (options.maxPackets === 0) return;
       this.forgetExpired();
       this.sessions.set(session.pid, { ...session, disconnectedAt: now() });
     }
@@ -100,6 +102,9 @@ export function recoveryAdapter(options: RecoveryOptions) {
      * stale duplicate, and would cost every new socket about 1 KB for the whole
      * window. It carries the offset of the newest kept packet instead: a quiet
      * client that saw nothing else can still be recovered from there.
+     *
+     * So an event a client must get after a drop is never sent with
+     * `socket.emit`: send it to a room (`io.to(userKey(...))`), as messages are.
      */
     private toOneSocket(opts: BroadcastOptions): boolean {
       if (opts.rooms.size !== 1) return false;

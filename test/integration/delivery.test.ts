@@ -40,25 +40,34 @@ describe("delivery across dropped connections", () => {
     expect(received).toEqual(missed);
   });
 
-  it("when a dropped connection missed more than the node keeps for replay, then it is not recovered and history gives it the gap", async () => {
+  /**
+   * A server keeping 5 packets for replay, alice and bob in `room`, and alice
+   * dropped. She comes back only when the test calls `alice.socket.connect()`,
+   * with the session and offset she had.
+   */
+  async function aliceAwayFromSmallReplay(room: string) {
     const server = await startServer({ env: { RECOVERY_MAX_PACKETS: "5", RATE_LIMIT_BURST: "100" } });
     servers.push(server);
-    const alice = await connectClient(server.url, { name: "alice" }, { reconnection: true });
+    const alice = await connectClient(server.url, { name: "alice" });
     const bob = await connectClient(server.url, { name: "bob" });
-    await ok(alice.socket, "join", "bounded");
-    await ok(bob.socket, "join", "bounded");
+    await ok(alice.socket, "join", room);
+    await ok(bob.socket, "join", room);
     const seen: ChatMessage[] = [];
     alice.socket.on("message", (m) => seen.push(m));
-    const before = (await ok<Sent>(bob.socket, "message", { room: "bounded", text: "before" })).message;
+    const send = async (text: string) => (await ok<Sent>(bob.socket, "message", { room, text })).message;
+    const before = await send("before");
     await until(() => seen.length === 1);
     const aliceId = alice.socket.id!;
-
     alice.socket.io.engine.close();
     await until(() => !server.chat.io.sockets.sockets.has(aliceId));
+    return { server, alice, seen, send, before, aliceId };
+  }
+
+  it("when a dropped connection missed more than the node keeps for replay, then it is not recovered and history gives it the gap", async () => {
+    const { alice, seen, send, before, aliceId } = await aliceAwayFromSmallReplay("bounded");
     const missed: ChatMessage[] = [];
-    for (let i = 0; i < 20; i++) {
-      missed.push((await ok<Sent>(bob.socket, "message", { room: "bounded", text: `while away ${i}` })).message);
-    }
+    for (let i = 0; i < 20; i++) missed.push(await send(`while away ${i}`));
+    alice.socket.connect();
     await until(() => alice.socket.connected);
     // The offset it last saw is gone: a new session, and nothing half-replayed.
     expect(alice.socket.recovered).toBe(false);
@@ -70,28 +79,16 @@ describe("delivery across dropped connections", () => {
   });
 
   it("when many sockets connect while one is away, then their own `session` events take no place in the replay buffer", async () => {
-    const server = await startServer({ env: { RECOVERY_MAX_PACKETS: "5", RATE_LIMIT_BURST: "100" } });
-    servers.push(server);
-    const alice = await connectClient(server.url, { name: "alice" }, { reconnection: true });
-    const bob = await connectClient(server.url, { name: "bob" });
-    await ok(alice.socket, "join", "crowded");
-    await ok(bob.socket, "join", "crowded");
-    const seen: ChatMessage[] = [];
-    alice.socket.on("message", (m) => seen.push(m));
-    const aliceId = alice.socket.id!;
-
-    alice.socket.io.engine.close();
-    await until(() => !server.chat.io.sockets.sockets.has(aliceId));
-    const missed: ChatMessage[] = [];
-    for (let i = 0; i < 2; i++) {
-      missed.push((await ok<Sent>(bob.socket, "message", { room: "crowded", text: `while away ${i}` })).message);
-    }
+    const { server, alice, seen, send, before, aliceId } = await aliceAwayFromSmallReplay("crowded");
+    const missed = [await send("while away 0"), await send("while away 1")];
     // Ten `session` events, each to one socket: kept, they would push both missed messages out of a 5-packet buffer.
     for (let i = 0; i < 10; i++) await connectClient(server.url, { name: `newcomer${i}` });
-    await until(() => alice.socket.connected && seen.length === 2);
+    expect(alice.socket.connected).toBe(false);
+    alice.socket.connect();
+    await until(() => alice.socket.connected && seen.length === 3);
     expect(alice.socket.recovered).toBe(true);
     expect(alice.socket.id).toBe(aliceId);
-    expect(seen).toEqual(missed);
+    expect(seen).toEqual([before, ...missed]);
   });
 
   it("when recovery is impossible because the server restarted, then history after the last id returns exactly the gap", async () => {

@@ -59,6 +59,14 @@ describe("bounded recovery adapter", () => {
     expect(await restore(adapter, ["room:a"], offset)).toBeNull();
   });
 
+  it("when exactly the packets after an offset are still held, then it is restored; one more dropped, and it is not", async () => {
+    const adapter = adapterWith(5);
+    // With a cap of 5 the buffer is trimmed back to 5 once it holds 7: the first two go.
+    const offsets = Array.from({ length: 7 }, (_, i) => send(adapter, ["room:a"], `m${i + 1}`));
+    expect(texts(await restore(adapter, ["room:a"], offsets[1]!))).toEqual(["m3", "m4", "m5", "m6", "m7"]);
+    expect(await restore(adapter, ["room:a"], offsets[0]!)).toBeNull();
+  });
+
   it("when the cap is 0, then no session is restored, even one that missed nothing", async () => {
     const adapter = adapterWith(0);
     adapter.addAll("s1", new Set(["s1"]));
