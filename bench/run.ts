@@ -105,10 +105,10 @@ try {
   const pool = await LoadPool.start(scale.workers);
   for (let round = 1; round <= repeat; round++) {
     // Round 1 runs every scenario; later rounds only the load, each peer again on a fresh process, the peers taking turns.
-    const results = round === 1 ? report.results : emptyResults();
-    if (round > 1) report.laterRounds.push(results);
     const todo = round === 1 ? scenarios : scenarios.filter((s) => s === "load");
     if (todo.length === 0) break;
+    const results = round === 1 ? report.results : emptyResults();
+    if (round > 1) report.laterRounds.push(results);
     if (repeat > 1) log(`round ${round} of ${repeat}`);
     // Even rounds go in the opposite order, so that no peer always runs first on a fresh machine.
     for (const kind of round % 2 === 0 ? [...peers].reverse() : peers) await runPeer(pool, kind, todo, results[kind]);
