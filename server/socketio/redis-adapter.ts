@@ -72,7 +72,9 @@ export async function createRedisScaleOut(url: string, prefix: string, logger: L
       }
     },
     async close() {
-      if (client.isOpen) await client.quit().catch(() => client.destroy());
+      // A client that is not connected would queue QUIT until Redis comes back: drop it instead.
+      if (client.isReady) await client.close().catch(() => client.destroy());
+      else if (client.isOpen) client.destroy();
     },
   };
 }

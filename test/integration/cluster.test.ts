@@ -12,7 +12,7 @@ import {
   until,
 } from "../helpers/client.js";
 import { freshDatabaseUri } from "../helpers/mongo.js";
-import { spawnServer, type ServerProcess } from "../helpers/process.js";
+import { freePort, spawnServer, type ServerProcess } from "../helpers/process.js";
 import { allDrained, pumpClient, type PumpClient } from "../helpers/pump-client.js";
 import { deleteKeys, REDIS_URL, startPrivateRedis, uniquePrefix, type PrivateRedis } from "../helpers/redis.js";
 
@@ -202,4 +202,21 @@ describe("Redis outage", () => {
     await ok<Sent>(a.socket, "message", { room: "outage", text: "after" });
     expect((await crossAfter).text).toBe("after");
   }, 60_000);
+});
+
+describe("a node whose Redis was never reachable", () => {
+  it("when it is stopped, then it shuts down cleanly at once instead of waiting for Redis", async () => {
+    // A port nothing listens on: the node starts, not ready, and keeps retrying Redis.
+    const node = await spawnServer({ REDIS_URL: `redis://127.0.0.1:${await freePort()}`, REDIS_PREFIX: uniquePrefix() });
+    try {
+      expect(await readyz(node)).toBe(503);
+      const termAt = Date.now();
+      node.kill("SIGTERM");
+      expect(await node.exited).toBe(0);
+      expect(Date.now() - termAt).toBeLessThan(3000);
+      expect(node.output()).toContain("shut down cleanly");
+    } finally {
+      node.kill("SIGKILL");
+    }
+  }, 30_000);
 });
