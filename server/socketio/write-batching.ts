@@ -25,26 +25,31 @@ import type { Server } from "socket.io";
 
 type Corkable = { cork(): void; uncork(): void };
 
+/** Set on a connection while its flush waits for the end of the turn. */
+const QUEUED = Symbol("flush queued");
+
 /** The parts of an Engine.IO connection this needs. */
 type EngineConnection = {
   flush?: (this: EngineConnection) => void;
   transport?: { name?: string; socket?: { _socket?: Partial<Corkable> } };
+  [QUEUED]?: boolean;
 };
 
 export function batchWrites(io: Server): void {
   // Connections with something queued, in the order they queued it; one
-  // setImmediate flushes them all. Nothing here is per connection but its place
-  // in this set: a closure or bound function each would cost every idle
-  // connection memory.
-  let queued = new Set<EngineConnection>();
+  // setImmediate flushes them all. A connection holds only its flag: a
+  // closure or bound function each would cost every idle connection memory,
+  // and a flag is cheaper to test on every packet than a lookup in a set.
+  let due: EngineConnection[] = [];
   let flushNow: ((this: EngineConnection) => void) | undefined;
   const flushAll = () => {
-    const batch = queued;
+    const batch = due;
     // Whatever queues while this batch is written goes out in the next turn.
-    queued = new Set();
+    due = [];
     // Every connection gets its flush even if one throws; the first error is rethrown after.
     let failure: unknown;
     for (const conn of batch) {
+      conn[QUEUED] = false;
       try {
         flushCorked(conn, flushNow!);
       } catch (err) {
@@ -55,15 +60,17 @@ export function batchWrites(io: Server): void {
   };
   // Engine.IO calls it as `this.flush()`, so one function serves every connection.
   const flushLater = function (this: EngineConnection) {
-    if (queued.has(this)) return;
-    if (queued.size === 0) setImmediate(flushAll);
-    queued.add(this);
+    if (this[QUEUED]) return;
+    this[QUEUED] = true;
+    if (due.length === 0) setImmediate(flushAll);
+    due.push(this);
   };
   io.engine.on("connection", (conn: EngineConnection) => {
     // Engine.IO's own flush, a method shared by every connection.
     if (typeof conn.flush !== "function") return;
     flushNow ??= conn.flush;
     if (conn.flush !== flushNow) return;
+    conn[QUEUED] = false;
     conn.flush = flushLater;
   });
 }
