@@ -63,11 +63,9 @@ export function recoveryAdapter(options: RecoveryOptions) {
       const session = this.sessions.get(pid);
       const seq = this.seqOf(offset);
       const first = this.packets[0]?.seq ?? this.nextSeq;
-      // Recovered only when every packet after the offset is still held; never with a cap of 0.
+      // Recovered only when every packet after the offset is still held (with a cap of 0 no session is kept).
       // Socket.IO's typing says Promise<Session>; it treats a null result as "not recovered".
-      if (!session || seq === undefined || seq + 1 < first || options.maxPackets === 0) {
-        return Promise.resolve(null as unknown as Session);
-      }
+      if (!session || seq === undefined || seq + 1 < first) return Promise.resolve(null as unknown as Session);
       this.sessions.delete(pid);
       const missedPackets: unknown[][] = [];
       for (let i = Math.max(0, seq + 1 - first); i < this.packets.length; i++) {
