@@ -1,3 +1,4 @@
+import mongoose, { type Connection } from "mongoose";
 import { describe, expect, it } from "vitest";
 import { createLogger } from "../../server/logger.js";
 import { roomChannel } from "../../server/messages/channel.js";
@@ -13,14 +14,18 @@ const bob = { userId: "bobBBBBBBBBBBBBB", name: "bob", socketId: "sockB" };
 describeStoreContract("mongo", async () => new MongoStore(freshDatabaseUri(), logger));
 describePeopleStoreContract("mongo", async () => new MongoStore(freshDatabaseUri(), logger));
 
+/** A store initialised on a fresh database, and a connection of its own to that database. */
+async function storeWithConnection(): Promise<{ store: MongoStore; conn: Connection }> {
+  const uri = freshDatabaseUri();
+  const store = new MongoStore(uri, logger);
+  await store.init();
+  return { store, conn: await mongoose.createConnection(uri).asPromise() };
+}
+
 describe("MongoStore specifics", () => {
   it("when the indexes are created, then pages, idempotency, search and conversation lists are served by them", async () => {
-    const uri = freshDatabaseUri();
-    const store = new MongoStore(uri, logger);
-    await store.init();
+    const { store, conn } = await storeWithConnection();
     try {
-      const { default: mongoose } = await import("mongoose");
-      const conn = await mongoose.createConnection(uri).asPromise();
       const indexes = await conn.db!.collection("messages").indexes();
       const conversationIndexes = await conn.db!.collection("conversations").indexes();
       await conn.close();
@@ -36,11 +41,7 @@ describe("MongoStore specifics", () => {
   });
 
   it("when the newest page of a room is read, then the store asks what the {channel, _id} index answers, and MongoDB's plan uses it with no sort", async () => {
-    const uri = freshDatabaseUri();
-    const store = new MongoStore(uri, logger);
-    await store.init();
-    const { default: mongoose } = await import("mongoose");
-    const conn = await mongoose.createConnection(uri).asPromise();
+    const { store, conn } = await storeWithConnection();
     const finds: { query: unknown; options: { sort?: unknown; limit?: unknown } }[] = [];
     try {
       for (let i = 0; i < 120; i++) {
@@ -125,11 +126,7 @@ describe("MongoStore specifics", () => {
   });
 
   it("when messages were stored before revs existed, then they read with rev = id, appear in the change feed, and take a rev when changed", async () => {
-    const uri = freshDatabaseUri();
-    const store = new MongoStore(uri, logger);
-    await store.init();
-    const { default: mongoose } = await import("mongoose");
-    const conn = await mongoose.createConnection(uri).asPromise();
+    const { store, conn } = await storeWithConnection();
     try {
       const old = (n: number) => ({
         _id: `0000000000${n}0000000000000`.slice(0, 24),
