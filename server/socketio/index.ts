@@ -38,6 +38,7 @@ import { eventRouter } from "./router.js";
 import { searchHandlers } from "./search.js";
 import { sessionMiddleware } from "./session.js";
 import { typingHandlers } from "./typing.js";
+import { releaseUpgradeRequests } from "./upgrade-requests.js";
 import {
   isRoomKey,
   roomKey,
@@ -189,13 +190,14 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
     // The request that opened the connection (headers, URL, parser state) is not
     // needed once its address is counted, and nothing here reads it later. For a
     // connection opened by long-polling, as browsers open theirs, that frees about
-    // 3.5 KB; one opened straight over WebSocket keeps its upgrade request anyway,
-    // held by Engine.IO until it closes. Socket.IO builds handshakes without it,
-    // so `socket.handshake` has no headers, query or URL: whatever a handler
-    // needs from the request must be read here, before it goes, as the address is.
+    // 3.5 KB (a WebSocket upgrade's request is let go too: see upgrade-requests.ts).
+    // Socket.IO builds handshakes without it, so `socket.handshake` has no headers,
+    // query or URL: whatever a handler needs from the request must be read here,
+    // before it goes, as the address is.
     conn.request = null;
     conn.on("close", release);
   });
+  releaseUpgradeRequests(io.engine);
   countDeliveries(io, metrics);
   // Frames for one connection within one event-loop turn leave in one write (see write-batching.ts).
   batchWrites(io);
