@@ -43,6 +43,7 @@ const envSchema = z.object({
   STORE_MAX_WAIT_MS: int(5000, 100, 5000),
   MEMORY_STORE_MAX_PER_CHANNEL: int(10_000, 100, 10_000_000),
   MEMORY_STORE_MAX_MESSAGES: int(1_000_000, 1000, 100_000_000),
+  MEMORY_STORE_MAX_PEOPLE: int(100_000, 100, 100_000_000),
   MAX_ROOMS: int(1000, 2, 1_000_000),
   RECOVERY_MAX_PACKETS: int(10_000, 0, 10_000_000),
   SHUTDOWN_TIMEOUT_MS: int(10_000, 100, 120_000),
@@ -81,6 +82,7 @@ export type Config = Readonly<{
   storage: Readonly<{ maxConcurrent: number; maxWaitMs: number }>;
   memoryStoreMaxPerChannel: number;
   memoryStoreMaxMessages: number;
+  memoryStoreMaxPeople: number;
   /** Rooms that may exist, the default ones included; joining a new one past it: FORBIDDEN. */
   maxRooms: number;
   shutdownTimeoutMs: number;
@@ -135,6 +137,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     storage: Object.freeze({ maxConcurrent: e.STORE_MAX_CONCURRENCY, maxWaitMs: e.STORE_MAX_WAIT_MS }),
     memoryStoreMaxPerChannel: e.MEMORY_STORE_MAX_PER_CHANNEL,
     memoryStoreMaxMessages: e.MEMORY_STORE_MAX_MESSAGES,
+    memoryStoreMaxPeople: e.MEMORY_STORE_MAX_PEOPLE,
     maxRooms: e.MAX_ROOMS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     recoveryMaxPackets: e.RECOVERY_MAX_PACKETS,

@@ -13,5 +13,5 @@ export async function createStore(config: Config, logger: Logger): Promise<Messa
     "storage: in-memory — chat history is NOT persisted and is lost on restart. " +
       "Set MONGODB_URI (e.g. mongodb://127.0.0.1:27017/chat) to keep it in MongoDB.",
   );
-  return new MemoryStore(config.memoryStoreMaxPerChannel, config.memoryStoreMaxMessages);
+  return new MemoryStore(config.memoryStoreMaxPerChannel, config.memoryStoreMaxMessages, config.memoryStoreMaxPeople);
 }

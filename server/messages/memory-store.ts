@@ -39,15 +39,19 @@ export class MemoryStore implements MessageStore {
   private readonly rooms = new Set<string>();
   private readonly terms = new TermIndex();
   private readonly channelList = (channel: string): readonly StoredMessage[] => this.channels.get(channel) ?? [];
-  readonly people = new MemoryPeopleStore(this.channelList);
+  readonly people: MemoryPeopleStore;
   private readonly revs = createIdGenerator();
 
   private total = 0;
 
+  /** `maxPeople`: see MemoryPeopleStore. */
   constructor(
     private readonly maxPerChannel = 10_000,
     private readonly maxTotal = 1_000_000,
-  ) {}
+    maxPeople = 100_000,
+  ) {
+    this.people = new MemoryPeopleStore(this.channelList, maxPeople);
+  }
 
   async init(): Promise<void> {}
 

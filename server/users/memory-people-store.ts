@@ -1,29 +1,55 @@
 /**
  * The in-memory PeopleStore, beside the in-memory message store: counts
  * unread messages straight from that store's channel lists.
+ *
+ * Memory is bounded like the messages': anyone can connect without a token
+ * and become someone new, so past `maxPeople` people the one written to
+ * least recently (seen, in a conversation, or reading) is forgotten with
+ * their conversation list and read markers, and each person keeps the
+ * `maxMarkersPerPerson` read markers they set most recently.
  */
 import type { StoredMessage } from "../messages/store.js";
 import type { ConversationRef, KnownUser, PeopleStore } from "./people-store.js";
 
+/** All this store knows of one person; `user` is absent until they connect. */
+type Person = {
+  user?: KnownUser;
+  /** peerId → conversation. */
+  convs: Map<string, ConversationRef>;
+  /** channel → marker, least recently set first. */
+  markers: Map<string, string>;
+};
+
 export class MemoryPeopleStore implements PeopleStore {
-  private readonly users = new Map<string, KnownUser>();
-  /** userId → peerId → conversation. */
-  private readonly convs = new Map<string, Map<string, ConversationRef>>();
-  /** userId → channel → marker. */
-  private readonly markers = new Map<string, Map<string, string>>();
+  /** userId → person, least recently written first. */
+  private readonly people = new Map<string, Person>();
 
   /** @param channel the messages of a channel, sorted by id */
-  constructor(private readonly channel: (name: string) => readonly StoredMessage[]) {}
+  constructor(
+    private readonly channel: (name: string) => readonly StoredMessage[],
+    private readonly maxPeople = 100_000,
+    private readonly maxMarkersPerPerson = 1_000,
+  ) {}
+
+  /** The person `userId`, created if need be, moved to the most recently written end. */
+  private touch(userId: string): Person {
+    const person = this.people.get(userId) ?? { convs: new Map(), markers: new Map() };
+    this.people.delete(userId);
+    this.people.set(userId, person);
+    while (this.people.size > this.maxPeople) this.people.delete(this.people.keys().next().value!);
+    return person;
+  }
 
   async upsertUser(userId: string, name: string, seenAt: Date): Promise<void> {
-    const previous = this.users.get(userId);
+    const person = this.touch(userId);
     const lastSeen = seenAt.toISOString();
-    this.users.set(userId, { userId, name, lastSeen: previous && previous.lastSeen > lastSeen ? previous.lastSeen : lastSeen });
+    const previous = person.user?.lastSeen;
+    person.user = { userId, name, lastSeen: previous !== undefined && previous > lastSeen ? previous : lastSeen };
   }
 
   async findUsers(userIds: readonly string[]): Promise<KnownUser[]> {
     return userIds.flatMap((id) => {
-      const user = this.users.get(id);
+      const user = this.people.get(id)?.user;
       return user ? [{ ...user }] : [];
     });
   }
@@ -33,15 +59,14 @@ export class MemoryPeopleStore implements PeopleStore {
       [a, b],
       [b, a],
     ] as const) {
-      const mine = this.convs.get(owner) ?? new Map<string, ConversationRef>();
-      this.convs.set(owner, mine);
-      const current = mine.get(peerId);
-      if (!current || current.lastId < id) mine.set(peerId, { peerId, channel, lastId: id });
+      const { convs } = this.touch(owner);
+      const current = convs.get(peerId);
+      if (!current || current.lastId < id) convs.set(peerId, { peerId, channel, lastId: id });
     }
   }
 
   async conversations(userId: string, limit: number): Promise<ConversationRef[]> {
-    const mine = [...(this.convs.get(userId)?.values() ?? [])];
+    const mine = [...(this.people.get(userId)?.convs.values() ?? [])];
     return mine
       .sort((x, y) => (x.lastId < y.lastId ? 1 : -1))
       .slice(0, limit)
@@ -49,16 +74,17 @@ export class MemoryPeopleStore implements PeopleStore {
   }
 
   async setRead(userId: string, channel: string, upTo: string): Promise<string> {
-    const mine = this.markers.get(userId) ?? new Map<string, string>();
-    this.markers.set(userId, mine);
-    const current = mine.get(channel);
+    const { markers } = this.touch(userId);
+    const current = markers.get(channel);
     const next = current !== undefined && current > upTo ? current : upTo;
-    mine.set(channel, next);
+    markers.delete(channel);
+    markers.set(channel, next);
+    if (markers.size > this.maxMarkersPerPerson) markers.delete(markers.keys().next().value!);
     return next;
   }
 
   async readMarkers(userId: string, channels: readonly string[]): Promise<Map<string, string>> {
-    const mine = this.markers.get(userId);
+    const mine = this.people.get(userId)?.markers;
     const out = new Map<string, string>();
     for (const channel of channels) {
       const marker = mine?.get(channel);
