@@ -11,13 +11,16 @@
 import type { StoredMessage } from "../messages/store.js";
 import type { ConversationRef, KnownUser, PeopleStore } from "./people-store.js";
 
-/** All this store knows of one person; `user` is absent until they connect. */
+/**
+ * All this store knows of one person; `user` is absent until they connect.
+ * The maps are made on first use: most people never have either.
+ */
 type Person = {
   user?: KnownUser;
   /** peerId → conversation. */
-  convs: Map<string, ConversationRef>;
+  convs?: Map<string, ConversationRef>;
   /** channel → marker, least recently set first. */
-  markers: Map<string, string>;
+  markers?: Map<string, string>;
 };
 
 export class MemoryPeopleStore implements PeopleStore {
@@ -33,7 +36,7 @@ export class MemoryPeopleStore implements PeopleStore {
 
   /** The person `userId`, created if need be, moved to the most recently written end. */
   private touch(userId: string): Person {
-    const person = this.people.get(userId) ?? { convs: new Map(), markers: new Map() };
+    const person = this.people.get(userId) ?? {};
     this.people.delete(userId);
     this.people.set(userId, person);
     while (this.people.size > this.maxPeople) this.people.delete(this.people.keys().next().value!);
@@ -59,14 +62,15 @@ export class MemoryPeopleStore implements PeopleStore {
       [a, b],
       [b, a],
     ] as const) {
-      const { convs } = this.touch(owner);
+      const person = this.touch(owner);
+      const convs = (person.convs ??= new Map());
       const current = convs.get(peerId);
       if (!current || current.lastId < id) convs.set(peerId, { peerId, channel, lastId: id });
     }
   }
 
   async conversations(userId: string, limit: number): Promise<ConversationRef[]> {
-    const mine = [...(this.people.get(userId)?.convs.values() ?? [])];
+    const mine = [...(this.people.get(userId)?.convs?.values() ?? [])];
     return mine
       .sort((x, y) => (x.lastId < y.lastId ? 1 : -1))
       .slice(0, limit)
@@ -74,7 +78,8 @@ export class MemoryPeopleStore implements PeopleStore {
   }
 
   async setRead(userId: string, channel: string, upTo: string): Promise<string> {
-    const { markers } = this.touch(userId);
+    const person = this.touch(userId);
+    const markers = (person.markers ??= new Map());
     const current = markers.get(channel);
     const next = current !== undefined && current > upTo ? current : upTo;
     markers.delete(channel);
