@@ -50,7 +50,7 @@ export class MemoryStore implements MessageStore {
     private readonly maxTotal = 1_000_000,
     maxPeople = 100_000,
   ) {
-    this.people = new MemoryPeopleStore(this.channelList, maxPeople);
+    this.people = new MemoryPeopleStore(this.channelList, { maxPeople });
   }
 
   async init(): Promise<void> {}
