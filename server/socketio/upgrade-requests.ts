@@ -26,7 +26,9 @@ type Engine = {
 /** The stand-in response of a WebSocket upgrade. */
 type UpgradeResponse = { req: IncomingMessage | null };
 
-const isUpgradeResponse = (res: object): res is UpgradeResponse => !(res instanceof ServerResponse) && "req" in res;
+/** Engine.IO's stand-in, told apart from any real response, whose `req` may be a read-only getter. */
+const isUpgradeResponse = (res: object): res is UpgradeResponse =>
+  !(res instanceof ServerResponse) && Object.getOwnPropertyDescriptor(res, "req")?.writable === true;
 
 /**
  * @example
