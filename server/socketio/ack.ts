@@ -39,7 +39,8 @@ export function ackListener<S extends z.ZodType, R extends object>(
       ack?.({ ok: false, error: { code: "UNAVAILABLE", message: "the server is restarting, retry shortly" } });
       return;
     }
-    void ctx.drain.track(run(ctx, this, event, args, raw, handler)).then((response) => ack?.(response));
+    // Tracked until the ack is handed to Socket.IO, so that a shutdown waits for it (see Drain).
+    void ctx.drain.track(run(ctx, this, event, args, raw, handler).then((response) => ack?.(response)));
   };
 }
 

@@ -200,7 +200,7 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
   releaseUpgradeRequests(io.engine);
   countDeliveries(io, metrics);
   // Frames for one connection within one event-loop turn leave in one write (see write-batching.ts).
-  batchWrites(io);
+  const writes = batchWrites(io);
   io.use(observeRefusals(sessionMiddleware(signer), refused, addressOf));
 
   io.on("connection", async (socket) => {
@@ -225,6 +225,12 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
   const shutdown = async (drainMs: number) => {
     drain.draining = true;
     if (!(await drain.idle(drainMs))) logger.warn("shutdown: requests still in flight after the drain period");
+    // Closing drops what a connection has not written yet: the acks just sent must leave first.
+    try {
+      writes.flushNow();
+    } catch (err) {
+      logger.warn({ err }, "shutdown: a connection's last writes failed");
+    }
     await new Promise<void>((resolve) => {
       void io.close(() => resolve());
     });

@@ -35,7 +35,10 @@ type EngineConnection = {
   [QUEUED]?: boolean;
 };
 
-export function batchWrites(io: Server): void {
+/** Writes what is queued at once, instead of at the end of the turn: before connections are closed. */
+export type WriteBatching = { flushNow(): void };
+
+export function batchWrites(io: Server): WriteBatching {
   // Connections with something queued, in the order they queued it; one
   // setImmediate flushes them all. A connection holds only its flag: a
   // closure or bound function each would cost every idle connection memory,
@@ -73,6 +76,8 @@ export function batchWrites(io: Server): void {
     conn[QUEUED] = false;
     conn.flush = flushLater;
   });
+  // The setImmediate already scheduled then finds nothing due.
+  return { flushNow: flushAll };
 }
 
 /** Engine.IO's flush of `conn`, with its TCP socket corked around it so the frames leave in one write. */
