@@ -223,11 +223,14 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
   });
 
   const shutdown = async (drainMs: number) => {
+    const deadline = Date.now() + drainMs;
     drain.draining = true;
     if (!(await drain.idle(drainMs))) logger.warn("shutdown: requests still in flight after the drain period");
-    // Closing drops what a connection has not written yet: the acks just sent must leave first.
+    // Closing drops what a connection has not taken yet: the acks and fan-outs
+    // just sent must reach every transport first, within the same period.
     try {
-      writes.flushNow();
+      if (!(await writes.writeOut(Math.max(0, deadline - Date.now()))))
+        logger.warn("shutdown: some connections had not taken their last packets after the drain period");
     } catch (err) {
       logger.warn({ err }, "shutdown: a connection's last writes failed");
     }

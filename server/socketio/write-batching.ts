@@ -32,11 +32,25 @@ const QUEUED = Symbol("flush queued");
 type EngineConnection = {
   flush?: (this: EngineConnection) => void;
   transport?: { name?: string; socket?: { _socket?: Partial<Corkable> } };
+  /** Packets not yet handed to the transport (Engine.IO internal). */
+  writeBuffer?: unknown[];
+  on(event: "drain" | "close", listener: () => void): unknown;
+  off(event: "drain" | "close", listener: () => void): unknown;
   [QUEUED]?: boolean;
 };
 
-/** Writes what is queued at once, instead of at the end of the turn: before connections are closed. */
-export type WriteBatching = { flushNow(): void };
+export type WriteBatching = {
+  /**
+   * Hands every connection's queued packets to its transport now, instead of
+   * at the end of the turn, and waits until each connection has taken all of
+   * them (or has closed): closing connections drops whatever they still hold.
+   * A transport may not take packets at once — a long-polling connection
+   * between two requests, a WebSocket still writing its previous frames, a
+   * connection in the middle of an upgrade — so this waits for its `drain`,
+   * up to `timeoutMs`. Resolves true when nothing is left queued.
+   */
+  writeOut(timeoutMs: number): Promise<boolean>;
+};
 
 export function batchWrites(io: Server): WriteBatching {
   // Connections with something queued, in the order they queued it; one
@@ -44,7 +58,7 @@ export function batchWrites(io: Server): WriteBatching {
   // closure or bound function each would cost every idle connection memory,
   // and a flag is cheaper to test on every packet than a lookup in a set.
   let due: EngineConnection[] = [];
-  let flushNow: ((this: EngineConnection) => void) | undefined;
+  let engineFlush: ((this: EngineConnection) => void) | undefined;
   const flushAll = () => {
     const batch = due;
     // Whatever queues while this batch is written goes out in the next turn.
@@ -54,7 +68,7 @@ export function batchWrites(io: Server): WriteBatching {
     for (const conn of batch) {
       conn[QUEUED] = false;
       try {
-        flushCorked(conn, flushNow!);
+        flushCorked(conn, engineFlush!);
       } catch (err) {
         failure ??= err;
       }
@@ -71,21 +85,62 @@ export function batchWrites(io: Server): WriteBatching {
   io.engine.on("connection", (conn: EngineConnection) => {
     // Engine.IO's own flush, a method shared by every connection.
     if (typeof conn.flush !== "function") return;
-    flushNow ??= conn.flush;
-    if (conn.flush !== flushNow) return;
+    engineFlush ??= conn.flush;
+    if (conn.flush !== engineFlush) return;
     conn[QUEUED] = false;
     conn.flush = flushLater;
   });
-  // The setImmediate already scheduled then finds nothing due.
-  return { flushNow: flushAll };
+  // Engine.IO's table of open connections by id (public in its documentation, protected in its types).
+  const connections = (io.engine as unknown as { clients: Record<string, EngineConnection> }).clients;
+  const writeOut = async (timeoutMs: number): Promise<boolean> => {
+    // The setImmediate already scheduled then finds nothing due.
+    flushAll();
+    const waiting = Object.values(connections).filter(holdsPackets);
+    if (waiting.length === 0) return true;
+    const stops: (() => void)[] = [];
+    const taken = Promise.all(
+      waiting.map(
+        (conn) =>
+          new Promise<void>((resolve) => {
+            const check = () => {
+              if (holdsPackets(conn)) return;
+              stop();
+              resolve();
+            };
+            const closed = () => {
+              stop();
+              resolve();
+            };
+            const stop = () => {
+              conn.off("drain", check);
+              conn.off("close", closed);
+            };
+            conn.on("drain", check);
+            conn.on("close", closed);
+            stops.push(stop);
+          }),
+      ),
+    ).then(() => true);
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+    const done = await Promise.race([taken, timedOut]);
+    clearTimeout(timer);
+    for (const stop of stops) stop();
+    return done;
+  };
+  return { writeOut };
+}
+
+function holdsPackets(conn: EngineConnection): boolean {
+  return Array.isArray(conn.writeBuffer) && conn.writeBuffer.length > 0;
 }
 
 /** Engine.IO's flush of `conn`, with its TCP socket corked around it so the frames leave in one write. */
-function flushCorked(conn: EngineConnection, flushNow: (this: EngineConnection) => void): void {
+function flushCorked(conn: EngineConnection, engineFlush: (this: EngineConnection) => void): void {
   const tcp = tcpSocketOf(conn);
   tcp?.cork();
   try {
-    flushNow.call(conn);
+    engineFlush.call(conn);
   } finally {
     tcp?.uncork();
   }
