@@ -223,17 +223,14 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
   });
 
   const shutdown = async (drainMs: number) => {
-    const deadline = Date.now() + drainMs;
+    const deadline = performance.now() + drainMs;
     drain.draining = true;
     if (!(await drain.idle(drainMs))) logger.warn("shutdown: requests still in flight after the drain period");
     // Closing drops what a connection has not taken yet: the acks and fan-outs
     // just sent must reach every transport first, within the same period.
-    try {
-      if (!(await writes.writeOut(Math.max(0, deadline - Date.now()))))
-        logger.warn("shutdown: some connections had not taken their last packets after the drain period");
-    } catch (err) {
-      logger.warn({ err }, "shutdown: a connection's last writes failed");
-    }
+    const { allTaken, error } = await writes.writeOut(Math.max(0, deadline - performance.now()));
+    if (error !== undefined) logger.warn({ err: error }, "shutdown: a connection's last writes failed");
+    if (!allTaken) logger.warn("shutdown: some connections had not taken their last packets after the drain period");
     await new Promise<void>((resolve) => {
       void io.close(() => resolve());
     });

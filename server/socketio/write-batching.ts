@@ -47,9 +47,10 @@ export type WriteBatching = {
    * A transport may not take packets at once — a long-polling connection
    * between two requests, a WebSocket still writing its previous frames, a
    * connection in the middle of an upgrade — so this waits for its `drain`,
-   * up to `timeoutMs`. Resolves true when nothing is left queued.
+   * up to `timeoutMs`. Never rejects: a connection whose write throws is
+   * reported in `error` while the others are still waited for.
    */
-  writeOut(timeoutMs: number): Promise<boolean>;
+  writeOut(timeoutMs: number): Promise<{ allTaken: boolean; error: unknown }>;
 };
 
 export function batchWrites(io: Server): WriteBatching {
@@ -92,47 +93,59 @@ export function batchWrites(io: Server): WriteBatching {
   });
   // Engine.IO's table of open connections by id (public in its documentation, protected in its types).
   const connections = (io.engine as unknown as { clients: Record<string, EngineConnection> }).clients;
-  const writeOut = async (timeoutMs: number): Promise<boolean> => {
-    // The setImmediate already scheduled then finds nothing due.
-    flushAll();
-    const waiting = Object.values(connections).filter(holdsPackets);
-    if (waiting.length === 0) return true;
-    const stops: (() => void)[] = [];
-    const taken = Promise.all(
-      waiting.map(
-        (conn) =>
-          new Promise<void>((resolve) => {
-            const check = () => {
-              if (holdsPackets(conn)) return;
-              stop();
-              resolve();
-            };
-            const closed = () => {
-              stop();
-              resolve();
-            };
-            const stop = () => {
-              conn.off("drain", check);
-              conn.off("close", closed);
-            };
-            conn.on("drain", check);
-            conn.on("close", closed);
-            stops.push(stop);
-          }),
-      ),
-    ).then(() => true);
+  const writeOut = async (timeoutMs: number) => {
+    let error: unknown;
+    const flushAllNow = () => {
+      try {
+        // `flushAll` empties `due`, so the setImmediate already scheduled finds nothing to do.
+        flushAll();
+      } catch (err) {
+        error ??= err;
+      }
+    };
+    flushAllNow();
+    const waits = Object.values(connections).filter(holdsPackets).map(untilTaken);
     let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
-    const done = await Promise.race([taken, timedOut]);
+    const allTaken = await Promise.race([
+      Promise.all(waits.map((wait) => wait.done)).then(() => true),
+      new Promise<boolean>((resolve) => (timer = setTimeout(resolve, timeoutMs, false))),
+    ]);
     clearTimeout(timer);
-    for (const stop of stops) stop();
-    return done;
+    for (const wait of waits) wait.stop();
+    // What was queued while waiting (answers to late requests, say) is handed over too.
+    flushAllNow();
+    return { allTaken, error };
   };
   return { writeOut };
 }
 
 function holdsPackets(conn: EngineConnection): boolean {
   return Array.isArray(conn.writeBuffer) && conn.writeBuffer.length > 0;
+}
+
+/**
+ * `done` resolves once `conn` has handed every queued packet to its transport
+ * (Engine.IO emits `drain` after each hand-over) or has closed; `stop` removes
+ * the listeners, whichever comes first.
+ */
+function untilTaken(conn: EngineConnection): { done: Promise<void>; stop(): void } {
+  let stop = () => {};
+  const done = new Promise<void>((resolve) => {
+    const finish = () => {
+      stop();
+      resolve();
+    };
+    const onDrain = () => {
+      if (!holdsPackets(conn)) finish();
+    };
+    stop = () => {
+      conn.off("drain", onDrain);
+      conn.off("close", finish);
+    };
+    conn.on("drain", onDrain);
+    conn.on("close", finish);
+  });
+  return { done, stop };
 }
 
 /** Engine.IO's flush of `conn`, with its TCP socket corked around it so the frames leave in one write. */

@@ -8,16 +8,14 @@
  *
  * FUZZ_RUNS (default 100000) sets the number of calls, FUZZ_SEED the seed.
  */
-import { Writable } from "node:stream";
 import fc from "fast-check";
-import { pino } from "pino";
 import { io } from "socket.io-client";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { createSchemas, ERROR_CODES, type AckError, type ChatMessage } from "../../server/protocol.js";
 import { call, collectMessages, connectClient, disconnectAll, flush, ok, type Client, type TestSocket } from "../helpers/client.js";
+import { memoryLogger, type LogEntry } from "../helpers/logs.js";
 import { describeCall, invalidAuths, invalidCalls, type AuthCase, type FuzzCall, type FuzzContext } from "../helpers/fuzz-payloads.js";
-import type { Logger } from "../../server/logger.js";
 import { startServer, type TestServer } from "../helpers/server.js";
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 100_000);
@@ -26,33 +24,7 @@ const SOCKETS = 8;
 const IN_FLIGHT_PER_SOCKET = 256;
 const HANDSHAKE_RUNS = 300;
 
-type LogEntry = { level: number; msg?: string; [k: string]: unknown };
 type Page = { messages: ChatMessage[]; hasMore: boolean };
-
-/** A pino logger at "warn" whose output is kept in memory. */
-function memoryLogger(): { logger: Logger; entries: () => LogEntry[] } {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer | string, _encoding, callback) {
-      lines.push(chunk.toString());
-      callback();
-    },
-  });
-  const logger: Logger = pino({ level: "warn", base: undefined }, stream);
-  const entries = () =>
-    lines
-      .join("")
-      .split("\n")
-      .filter(Boolean)
-      .map((line) => {
-        try {
-          return JSON.parse(line) as LogEntry;
-        } catch {
-          return { level: 60, msg: `unparsable log line: ${line}` };
-        }
-      });
-  return { logger, entries };
-}
 
 /** Exactly `{ ok: false, error: { code, message } }` with a known code; returns the code or a description of what is wrong. */
 function refusal(res: unknown): { code: string } | { wrong: string } {
