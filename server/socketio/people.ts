@@ -6,6 +6,7 @@ import { z } from "zod";
 import type { Logger } from "../logger.js";
 import type { User } from "../protocol.js";
 import type { PeopleService } from "../users/people-service.js";
+import { within } from "../within.js";
 import { ackListener, limit } from "./ack.js";
 import { fetchSocketsIn } from "./cluster.js";
 import {
@@ -56,12 +57,7 @@ export function rememberOnDisconnect(ctx: HandlerContext): SharedListener {
  * not hold the connection up.
  */
 export async function recordConnection(people: PeopleService, userId: string, name: string, logger: Logger): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([
-    remember(people, userId, name, logger),
-    new Promise<void>((resolve) => (timer = setTimeout(resolve, RECORD_WAIT_MS))),
-  ]);
-  clearTimeout(timer);
+  await within(remember(people, userId, name, logger), RECORD_WAIT_MS, undefined);
 }
 
 async function remember(people: PeopleService, userId: string, name: string, logger: Logger): Promise<void> {

@@ -12,6 +12,7 @@
 import { createAdapter } from "@socket.io/redis-streams-adapter";
 import { createClient } from "redis";
 import type { Logger } from "../logger.js";
+import { within } from "../within.js";
 
 /** What the adapter runs on the main client (publishing, sessions, PUBSUB NUMSUB); its reads and subscriptions run on duplicates. */
 const PUBLISHING = new Set(["xAdd", "publish", "sPublish", "set", "getDel", "xRange", "sendCommand"]);
@@ -66,7 +67,7 @@ export async function createRedisScaleOut(url: string, prefix: string, logger: L
     async isReady() {
       if (!client.isReady) return false;
       try {
-        return (await Promise.race([client.ping(), new Promise((r) => setTimeout(() => r("timeout"), 1000))])) === "PONG";
+        return (await within(client.ping(), 1000, "timeout")) === "PONG";
       } catch {
         return false;
       }

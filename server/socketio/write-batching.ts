@@ -22,6 +22,7 @@
  * Without them a connection is left as it is.
  */
 import type { Server } from "socket.io";
+import { within } from "../within.js";
 
 type Corkable = { cork(): void; uncork(): void };
 
@@ -105,12 +106,11 @@ export function batchWrites(io: Server): WriteBatching {
     };
     flushAllNow();
     const waits = Object.values(connections).filter(holdsPackets).map(untilTaken);
-    let timer: NodeJS.Timeout | undefined;
-    const allTaken = await Promise.race([
+    const allTaken = await within(
       Promise.all(waits.map((wait) => wait.done)).then(() => true),
-      new Promise<boolean>((resolve) => (timer = setTimeout(resolve, timeoutMs, false))),
-    ]);
-    clearTimeout(timer);
+      timeoutMs,
+      false,
+    );
     for (const wait of waits) wait.stop();
     // What was queued while waiting (answers to late requests, say) is handed over too.
     flushAllNow();
