@@ -3,7 +3,7 @@ import WebSocket from "ws";
 import { MemoryStore } from "../../server/messages/memory-store.js";
 import type { NewMessage } from "../../server/messages/store.js";
 import type { ChatMessage } from "../../server/protocol.js";
-import { call, connectClient, ok, until, type Client } from "../helpers/client.js";
+import { call, collectMessages, connectClient, ok, until, type Client } from "../helpers/client.js";
 import { memoryLogger } from "../helpers/logs.js";
 import { startServer, type TestServer } from "../helpers/server.js";
 
@@ -115,32 +115,39 @@ async function stopWhileSending(
   return { ack, stopping };
 }
 
+/** Runs `test` against a fresh server storing into a HeldStore, and makes sure that server is stopped afterwards. */
+async function withHeldServer(
+  options: Omit<NonNullable<Parameters<typeof startServer>[0]>, "store">,
+  test: (server: TestServer, store: HeldStore) => Promise<void>,
+): Promise<void> {
+  const store = new HeldStore();
+  const server = await startServer({ ...options, store });
+  try {
+    await test(server, store);
+  } finally {
+    await server.close();
+  }
+}
+
 describe("graceful shutdown", () => {
   it("when the server stops with a write in flight, then the sender gets its ack and the room the message before connections close", async () => {
-    const store = new HeldStore();
-    const server = await startServer({ store });
-    try {
+    await withHeldServer({}, async (server, store) => {
       const alice = await connectClient(server.url, { name: "alice" });
       const bob = await connectClient(server.url, { name: "bob" });
       await ok(alice.socket, "join", "closing");
       await ok(bob.socket, "join", "closing");
-      const received: ChatMessage[] = [];
-      bob.socket.on("message", (m) => received.push(m));
+      const received = collectMessages(bob.socket);
       const closed = new Promise<string>((resolve) => alice.socket.once("disconnect", resolve));
 
       const { ack, stopping } = await stopWhileSending(server, store, alice, "last-1");
       await stopping;
       expect(await closed).toBe("transport close");
       expect(received).toEqual([ack.message]);
-    } finally {
-      await server.close();
-    }
+    });
   });
 
   it("when a long-polling member is between two polls as the server stops, then its next poll still carries the last message", async () => {
-    const store = new HeldStore();
-    const server = await startServer({ store });
-    try {
+    await withHeldServer({}, async (server, store) => {
       const { alice, bob } = await aliceAndPollingBob(server);
 
       // Bob sends no poll from here on until alice has her ack: nothing can carry the message to him.
@@ -150,15 +157,11 @@ describe("graceful shutdown", () => {
       const [, message] = JSON.parse(delivered.slice(2)) as [string, ChatMessage];
       expect(message).toMatchObject({ text: "last words", clientId: "last-2" });
       await stopping;
-    } finally {
-      await server.close();
-    }
+    });
   });
 
   it("when a member is in the middle of an upgrade to WebSocket as the server stops, then the last message arrives once the upgrade completes", async () => {
-    const store = new HeldStore();
-    const server = await startServer({ store });
-    try {
+    await withHeldServer({}, async (server, store) => {
       const { alice, bob } = await aliceAndPollingBob(server);
       const upgrade = await bob.probeUpgrade();
 
@@ -167,16 +170,12 @@ describe("graceful shutdown", () => {
       upgrade.finish();
       await until(() => upgrade.frames.some((frame) => frame.startsWith('42["message"') && frame.includes("last-3")));
       await stopping;
-    } finally {
-      await server.close();
-    }
+    });
   });
 
   it("when a member's WebSocket is still writing earlier messages as the server stops, then the last message follows them", async () => {
-    const store = new HeldStore();
     const limits = { RATE_LIMIT_BURST: "10000", RATE_LIMIT_PER_SECOND: "10000", MAX_TEXT_LENGTH: "10000" };
-    const server = await startServer({ store, env: limits });
-    try {
+    await withHeldServer({ env: limits }, async (server, store) => {
       const alice = await connectClient(server.url, { name: "alice" });
       await ok(alice.socket, "join", "closing");
       // Bob is a bare Engine.IO WebSocket client, so that reading from it can be paused.
@@ -206,16 +205,12 @@ describe("graceful shutdown", () => {
       bob.resume();
       await until(() => frames.some((frame) => frame.startsWith('42["message"') && frame.includes("last-4")), 10_000);
       await stopping;
-    } finally {
-      await server.close();
-    }
+    });
   });
 
   it("when a connection never takes its last packets, then the shutdown still ends within its deadline and says so", async () => {
-    const store = new HeldStore();
     const logs = memoryLogger();
-    const server = await startServer({ store, logger: logs.logger, env: { SHUTDOWN_TIMEOUT_MS: "2000" } });
-    try {
+    await withHeldServer({ logger: logs.logger, env: { SHUTDOWN_TIMEOUT_MS: "2000" } }, async (server, store) => {
       // Bob never polls again.
       const { alice } = await aliceAndPollingBob(server);
 
@@ -229,8 +224,6 @@ describe("graceful shutdown", () => {
       expect(logs.entries().map((entry) => entry.msg)).toContain(
         "shutdown: some connections had not taken their last packets after the drain period",
       );
-    } finally {
-      await server.close();
-    }
+    });
   });
 });
