@@ -8,6 +8,13 @@ import { createLogger } from "../server/logger.js";
 import { MongoUriError } from "../server/messages/mongo-store.js";
 import { createChatServer, type ChatApp } from "../server/server.js";
 
+// Same check as scripts/check-node.mjs, for `node dist/bin/www.js` run directly: a plain message, not a stack trace.
+const [nodeMajor = 0, nodeMinor = 0] = process.versions.node.split(".").map(Number);
+if (nodeMajor < 22 || (nodeMajor === 22 && nodeMinor < 13)) {
+  process.stderr.write(`roomchat needs Node.js >= 22.13 (Node 24 LTS recommended); this is Node ${process.versions.node}. Install Node 24, or run \`. scripts/use-node.sh\` to fetch it into .tools/.\n`);
+  process.exit(1);
+}
+
 let config: Config;
 try {
   config = loadConfig();
