@@ -8,7 +8,7 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["test/integration/**/*.test.ts"],
-          globalSetup: ["test/helpers/mongo-global-setup.ts"],
+          globalSetup: ["test/helpers/build-global-setup.ts", "test/helpers/mongo-global-setup.ts"],
           testTimeout: 20_000,
           hookTimeout: 120_000,
         },
@@ -17,6 +17,7 @@ export default defineConfig({
         test: {
           name: "chaos",
           include: ["test/chaos/**/*.test.ts"],
+          globalSetup: ["test/helpers/build-global-setup.ts"],
           testTimeout: 300_000,
           hookTimeout: 120_000,
         },
