@@ -61,9 +61,7 @@ const outFile = path.resolve(
 
 /** Runs `todo` against one peer on a fresh process. One process serves every scenario: start-up is slow on a loaded machine. */
 async function runPeer(pool: LoadPool, kind: PeerKind, todo: readonly string[], result: PeerResult): Promise<void> {
-  const peer = await PeerProcess.start(kind, {
-    env: { MEMORY_STORE_MAX_PER_CHANNEL: String(Math.max(10_000, scale.history.messages)) },
-  });
+  const peer = await PeerProcess.start(kind);
   try {
     // Idle first, while the process is fresh: RSS does not shrink back after a load.
     if (todo.includes("idle")) {

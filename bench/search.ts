@@ -1,5 +1,6 @@
 /**
- * Search benchmark on the in-memory store: fills it with SEARCH_MESSAGES
+ * Search benchmark on the embedded SQLite store (a file in a temporary
+ * directory, as the server keeps it): fills it with SEARCH_MESSAGES
  * (100,000) messages in 50 rooms, broadcasts and 200 private conversations —
  * words drawn from a 5,000-word vocabulary with a Zipf-like skew, one
  * message in four with Chinese text — then times searches of several kinds
@@ -10,12 +11,16 @@
  *
  * Tunables: SEARCH_MESSAGES (100000), SEARCH_RUNS per query kind (200).
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { BROADCAST_CHANNEL, directChannel, roomChannel } from "../server/messages/channel.js";
-import { MemoryStore } from "../server/messages/memory-store.js";
+import { pino } from "pino";
+import { BROADCAST_CHANNEL, directChannel, roomChannel } from "../server/channels/channel.js";
 import { createIdGenerator } from "../server/messages/message-id.js";
-import { searchMatcher, searchTerms } from "../server/messages/search-terms.js";
-import type { NewMessage } from "../server/messages/store.js";
+import type { NewMessage } from "../server/messages/message-store.js";
+import { searchMatcher } from "../server/messages/search-terms.js";
+import { SqliteStorage } from "../server/storage/sqlite-storage.js";
 
 const MESSAGES = Number(process.env.SEARCH_MESSAGES ?? 100_000);
 const RUNS = Number(process.env.SEARCH_RUNS ?? 200);
@@ -32,8 +37,10 @@ const words = Array.from({ length: VOCABULARY }, (_, i) => `w${i.toString(36)}`)
 const word = () => words[Math.min(VOCABULARY - 1, Math.floor(Math.exp(random() * Math.log(VOCABULARY + 1))) - 1)]!;
 const hanzi = (n: number) => Array.from({ length: n }, () => HANZI[Math.floor(random() * HANZI.length)]).join("");
 
-const store = new MemoryStore(MESSAGES, MESSAGES * 2);
-await store.init();
+const dir = mkdtempSync(path.join(tmpdir(), "chat-search-bench-"));
+const storage = new SqliteStorage({ path: path.join(dir, "chat.db"), logger: pino({ level: "silent" }) });
+await storage.init();
+const store = storage.messages;
 const ids = createIdGenerator();
 const person = (i: number) => ({ userId: `user${i}`, name: `user ${i}`, socketId: `socket${i}` });
 const fillStart = performance.now();
@@ -42,7 +49,7 @@ for (let i = 0; i < MESSAGES; i++) {
   const text = Array.from({ length: 4 + Math.floor(random() * 12) }, word).join(" ") + (i % 4 === 0 ? ` ${hanzi(8)}` : "");
   const from = person(Math.floor(random() * PEOPLE));
   const pick = random();
-  const base = { id, from, text, createdAt: new Date().toISOString(), key: `srv-${id}`, terms: searchTerms(text) };
+  const base = { id, from, text, createdAt: new Date().toISOString(), key: `srv-${id}` };
   let message: NewMessage;
   if (pick < 0.8) {
     const room = `room${Math.floor(random() * ROOMS)}`;
@@ -80,7 +87,8 @@ for (const [kind, query] of kinds) {
   for (let i = 0; i < RUNS; i++) {
     const matcher = searchMatcher(query());
     const t = performance.now();
-    const page = await store.search({ terms: matcher.terms, channels, limit: 50, matches: matcher.matches });
+    const { terms, phrases, matches } = matcher;
+    const page = await store.search({ terms, phrases, channels, limit: 50, matches });
     times.push(performance.now() - t);
     found += page.messages.length;
   }
@@ -90,3 +98,5 @@ for (const [kind, query] of kinds) {
     `${kind.padEnd(26)} p50 ${f(percentile(times, 0.5))} ms  p95 ${f(percentile(times, 0.95))} ms  p99 ${f(percentile(times, 0.99))} ms  max ${f(times.at(-1)!)} ms  (avg ${(found / RUNS).toFixed(1)} results)`,
   );
 }
+await storage.close();
+rmSync(dir, { recursive: true, force: true });

@@ -5,7 +5,7 @@
  */
 import { ConfigError, loadConfig, type Config } from "../server/config.js";
 import { createLogger } from "../server/logger.js";
-import { MongoUriError } from "../server/messages/mongo-store.js";
+import { StorageConfigError } from "../server/storage/storage.js";
 import { createChatServer, type ChatApp } from "../server/server.js";
 
 // Same check as scripts/check-node.mjs, for `node dist/bin/www.js` run directly: a plain message, not a stack trace.
@@ -43,7 +43,7 @@ let chat: ChatApp;
 try {
   chat = await createChatServer({ config, logger });
 } catch (err) {
-  if (!(err instanceof MongoUriError)) throw err;
+  if (!(err instanceof StorageConfigError)) throw err;
   logger.fatal(err.message);
   process.exit(1);
 }
@@ -82,7 +82,7 @@ function onError(error: NodeJS.ErrnoException): never {
 function onListening(): void {
   const addr = server.address();
   const where = typeof addr === "string" ? `pipe ${addr}` : `http://localhost:${addr?.port}`;
-  logger.info({ storage: chat.store.kind }, `chat listening on ${where}`);
+  logger.info({ storage: chat.storage.kind }, `chat listening on ${where}`);
 }
 
 async function shutdown(signal: string): Promise<void> {

@@ -41,9 +41,11 @@ const envSchema = z.object({
   STORE_MAX_CONCURRENCY: int(32, 1, 10_000),
   // Kept well under the clients' 10 s catch-up window (see public/src/delivery.ts).
   STORE_MAX_WAIT_MS: int(5000, 100, 5000),
-  MEMORY_STORE_MAX_PER_CHANNEL: int(10_000, 100, 10_000_000),
-  MEMORY_STORE_MAX_MESSAGES: int(1_000_000, 1000, 100_000_000),
-  MEMORY_STORE_MAX_PEOPLE: int(100_000, 100, 100_000_000),
+  DATA_DIR: z
+    .string()
+    .default("./data")
+    .transform((s) => s.trim())
+    .refine((s) => s.length > 0, { message: "must be a directory, or :memory:" }),
   MAX_ROOMS: int(1000, 2, 1_000_000),
   RECOVERY_MAX_PACKETS: int(10_000, 0, 10_000_000),
   SHUTDOWN_TIMEOUT_MS: int(10_000, 100, 120_000),
@@ -80,9 +82,8 @@ export type Config = Readonly<{
   trustProxy: boolean;
   /** Storage calls at once, and the longest a call waits for a turn before UNAVAILABLE. */
   storage: Readonly<{ maxConcurrent: number; maxWaitMs: number }>;
-  memoryStoreMaxPerChannel: number;
-  memoryStoreMaxMessages: number;
-  memoryStoreMaxPeople: number;
+  /** Where the embedded SQLite database lives when MONGODB_URI is unset; ":memory:" keeps nothing. */
+  dataDir: string;
   /** Rooms that may exist, the default ones included; joining a new one past it: FORBIDDEN. */
   maxRooms: number;
   shutdownTimeoutMs: number;
@@ -135,9 +136,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxConnectionsPerIp: e.MAX_CONNECTIONS_PER_IP,
     trustProxy: e.TRUST_PROXY === "true",
     storage: Object.freeze({ maxConcurrent: e.STORE_MAX_CONCURRENCY, maxWaitMs: e.STORE_MAX_WAIT_MS }),
-    memoryStoreMaxPerChannel: e.MEMORY_STORE_MAX_PER_CHANNEL,
-    memoryStoreMaxMessages: e.MEMORY_STORE_MAX_MESSAGES,
-    memoryStoreMaxPeople: e.MEMORY_STORE_MAX_PEOPLE,
+    dataDir: e.DATA_DIR,
     maxRooms: e.MAX_ROOMS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     recoveryMaxPackets: e.RECOVERY_MAX_PACKETS,

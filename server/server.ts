@@ -1,24 +1,28 @@
 /**
- * Composition root: store + Express app + http.Server + Socket.IO, wired
- * together but not listening. bin/www listens; tests listen on port 0.
+ * Composition root: storage + services + Express app + http.Server +
+ * Socket.IO, wired together but not listening. bin/www listens; tests listen
+ * on port 0.
  */
 import http from "node:http";
 import { createApp } from "./app.js";
 import type { Config } from "./config.js";
 import type { Logger } from "./logger.js";
-import { createStore } from "./messages/create-store.js";
 import { createChatMetrics, type ChatMetrics } from "./metrics/chat-metrics.js";
-import { instrumentStore } from "./metrics/instrument-store.js";
+import { instrumentStorage } from "./metrics/instrument-storage.js";
 import { localRoomCount, socketCount } from "./metrics/socket-metrics.js";
-import type { MessageStore } from "./messages/store.js";
+import { createServices, type Services } from "./services.js";
 import { createSocketServer } from "./socketio/index.js";
 import { createRedisScaleOut } from "./socketio/redis-adapter.js";
 import { isRoomKey, type ChatServer, type SocketStats } from "./socketio/types.js";
+import { createStorage } from "./storage/create-storage.js";
+import type { Storage } from "./storage/storage.js";
 
 export type ChatApp = {
   httpServer: http.Server;
   io: ChatServer;
-  store: MessageStore;
+  /** The storage the services use (timed by the metrics). */
+  storage: Storage;
+  services: Services;
   stats: SocketStats;
   /** This instance's metrics (what `/metrics` serves). */
   metrics: ChatMetrics;
@@ -33,31 +37,32 @@ export type ChatApp = {
 export async function createChatServer(deps: {
   config: Config;
   logger: Logger;
-  store?: MessageStore;
+  /** Used instead of the storage the config names (tests prepare one). */
+  storage?: Storage;
 }): Promise<ChatApp> {
   const { config, logger } = deps;
   const metrics = createChatMetrics();
-  const store = instrumentStore(deps.store ?? (await createStore(config, logger)), metrics);
-  await store.init();
+  const storage = instrumentStorage(deps.storage ?? (await createStorage(config, logger)), metrics);
+  await storage.init();
   const redis = config.redisUrl ? await createRedisScaleOut(config.redisUrl, config.redisPrefix, logger) : undefined;
   const readiness = async () => ({
-    storage: await store.isReady(),
+    storage: await storage.isReady(),
     ...(redis ? { redis: await redis.isReady() } : {}),
   });
   const app = createApp({ config, logger, readiness, metrics: metrics.registry });
   const httpServer = http.createServer(app);
   const sockets = createSocketServer(httpServer, {
-    store,
+    services: (delivery) => createServices(storage, { config, logger, delivery }),
     config,
     logger,
     metrics,
     ...(redis ? { adapter: redis.adapter } : {}),
   });
-  const { io, stats } = sockets;
+  const { io, stats, services } = sockets;
   metrics.watch({
     sockets: socketCount(io),
     rooms: localRoomCount(io, isRoomKey),
-    storeUp: () => store.isReady(),
+    storeUp: () => storage.isReady(),
     redisUp: redis && (() => redis.isReady()),
   });
 
@@ -67,7 +72,7 @@ export async function createChatServer(deps: {
       // Leave a quarter of the shutdown budget for closing connections and storage.
       await sockets.shutdown(Math.floor(config.shutdownTimeoutMs * 0.75));
       await redis?.close();
-      await store.close();
+      await storage.close();
     })());
-  return { httpServer, io, store, stats, metrics, close };
+  return { httpServer, io, storage, services, stats, metrics, close };
 }

@@ -1,4 +1,7 @@
 /** Starting, measuring and stopping one benchmark peer as its own process. */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { exitWithin, startNodeChild, type NodeChild } from "./children.js";
 import { cpuTimeMs } from "./proc-stat.js";
 import { RpcClient } from "./rpc.js";
@@ -23,10 +26,12 @@ const SCRIPTS: Record<PeerKind, string> = {
 /**
  * The project's real configuration with the limits a load test needs raised:
  * every client comes from 127.0.0.1 and sends far more than a person would.
- * The in-memory store is used whatever the caller's environment says.
+ * It stores into the embedded SQLite database, in a fresh directory of its
+ * own (`dataDir`), whatever the caller's environment says.
  */
-function projectEnv(extra: Record<string, string>): Record<string, string | undefined> {
+function projectEnv(dataDir: string, extra: Record<string, string>): Record<string, string | undefined> {
   return {
+    DATA_DIR: dataDir,
     NODE_ENV: "production",
     SESSION_SECRET: "benchmark-secret-of-at-least-32-characters",
     LOG_LEVEL: "error",
@@ -46,6 +51,8 @@ export class PeerProcess {
     readonly url: string,
     private readonly child: NodeChild,
     private readonly rpc: RpcClient<PeerCommands>,
+    /** The project peer's database directory, removed when it stops. */
+    private readonly dataDir: string | undefined,
   ) {}
 
   /** Starts a peer and resolves once it listens. `env` only reaches the project peer. */
@@ -53,9 +60,10 @@ export class PeerProcess {
     kind: PeerKind,
     opts: { env?: Record<string, string>; nodeArgs?: string[] } = {},
   ): Promise<PeerProcess> {
+    const dataDir = kind === "project" ? mkdtempSync(path.join(tmpdir(), "chat-bench-")) : undefined;
     const child = startNodeChild(SCRIPTS[kind], {
       nodeArgs: ["--expose-gc", ...(opts.nodeArgs ?? [])],
-      env: kind === "project" ? projectEnv(opts.env ?? {}) : { NODE_ENV: "production" },
+      env: dataDir ? projectEnv(dataDir, opts.env ?? {}) : { NODE_ENV: "production" },
     });
     const rpc = new RpcClient<PeerCommands>(child.proc, PEER_LABELS[kind]);
     const port = await new Promise<number>((resolve, reject) => {
@@ -71,7 +79,7 @@ export class PeerProcess {
         reject(new Error(`${kind} peer exited (${code ?? signal}) before listening:\n${child.output()}`));
       });
     });
-    return new PeerProcess(kind, `http://127.0.0.1:${port}`, child, rpc);
+    return new PeerProcess(kind, `http://127.0.0.1:${port}`, child, rpc, dataDir);
   }
 
   get pid(): number {
@@ -97,5 +105,6 @@ export class PeerProcess {
     const exited = exitWithin(this.child.proc, 10_000);
     this.rpc.call("stop", null, 10_000).catch(() => undefined);
     await exited;
+    if (this.dataDir) rmSync(this.dataDir, { recursive: true, force: true });
   }
 }

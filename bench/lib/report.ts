@@ -306,9 +306,9 @@ export function markdown(r: RunReport): string {
     "",
     "## Peers",
     "",
-    "- **this project**: `createChatServer` from `server/server.ts` with the in-memory store, configured through its environment " +
+    "- **this project**: `createChatServer` from `server/server.ts` storing into the embedded SQLite database (a file in a fresh `DATA_DIR`, WAL), configured through its environment " +
       "(`NODE_ENV=production`, `MAX_CONNECTIONS_PER_IP=1000000`, `RATE_LIMIT_BURST=10000`, `RATE_LIMIT_PER_SECOND=10000`, " +
-      "`RATE_LIMIT_PER_IP_FACTOR=1000000`, `MEMORY_STORE_MAX_PER_CHANNEL` ≥ the history size); " +
+      "`RATE_LIMIT_PER_IP_FACTOR=1000000`); " +
       "every message validated, stored, fanned out and acked.",
     "- **Socket.IO relay** (`bench/peers/socketio-relay.ts`): the tutorials' chat-room server — join a room, re-emit to the room; no validation, storage or acks.",
     "- **raw ws relay** (`bench/peers/ws-relay.ts`): `ws` with rooms by a tiny JSON protocol, each message encoded once.",

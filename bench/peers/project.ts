@@ -1,20 +1,21 @@
 /**
  * This project's server as a benchmark peer: built by its own factory
- * (createChatServer) with the in-memory store, configured only through its
- * real environment variables (bench/lib/peer-process.ts raises the limits).
+ * (createChatServer) on the embedded SQLite database, configured only through
+ * its real environment variables (bench/lib/peer-process.ts raises the limits
+ * and gives it a fresh DATA_DIR).
  */
 import { loadConfig } from "../../server/config.js";
 import { createLogger } from "../../server/logger.js";
-import { roomChannel } from "../../server/messages/channel.js";
+import { roomChannel } from "../../server/channels/channel.js";
 import { createIdGenerator } from "../../server/messages/message-id.js";
 import { createChatServer } from "../../server/server.js";
 import { hostPeer } from "./peer-host.js";
 
 const config = loadConfig(process.env);
-if (config.mongodbUri || config.redisUrl) throw new Error("the benchmark peer runs with the in-memory store only");
+if (config.mongodbUri || config.redisUrl) throw new Error("the benchmark peer runs on the embedded database only");
 const chat = await createChatServer({ config, logger: createLogger(config) });
 
-// History is filled through the store's own API (MessageStore.insert), the
+// History is filled through the stores' own API (MessageStore.insert), the
 // same call the message service makes, rather than through thousands of sends.
 const filler = { userId: "bench-filler", name: "filler", socketId: "bench-filler" };
 await hostPeer(
@@ -23,10 +24,10 @@ await hostPeer(
   async ({ room, count }) => {
     const start = performance.now();
     const ids = createIdGenerator();
-    await chat.store.addRoom(room);
+    await chat.storage.rooms.add(room);
     for (let i = 0; i < count; i++) {
       const id = ids();
-      await chat.store.insert({
+      await chat.storage.messages.insert({
         id,
         kind: "room",
         room,

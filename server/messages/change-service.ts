@@ -3,26 +3,23 @@
  * may change what, has the store apply the change atomically, and sends the
  * new state to the audience of the original message. Knows nothing of sockets.
  */
+import { canRead } from "../channels/access.js";
 import { AppError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import type { ChatMessage } from "../protocol.js";
+import type { Limiter } from "../storage/limiter.js";
+import { storageCall } from "../storage/storage-call.js";
 import type { MessageChange } from "./message-change.js";
-import type { MessageService } from "./message-service.js";
-import type { MessageStore, StoredMessage } from "./store.js";
+import type { MessageStore, StoredMessage } from "./message-store.js";
 
 export type ChangeServiceDeps = {
   store: MessageStore;
-  /** Its storage gate: changes share the concurrency bound with sends. */
-  messages: MessageService;
+  /** The storage concurrency bound, shared with sends and every other service. */
+  limiter: Limiter;
   logger: Logger;
   /** Sends the whole new state of a changed message to everyone who can see the original. */
   deliverUpdate: (message: ChatMessage) => void | Promise<void>;
 };
-
-/** Rooms and broadcasts are public; a private message belongs to its two people. */
-export function canRead(viewerId: string, message: ChatMessage): boolean {
-  return message.kind !== "private" || message.from.userId === viewerId || message.to?.userId === viewerId;
-}
 
 export class ChangeService {
   constructor(private readonly deps: ChangeServiceDeps) {}
@@ -51,7 +48,7 @@ export class ChangeService {
       if (current.deletedAt !== undefined && !(change.kind === "delete" && mine)) throw notFound();
       if (change.kind !== "react" && !mine) throw new AppError("FORBIDDEN", "only its author can change a message");
     };
-    const result = await this.deps.messages.storage(() => this.deps.store.change(id, change, allow));
+    const result = await storageCall(this.deps.limiter, () => this.deps.store.change(id, change, allow));
     if (!result) throw notFound();
     if (result.changed) {
       try {

@@ -1,18 +1,19 @@
 /**
  * The message service: validate → store → fan out. It decides which channel
- * a message belongs to and who may read a channel; it knows nothing of
- * sockets — delivery goes through the `deliver` function it is given.
+ * a message belongs to and asks channels/access.ts who may read one; it
+ * knows nothing of sockets — delivery goes through the `deliver` function
+ * it is given.
  */
+import { readableChannel } from "../channels/access.js";
+import { BROADCAST_CHANNEL, directChannel, roomChannel } from "../channels/channel.js";
 import { AppError } from "../errors.js";
 import type { Logger } from "../logger.js";
-import { DEFAULT_ROOMS, type ChatMessage, type HistoryInput, type Page, type ReplyTo, type User } from "../protocol.js";
-import { BROADCAST_CHANNEL, directChannel, roomChannel } from "./channel.js";
-import { Limiter } from "./limiter.js";
+import type { ChatMessage, HistoryInput, Page, ReplyTo, User } from "../protocol.js";
+import type { Limiter } from "../storage/limiter.js";
+import { storageCall } from "../storage/storage-call.js";
 import { quoteOf } from "./message-change.js";
 import type { IdGenerator } from "./message-id.js";
-import { searchTerms } from "./search-terms.js";
-import { storageCall } from "./storage-call.js";
-import type { MessageStore, NewMessage } from "./store.js";
+import type { MessageStore, NewMessage } from "./message-store.js";
 
 /**
  * `replyTo`: the id of a message of the same channel that this one answers;
@@ -43,26 +44,24 @@ export type MessageServiceDeps = {
    * storage error) — receivers drop duplicates by id.
    */
   deliver: (message: ChatMessage) => void | Promise<void>;
-  /** Storage calls at once, and how long one may wait for a turn before UNAVAILABLE. */
-  storage?: { maxConcurrent: number; maxWaitMs: number };
-  /** How many rooms may exist; creating one more is FORBIDDEN. */
-  maxRooms?: number;
-  /** Shares the concurrency bound with other services (overrides `storage`). */
-  limiter?: Limiter;
+  /**
+   * Records a stored private message in both people's conversation lists
+   * (PeopleService.noteConversation). Idempotent: called again on a retry.
+   */
+  noteConversation: (a: string, b: string, channel: string, id: string) => Promise<void>;
+  /** Whether a chat room exists (RoomService.exists). */
+  roomExists: (name: string) => Promise<boolean>;
+  /** The storage concurrency bound, shared by every service. */
+  limiter: Limiter;
 };
 
 /** How many recently delivered ids to remember for the rule above. */
 const DELIVERED_MEMORY = 100_000;
 
 export class MessageService {
-  private readonly knownRooms = new Set<string>(DEFAULT_ROOMS);
   private readonly delivered = new Set<string>();
-  private readonly limiter: Limiter;
 
-  constructor(private readonly deps: MessageServiceDeps) {
-    const { maxConcurrent, maxWaitMs } = deps.storage ?? { maxConcurrent: 32, maxWaitMs: 5000 };
-    this.limiter = deps.limiter ?? new Limiter(maxConcurrent, maxWaitMs);
-  }
+  constructor(private readonly deps: MessageServiceDeps) {}
 
   /**
    * Stores a message and delivers it. Resolves only after the store has
@@ -104,7 +103,6 @@ export class MessageService {
         ...(replyTo ? { replyTo } : {}),
         channel,
         key: draft.clientId ?? `srv-${id}`,
-        terms: searchTerms(draft.text),
       };
       return this.deps.store.insert(stored);
     });
@@ -112,7 +110,7 @@ export class MessageService {
     if (kind === "private" && to) {
       // Also on a repeat: a retry completes a summary that an earlier failure left behind.
       const [a, b] = [from.userId, to.userId];
-      await this.storage(() => this.deps.store.people.noteConversation(a, b, directChannel(a, b), id));
+      await this.deps.noteConversation(a, b, directChannel(a, b), id);
     }
     await this.deliverOnce(result.message);
     return result;
@@ -156,49 +154,14 @@ export class MessageService {
    * change feed of that channel (see MessageStore.changes).
    */
   async history(viewerId: string, query: HistoryInput): Promise<Page> {
-    let channel: string;
-    if ("room" in query) {
-      if (!(await this.roomExists(query.room))) throw new AppError("NOT_FOUND", `no room named ${query.room}`);
-      channel = roomChannel(query.room);
-    } else if ("with" in query) {
-      channel = directChannel(viewerId, query.with);
-    } else {
-      channel = BROADCAST_CHANNEL;
-    }
-    const { changedAfter, limit } = query;
+    const { changedAfter, limit, before, after, ...ref } = query;
+    const channel = await readableChannel(viewerId, ref, this.deps.roomExists);
     if (changedAfter !== undefined) return this.storage(() => this.deps.store.changes({ channel, after: changedAfter, limit }));
-    return this.storage(() =>
-      this.deps.store.page({ channel, before: query.before, after: query.after, limit: query.limit }),
-    );
-  }
-
-  /** Creates a room if it does not exist yet, unless there are `maxRooms` already. */
-  async ensureRoom(name: string): Promise<void> {
-    if (this.knownRooms.has(name)) return;
-    const existing = await this.listRooms();
-    if (existing.includes(name)) return;
-    if (existing.length >= (this.deps.maxRooms ?? Infinity)) {
-      throw new AppError("FORBIDDEN", `there are ${existing.length} rooms already; join one of them`);
-    }
-    await this.storage(() => this.deps.store.addRoom(name));
-    this.knownRooms.add(name);
-  }
-
-  /** The default rooms first, then every created room. */
-  async listRooms(): Promise<string[]> {
-    const created = await this.storage(() => this.deps.store.listRooms());
-    for (const name of created) this.knownRooms.add(name);
-    return [...new Set([...DEFAULT_ROOMS, ...created])];
-  }
-
-  /** Whether a room exists; a room once seen needs no second look (rooms are never removed). */
-  async roomExists(name: string): Promise<boolean> {
-    return this.knownRooms.has(name) || (await this.listRooms()).includes(name);
+    return this.storage(() => this.deps.store.page({ channel, before, after, limit }));
   }
 
   /** Runs a store call within the concurrency bound; any storage failure becomes UNAVAILABLE. */
   async storage<T>(call: () => Promise<T>): Promise<T> {
-    return storageCall(this.limiter, call);
+    return storageCall(this.deps.limiter, call);
   }
-
 }

@@ -1,8 +1,9 @@
 /**
- * Mongoose schemas for stored messages and rooms. Types are inferred from
+ * Mongoose schemas for stored messages and their channels' rev guards. Types are inferred from
  * the schemas; reads use `.lean()` so plain objects go to clients.
  */
 import { Schema, type Connection, type InferSchemaType } from "mongoose";
+import { SCHEMA_OPTIONS } from "../storage/mongo-options.js";
 
 const userSchema = new Schema(
   {
@@ -27,9 +28,6 @@ const replyToSchema = new Schema(
   },
   { _id: false },
 );
-
-/** Acked only when journaled on a majority: an acked message survives a crash. */
-const durable = { w: "majority", j: true } as const;
 
 export const messageSchema = new Schema(
   {
@@ -58,13 +56,7 @@ export const messageSchema = new Schema(
     reactions: { type: Map, of: [String], default: undefined },
     replyTo: { type: replyToSchema },
   },
-  {
-    collection: "messages",
-    versionKey: false,
-    strict: "throw",
-    strictQuery: true,
-    writeConcern: durable,
-  },
+  { ...SCHEMA_OPTIONS, collection: "messages" },
 );
 // Newest page of any channel (a room, a private conversation, broadcasts), older than an id.
 messageSchema.index({ channel: 1, _id: -1 });
@@ -82,17 +74,8 @@ export const channelRevSchema = new Schema(
     _id: { type: String, required: true },
     rev: { type: String, required: true },
   },
-  { collection: "channel_revs", versionKey: false, strict: "throw", strictQuery: true, writeConcern: durable },
+  { ...SCHEMA_OPTIONS, collection: "channel_revs" },
 );
-
-export const roomSchema = new Schema(
-  {
-    _id: { type: String, required: true },
-    createdAt: { type: Date, required: true },
-  },
-  { collection: "rooms", versionKey: false, strict: "throw", strictQuery: true, writeConcern: durable },
-);
-roomSchema.index({ createdAt: 1 });
 
 export type MessageDoc = InferSchemaType<typeof messageSchema>;
 /** A message document as `.lean()` returns it: the reactions map is a plain object. */
@@ -101,7 +84,6 @@ export type LeanMessage = Omit<MessageDoc, "reactions"> & { reactions?: Record<s
 export function models(conn: Connection) {
   return {
     Message: conn.model("Message", messageSchema),
-    Room: conn.model("Room", roomSchema),
     ChannelRev: conn.model("ChannelRev", channelRevSchema),
   };
 }

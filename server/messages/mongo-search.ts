@@ -7,7 +7,7 @@
  */
 import mongoose from "mongoose";
 import type { LeanMessage, models } from "./message.model.js";
-import type { SearchQuery } from "./store.js";
+import type { SearchQuery } from "./message-store.js";
 
 /** Candidates read per round trip beyond the page itself: confirmation rarely rejects one. */
 const EXTRA = 10;

@@ -21,7 +21,8 @@ const CJK_RUN = new RegExp(String.raw`^[${CJK}]`, "u");
 
 type Tokens = { words: string[]; cjkRuns: string[] };
 
-function normalise(text: string): string {
+/** The form both the text and a query are compared in: NFKC, lower case. */
+export function normalise(text: string): string {
   return text.normalize("NFKC").toLowerCase();
 }
 
@@ -56,6 +57,12 @@ export function searchTerms(text: string): string[] {
 /** A parsed search query: its terms (longest first, the likeliest to be rare) and its confirmation test. */
 export type SearchMatcher = {
   terms: string[];
+  /**
+   * The query's words and CJK runs, normalised: every match contains each of
+   * them as a substring of its normalised text (what a substring index such
+   * as SQLite's trigram FTS5 looks up).
+   */
+  phrases: string[];
   /** True when `text` really contains every word of the query (see the module comment). */
   matches(text: string): boolean;
 };
@@ -66,6 +73,7 @@ export function searchMatcher(q: string): SearchMatcher {
   const terms = [...new Set([...words, ...cjkRuns.flatMap(bigrams)])].sort((a, b) => [...b].length - [...a].length);
   return {
     terms,
+    phrases: [...new Set([...words, ...cjkRuns])],
     matches(text) {
       const normalised = normalise(text);
       const own = new Set(tokenize(normalised).words);

@@ -37,7 +37,7 @@ export type ChatMetrics = {
 };
 
 /**
- * Storage latency buckets, in seconds: from an in-memory call (well under a
+ * Storage latency buckets, in seconds: from an embedded SQLite call (well under a
  * millisecond) to a database at the edge of STORE_MAX_WAIT_MS.
  */
 const STORE_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
@@ -114,7 +114,7 @@ export function createChatMetrics(): ChatMetrics {
     }),
     storeSeconds: new Histogram({
       name: "chat_store_seconds",
-      help: "Latency of storage calls, by operation.",
+      help: "Latency of storage calls, by store and method (e.g. messages.insert, people.setRead).",
       labelNames: ["op"] as const,
       buckets: STORE_BUCKETS,
       registers,

@@ -3,7 +3,11 @@
  * wires the handlers, one module per concern.
  *
  * @example
- * const io = createSocketServer(httpServer, { store, config, logger });
+ * const sockets = createSocketServer(httpServer, {
+ *   services: (delivery) => createServices(storage, { config, logger, delivery }),
+ *   config,
+ *   logger,
+ * });
  */
 import type { Server as HttpServer, IncomingMessage } from "node:http";
 import { Server, type ServerOptions } from "socket.io";
@@ -12,14 +16,8 @@ import type { Config } from "../config.js";
 import type { Logger } from "../logger.js";
 import { createChatMetrics, type ChatMetrics, type RefusalReason } from "../metrics/chat-metrics.js";
 import { countDeliveries } from "../metrics/socket-metrics.js";
-import { createIdGenerator } from "../messages/message-id.js";
-import { Limiter } from "../messages/limiter.js";
-import { ChangeService } from "../messages/change-service.js";
-import { MessageService } from "../messages/message-service.js";
-import { SearchService } from "../messages/search.js";
-import { PeopleService } from "../users/people-service.js";
-import type { MessageStore } from "../messages/store.js";
 import { createSchemas, type ChatMessage } from "../protocol.js";
+import type { Delivery, Services } from "../services.js";
 import { mentionFanOut } from "./mentions.js";
 import { changeHandlers } from "./changes.js";
 import { messageHandlers } from "./messages.js";
@@ -31,7 +29,7 @@ import { batchWrites } from "./write-batching.js";
 import { originAllowed } from "./origin.js";
 import { publish } from "./publish.js";
 import { announcePresence } from "./presence.js";
-import { RateLimiter } from "./rate-limit.js";
+import { createRateLimiter } from "./rate-limit.js";
 import { recoveryAdapter } from "./recovery-adapter.js";
 import { presenceOnLeave, roomHandlers } from "./rooms.js";
 import { eventRouter } from "./router.js";
@@ -51,7 +49,8 @@ import {
 } from "./types.js";
 
 export type SocketServerDeps = {
-  store: MessageStore;
+  /** Builds the services on the delivery this module provides (see server/services.ts). */
+  services: (delivery: Delivery) => Services;
   config: Config;
   logger: Logger;
   /** A cluster adapter (Redis) to share rooms and events with other nodes; in-memory when absent. */
@@ -69,6 +68,8 @@ type EngineConnection = {
 export type SocketServer = {
   io: ChatServer;
   stats: SocketStats;
+  /** The services the handlers use, as `deps.services` built them. */
+  services: Services;
   /**
    * Graceful stop: refuses new connections and requests, lets handlers in
    * flight finish and ack (up to `drainMs`), then closes every connection so
@@ -81,7 +82,7 @@ export type SocketServer = {
 const RECOVERY_WINDOW_MS = 2 * 60 * 1000;
 
 export function createSocketServer(httpServer: HttpServer, deps: SocketServerDeps): SocketServer {
-  const { store, config, logger } = deps;
+  const { config, logger } = deps;
   const metrics = deps.metrics ?? createChatMetrics();
   const cap = new ConnectionCap(config.maxConnectionsPerIp, config.trustProxy);
   const refused = connectionRefusals(logger, metrics);
@@ -112,48 +113,19 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
   const signer = createTokenSigner(config.sessionSecret);
   const stats: SocketStats = { unknownEvents: 0, missingAck: 0 };
   const schemas = createSchemas(config.maxTextLength);
-  const perUser = {
-    send: { burst: config.rateLimit.burst, perSecond: config.rateLimit.perSecond },
-    // Edits, deletions and reactions: limited like sends, in a bucket of their own.
-    change: { burst: config.rateLimit.burst, perSecond: config.rateLimit.perSecond },
-    join: { burst: 20, perSecond: 2 },
-    history: { burst: 30, perSecond: 5 },
-    typing: { burst: 20, perSecond: 4 },
-    rooms: { burst: 20, perSecond: 2 },
-    search: { burst: 30, perSecond: 5 },
-    read: { burst: 30, perSecond: 5 },
-  };
-  // New identities cost nothing, so every address also has buckets of its own.
-  const factor = config.rateLimit.perIpFactor;
-  const perIp = Object.fromEntries(
-    Object.entries(perUser).map(([action, b]) => [
-      `${action}@ip`,
-      { burst: b.burst * factor, perSecond: b.perSecond * factor },
-    ]),
-  );
-  const limiter = new RateLimiter({ ...perUser, ...perIp });
-  const storageLimiter = new Limiter(config.storage.maxConcurrent, config.storage.maxWaitMs);
+  const limiter = createRateLimiter(config.rateLimit);
   const deliverMessage = fanOut(io, "message");
   const deliverMentions = mentionFanOut(io);
-  const service = new MessageService({
-    store,
-    ids: createIdGenerator(),
-    logger,
-    deliver: async (message) => {
+  const services = deps.services({
+    message: async (message) => {
       await deliverMessage(message);
       await deliverMentions(message);
     },
-    maxRooms: config.maxRooms,
-    limiter: storageLimiter,
+    updated: fanOut(io, "message updated"),
   });
-  const roomExists = (name: string) => service.roomExists(name);
-  const people = new PeopleService({ store, limiter: storageLimiter, roomExists });
-  const search = new SearchService({ store, limiter: storageLimiter, people, rooms: () => service.listRooms(), roomExists });
-  const changes = new ChangeService({ store, messages: service, logger, deliverUpdate: fanOut(io, "message updated") });
   const ctx: HandlerContext = {
+    ...services,
     io,
-    service,
-    changes,
     schemas,
     limiter,
     addressOf,
@@ -162,8 +134,6 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
     stats,
     drain,
     metrics,
-    people,
-    search,
   };
   // Every listener is built here, once; each socket registers the same functions
   // (see SharedListener), so that an idle connection holds no closures of its own.
@@ -218,7 +188,7 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
       void socket.join(userKey(userId));
     }
     // Recorded before `session`, so whoever has a session can be written to from then on.
-    await recordConnection(people, userId, name, logger);
+    await recordConnection(services.people, userId, name, logger);
     socket.emit("session", { userId, name, token: signer.tokenFor(userId), socketId: socket.id });
   });
 
@@ -236,7 +206,7 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
     });
   };
 
-  return { io, stats, shutdown };
+  return { io, stats, services, shutdown };
 }
 
 /** Routes a stored message (`message`) or its new state (`message updated`) to the sockets that may see it. */

@@ -4,21 +4,15 @@
  * participants for a private message — wherever they are, through the
  * adapter (so across nodes), like the message itself.
  */
+import { readersAmong } from "../channels/access.js";
 import type { ChatMessage } from "../protocol.js";
 import { publish } from "./publish.js";
 import { userKey, type ChatServer } from "./types.js";
 
-/** The mentioned userIds that may read `message`. */
-export function mentionedReaders(message: ChatMessage): string[] {
-  const mentioned = message.mentions ?? [];
-  if (message.kind !== "private") return mentioned;
-  return mentioned.filter((id) => id === message.from.userId || id === message.to?.userId);
-}
-
 /** Sends `mention` for a stored message; awaited like the fan-out, so it is published before the ack. */
 export function mentionFanOut(io: ChatServer) {
   return async (message: ChatMessage): Promise<void> => {
-    const readers = mentionedReaders(message);
+    const readers = readersAmong(message, message.mentions ?? []);
     if (readers.length > 0) await publish(io, readers.map(userKey), "mention", { message });
   };
 }

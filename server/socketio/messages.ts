@@ -7,11 +7,11 @@ import { recipientByUser } from "./people.js";
 import { roomKey, userOf, type ChatSocket, type EventListeners, type HandlerContext } from "./types.js";
 
 export function messageHandlers(ctx: HandlerContext): EventListeners {
-  const { io, service, schemas, logger } = ctx;
+  const { io, messages, schemas, logger } = ctx;
 
   /** A retry of a message already stored is acked with it even when it could not be sent now. */
   const originalOr = async (socket: ChatSocket, clientId: string | undefined, refusal: AppError) => {
-    const original = await service.repeatOf(userOf(socket), clientId);
+    const original = await messages.repeatOf(userOf(socket), clientId);
     if (!original) throw refusal;
     return { message: original };
   };
@@ -21,13 +21,13 @@ export function messageHandlers(ctx: HandlerContext): EventListeners {
     if (!socket.rooms.has(roomKey(room))) {
       return originalOr(socket, clientId, new AppError("NOT_IN_ROOM", `join ${room} before sending to it`));
     }
-    const { message } = await service.send({ kind: "room", from: userOf(socket), room, text, clientId, mentions, replyTo });
+    const { message } = await messages.send({ kind: "room", from: userOf(socket), room, text, clientId, mentions, replyTo });
     return { message };
   });
 
   const broadcast = ackListener(ctx, "broadcast", z.tuple([schemas.broadcast]), async (socket, [{ text, clientId, mentions, replyTo }]) => {
     limit(ctx, socket, "send");
-    const { message } = await service.send({ kind: "broadcast", from: userOf(socket), text, clientId, mentions, replyTo });
+    const { message } = await messages.send({ kind: "broadcast", from: userOf(socket), text, clientId, mentions, replyTo });
     return { message };
   });
 
@@ -44,13 +44,13 @@ export function messageHandlers(ctx: HandlerContext): EventListeners {
       if (!target) return originalOr(socket, clientId, new AppError("NOT_FOUND", "no such socket is connected"));
       to = userOf(target);
     }
-    const { message } = await service.send({ kind: "private", from: userOf(socket), to, text, clientId, mentions, replyTo });
+    const { message } = await messages.send({ kind: "private", from: userOf(socket), to, text, clientId, mentions, replyTo });
     return { message };
   });
 
   const history = ackListener(ctx, "history", z.tuple([schemas.history]), async (socket, [query]) => {
     limit(ctx, socket, "history");
-    return service.history(socket.data.userId, query);
+    return messages.history(socket.data.userId, query);
   });
 
   return { message, broadcast, "private message": privateMessage, history };

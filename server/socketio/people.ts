@@ -5,7 +5,7 @@
 import { z } from "zod";
 import type { Logger } from "../logger.js";
 import type { User } from "../protocol.js";
-import type { PeopleService } from "../users/people-service.js";
+import type { PeopleService } from "../people/people-service.js";
 import { within } from "../within.js";
 import { ackListener, limit } from "./ack.js";
 import { fetchSocketsIn } from "./cluster.js";

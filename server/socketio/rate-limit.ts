@@ -2,7 +2,33 @@
  * Token buckets per user and action: a user may burst up to `burst` actions,
  * refilled at `perSecond`. Shared by all of a user's sockets on this process.
  */
+import type { Config } from "../config.js";
+
 export type Bucket = { burst: number; perSecond: number };
+
+/**
+ * The server's limits: a bucket per user for each kind of action, and —
+ * because new identities cost nothing — the same buckets `perIpFactor`
+ * times larger per address (`<action>@ip`), shared by its users.
+ */
+export function createRateLimiter(rateLimit: Config["rateLimit"]): RateLimiter {
+  const perUser: Record<string, Bucket> = {
+    send: { burst: rateLimit.burst, perSecond: rateLimit.perSecond },
+    // Edits, deletions and reactions: limited like sends, in a bucket of their own.
+    change: { burst: rateLimit.burst, perSecond: rateLimit.perSecond },
+    join: { burst: 20, perSecond: 2 },
+    history: { burst: 30, perSecond: 5 },
+    typing: { burst: 20, perSecond: 4 },
+    rooms: { burst: 20, perSecond: 2 },
+    search: { burst: 30, perSecond: 5 },
+    read: { burst: 30, perSecond: 5 },
+  };
+  const factor = rateLimit.perIpFactor;
+  const perIp = Object.fromEntries(
+    Object.entries(perUser).map(([action, b]) => [`${action}@ip`, { burst: b.burst * factor, perSecond: b.perSecond * factor }]),
+  );
+  return new RateLimiter({ ...perUser, ...perIp });
+}
 
 export class RateLimiter {
   private readonly state = new Map<string, { tokens: number; at: number }>();

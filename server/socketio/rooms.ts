@@ -7,7 +7,7 @@ import { announcePresence, roomMembers } from "./presence.js";
 import { isRoomKey, roomKey, roomOfKey, type ChatSocket, type EventListeners, type HandlerContext, type SharedListener } from "./types.js";
 
 export function roomHandlers(ctx: HandlerContext): EventListeners {
-  const { io, service, schemas, logger } = ctx;
+  const { io, messages, rooms: roomService, schemas, logger } = ctx;
 
   // The latest join of each room on a socket. A client that timed out waiting for
   // its join retries it while the first may still run; when that first one fails
@@ -19,7 +19,7 @@ export function roomHandlers(ctx: HandlerContext): EventListeners {
 
   const join = ackListener(ctx, "join", z.tuple([schemas.room]), async (socket, [room]) => {
     limit(ctx, socket, "join");
-    await service.ensureRoom(room);
+    await roomService.ensureRoom(room);
     // Join before reading history: a message stored meanwhile then arrives
     // live, in the page, or both (clients dedupe by id) — never neither.
     const wasIn = socket.rooms.has(roomKey(room));
@@ -30,7 +30,7 @@ export function roomHandlers(ctx: HandlerContext): EventListeners {
     await socket.join(roomKey(room));
     let history;
     try {
-      history = await service.history(socket.data.userId, { room, limit: 50 });
+      history = await messages.history(socket.data.userId, { room, limit: 50 });
     } catch (err) {
       // Undo only our own join, and only while no later join of the room has started.
       if (!wasIn && latestJoin.get(room) === attempt) await socket.leave(roomKey(room));
@@ -52,7 +52,7 @@ export function roomHandlers(ctx: HandlerContext): EventListeners {
 
   const rooms = ackListener(ctx, "rooms", z.tuple([]), async (socket) => {
     limit(ctx, socket, "rooms");
-    const names = await service.listRooms();
+    const names = await roomService.list();
     const rooms: RoomInfo[] = await Promise.all(
       names.map(async (name) => ({ name, members: (await fetchSocketsIn(io, roomKey(name), logger)).length })),
     );

@@ -2,10 +2,6 @@ import type { Server, Socket } from "socket.io";
 import type { Config } from "../config.js";
 import type { Logger } from "../logger.js";
 import type { ChatMetrics } from "../metrics/chat-metrics.js";
-import type { ChangeService } from "../messages/change-service.js";
-import type { MessageService } from "../messages/message-service.js";
-import type { SearchService } from "../messages/search.js";
-import type { PeopleService } from "../users/people-service.js";
 import type {
   ClientToServerEvents,
   InterServerEvents,
@@ -14,6 +10,7 @@ import type {
   SocketData,
   User,
 } from "../protocol.js";
+import type { Services } from "../services.js";
 import type { Drain } from "./drain.js";
 import type { RateLimiter } from "./rate-limit.js";
 
@@ -28,10 +25,8 @@ export type SocketStats = { unknownEvents: number; missingAck: number };
  * server. The socket an event came from is passed to each call; nothing here
  * is per socket, so that an idle connection costs no handler objects.
  */
-export type HandlerContext = {
+export type HandlerContext = Services & {
   io: ChatServer;
-  service: MessageService;
-  changes: ChangeService;
   schemas: Schemas;
   limiter: RateLimiter;
   /** The address a socket's connection is counted against (see connection-cap.ts), for per-address limits. */
@@ -41,9 +36,6 @@ export type HandlerContext = {
   stats: SocketStats;
   drain: Drain;
   metrics: ChatMetrics;
-  /** Protocol v1.1: people, conversations, read markers; search. */
-  people: PeopleService;
-  search: SearchService;
 };
 
 /**

@@ -5,12 +5,12 @@
  */
 import type { Locator, Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
-import { MemoryStore } from "../../server/messages/memory-store.js";
 import type { ChatMessage } from "../../server/protocol.js";
 import { enter, launchBrowser, PHONE } from "../helpers/browser.js";
 import { connectClient, disconnectAll, ok } from "../helpers/client.js";
 import { useServerAndBrowser } from "../helpers/e2e.js";
 import { startServer } from "../helpers/server.js";
+import { tempDataDir } from "../helpers/storage.js";
 
 type Sent = { message: ChatMessage };
 const line = (page: Page, text: string | RegExp) => page.locator("#message-list li.msg", { has: page.locator(".text", { hasText: text }) });
@@ -108,8 +108,9 @@ describe("changing messages in the page", () => {
 
 describe("catching up on changes after being away", () => {
   it("when a message was edited, another deleted and a third reacted to while the page was away, then it shows all of it on return", async () => {
-    const store = new MemoryStore();
-    let server = await startServer({ store });
+    // One database file for both lives of the server.
+    const env = { DATA_DIR: tempDataDir() };
+    let server = await startServer({ env });
     const browser = await launchBrowser();
     try {
       const talker = await connectClient(server.url, { name: "Talker" });
@@ -127,7 +128,7 @@ describe("catching up on changes after being away", () => {
       const port = server.port;
       await server.close();
       await page.locator('#conn[data-state="reconnecting"]').waitFor();
-      server = await startServer({ store, port });
+      server = await startServer({ env, port });
       const engine = server.chat.io.engine.opts as { allowRequest?: (req: { headers: Record<string, string | undefined> }, cb: (e: string | null, ok: boolean) => void) => void };
       const allow = engine.allowRequest!;
       let pageAllowed = false;

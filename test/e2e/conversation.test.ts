@@ -7,11 +7,11 @@
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { createIdGenerator } from "../../server/messages/message-id.js";
-import { MemoryStore } from "../../server/messages/memory-store.js";
-import { roomChannel } from "../../server/messages/channel.js";
+import { roomChannel } from "../../server/channels/channel.js";
 import { enter, speaking } from "../helpers/browser.js";
 import { connectClient, ok } from "../helpers/client.js";
 import { useServerAndBrowser } from "../helpers/e2e.js";
+import { memoryStorage } from "../helpers/storage.js";
 
 type Pane = { scrollTop: number; scrollHeight: number; clientHeight: number };
 type PageGlobals = {
@@ -41,16 +41,17 @@ const scrollPaneTo = (page: Page, top: number) =>
 describe("reading and writing in the page", () => {
   // Two messages from yesterday, so the day separators have something to separate.
   const env = useServerAndBrowser(async () => {
-    const store = new MemoryStore();
+    const storage = memoryStorage();
+    await storage.init();
     const yesterday = Date.now() - 24 * 3600_000;
     const ids = createIdGenerator(() => yesterday);
     const from = { userId: "old-timer", name: "Old", socketId: "gone" };
     for (const text of ["from yesterday", "still yesterday"]) {
       const id = ids();
-      await store.insert({ id, kind: "room", room: "days", from, text, createdAt: new Date(yesterday).toISOString(), channel: roomChannel("days"), key: `seed-${id}` });
+      await storage.messages.insert({ id, kind: "room", room: "days", from, text, createdAt: new Date(yesterday).toISOString(), channel: roomChannel("days"), key: `seed-${id}` });
     }
-    await store.addRoom("days");
-    return { store, env: { RATE_LIMIT_BURST: "1000", RATE_LIMIT_PER_SECOND: "1000" } };
+    await storage.rooms.add("days");
+    return { storage, env: { RATE_LIMIT_BURST: "1000", RATE_LIMIT_PER_SECOND: "1000" } };
   });
 
   it("when Enter, Shift+Enter and an input method are used, then Enter sends, Shift+Enter breaks the line and composing never sends", async () => {

@@ -1,7 +1,7 @@
 /** Messages to insert straight into a store, for the store contracts. */
-import { roomChannel } from "../../server/messages/channel.js";
+import { roomChannel } from "../../server/channels/channel.js";
 import { createIdGenerator } from "../../server/messages/message-id.js";
-import type { NewMessage } from "../../server/messages/store.js";
+import type { NewMessage } from "../../server/messages/message-store.js";
 import type { User } from "../../server/protocol.js";
 
 /** A builder of room messages in `chat` from `from`, with fresh sortable ids; `extra` overrides any field. */

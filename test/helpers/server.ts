@@ -2,15 +2,16 @@
 import type { AddressInfo } from "node:net";
 import { loadConfig, type Config } from "../../server/config.js";
 import { createLogger, type Logger } from "../../server/logger.js";
-import type { MessageStore } from "../../server/messages/store.js";
 import { createChatServer, type ChatApp } from "../../server/server.js";
+import type { Storage } from "../../server/storage/storage.js";
 
 export type TestServer = { url: string; port: number; chat: ChatApp; config: Config; close(): Promise<void> };
 
 export async function startServer(
   options: {
     env?: Record<string, string>;
-    store?: MessageStore;
+    /** The server's storage; unless given, what `env` names: a fresh SQLite database in memory, or MONGODB_URI. */
+    storage?: Storage;
     port?: number;
     /** Address to listen on; 127.0.0.1 unless given. */
     host?: string;
@@ -24,10 +25,11 @@ export async function startServer(
     SESSION_SECRET: "test-secret-that-is-at-least-32-characters",
     // Every test client comes from 127.0.0.1: per-address limits are tested on their own.
     RATE_LIMIT_PER_IP_FACTOR: "100000",
+    DATA_DIR: ":memory:",
     ...options.env,
   });
   const logger = options.logger ?? createLogger(config);
-  const chat = await createChatServer({ config, logger, ...(options.store ? { store: options.store } : {}) });
+  const chat = await createChatServer({ config, logger, ...(options.storage ? { storage: options.storage } : {}) });
   await new Promise<void>((resolve, reject) => {
     chat.httpServer.once("error", reject);
     chat.httpServer.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve());

@@ -1,34 +1,39 @@
 /**
- * The behaviour every MessageStore must have. Run against each store with
- * `describeStoreContract(name, makeStore)`.
+ * The behaviour every MessageStore must have. Run against each backend with
+ * `describeStoreContract(name, makeStorage)`: each test opens a fresh
+ * Storage, uses its `messages` store and closes it.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { directChannel, roomChannel } from "../../server/messages/channel.js";
+import { directChannel, roomChannel } from "../../server/channels/channel.js";
 import { createIdGenerator } from "../../server/messages/message-id.js";
 import type { MessageChange } from "../../server/messages/message-change.js";
-import type { MessageStore } from "../../server/messages/store.js";
+import { BEFORE_ALL, type MessageStore, type SearchQuery } from "../../server/messages/message-store.js";
+import { searchMatcher } from "../../server/messages/search-terms.js";
 import type { ChatMessage } from "../../server/protocol.js";
+import type { Storage } from "../../server/storage/storage.js";
 import { roomMessageBuilder } from "./messages.js";
 
 const alice = { userId: "aliceAAAAAAAAAAA", name: "alice", socketId: "sockA" };
 const bob = { userId: "bobBBBBBBBBBBBBB", name: "bob", socketId: "sockB" };
 
-export function describeStoreContract(name: string, makeStore: () => Promise<MessageStore>): void {
-  describe(`${name} store contract`, () => {
+export function describeStoreContract(name: string, makeStorage: () => Promise<Storage>): void {
+  describe(`${name} message store contract`, () => {
+    let storage: Storage;
     let store: MessageStore;
     const ids = createIdGenerator();
     const roomMessage = roomMessageBuilder(alice);
 
     beforeEach(async () => {
-      store = await makeStore();
-      await store.init();
+      storage = await makeStorage();
+      await storage.init();
+      store = storage.messages;
     });
     afterEach(async () => {
-      await store.close();
+      await storage.close();
     });
 
     it("when initialised, then it reports ready", async () => {
-      expect(await store.isReady()).toBe(true);
+      expect(await storage.isReady()).toBe(true);
     });
 
     it("when a message is inserted, then a page returns it with every field intact", async () => {
@@ -114,11 +119,23 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Mes
       expect(both.messages[0]?.to).toEqual(bob);
     });
 
-    it("when rooms are added twice, then they are listed once, in creation order", async () => {
-      await store.addRoom("zeta");
-      await store.addRoom("alpha");
-      await store.addRoom("zeta");
-      expect(await store.listRooms()).toEqual(["zeta", "alpha"]);
+    it("when a caller changes what the store returned, then the stored message stays as it was", async () => {
+      const { message } = await store.insert(roomMessage("original", { mentions: [bob.userId], key: "copy1" }));
+      await store.change(message.id, { kind: "react", emoji: "👍", userId: bob.userId, on: true }, () => {});
+      const before = await store.get(message.id);
+      const returned = [
+        (await store.page({ channel: roomChannel("chat"), limit: 10 })).messages[0]!,
+        (await store.findByKey(alice.userId, "copy1"))!,
+        (await store.get(message.id))!,
+        (await store.changes({ channel: roomChannel("chat"), after: BEFORE_ALL, limit: 10 })).messages[0]!,
+      ];
+      for (const m of returned) {
+        m.text = "tampered";
+        m.from.name = "mallory";
+        m.mentions?.push("someone");
+        m.reactions?.[0]?.userIds.push("someone");
+      }
+      expect(await store.get(message.id)).toEqual(before);
     });
 
     // ------------------------------------------------------------ protocol v1.1
@@ -263,6 +280,136 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Mes
       const { message } = await store.insert(roomMessage("answer", { replyTo: quote }));
       expect(message.replyTo).toEqual(quote);
       expect((await store.page({ channel: roomChannel("chat"), limit: 1 })).messages[0]?.replyTo).toEqual(quote);
+    });
+
+    // ------------------------------------------------------------ unread counts
+
+    it("when counting unread, then only others' messages after the marker count, up to the cap", async () => {
+      const first = await store.insert(roomMessage("one"));
+      for (let i = 0; i < 5; i++) await store.insert(roomMessage(`from bob ${i}`, { from: bob }));
+      await store.insert(roomMessage("mine again"));
+      const channel = roomChannel("chat");
+      expect(await store.countUnread(channel, first.message.id, alice.userId, 1000)).toBe(5);
+      expect(await store.countUnread(channel, first.message.id, alice.userId, 3)).toBe(3);
+      expect(await store.countUnread(channel, "0".repeat(24), bob.userId, 1000)).toBe(2);
+    });
+
+    it("when counting unread, then other channels, the marked message itself and the reader's own messages never count", async () => {
+      const elsewhere = { room: "study", channel: roomChannel("study") };
+      const a = await store.insert(roomMessage("from bob", { from: bob }));
+      await store.insert(roomMessage("bob in study", { ...elsewhere, from: bob }));
+      const b = await store.insert(roomMessage("bob again", { from: bob }));
+      await store.insert(roomMessage("alice in study", elsewhere));
+      const channel = roomChannel("chat");
+      expect(await store.countUnread(channel, BEFORE_ALL, alice.userId, 1000)).toBe(2);
+      expect(await store.countUnread(channel, a.message.id, alice.userId, 1000)).toBe(1);
+      expect(await store.countUnread(channel, b.message.id, alice.userId, 1000)).toBe(0);
+      expect(await store.countUnread(channel, BEFORE_ALL, bob.userId, 1000)).toBe(0);
+      expect(await store.countUnread(roomChannel("study"), BEFORE_ALL, bob.userId, 1000)).toBe(1);
+      expect(await store.countUnread(roomChannel("study"), BEFORE_ALL, alice.userId, 1)).toBe(1);
+      expect(await store.countUnread(roomChannel("empty"), BEFORE_ALL, alice.userId, 1000)).toBe(0);
+    });
+
+    // ------------------------------------------------------------ search
+
+    /** The query the search service would send for `q` over `channels`. */
+    const searchFor = (q: string, channels = [roomChannel("chat")], limit = 10): SearchQuery => {
+      const m = searchMatcher(q);
+      return { terms: m.terms, phrases: m.phrases, channels, limit, matches: m.matches };
+    };
+    const texts = async (query: SearchQuery) => (await store.search(query)).messages.map((m) => m.text);
+
+    it("when searching, then terms, channels, before and the text check all apply, newest first", async () => {
+      const a = await store.insert(roomMessage("Lunch at noon"));
+      await store.insert(roomMessage("lunch in another room", { room: "study", channel: roomChannel("study") }));
+      const c = await store.insert(roomMessage("LUNCH? noon!"));
+      await store.insert(roomMessage("noon only"));
+      const query = searchFor("noon lunch");
+      expect(await store.search(query)).toEqual({ messages: [c.message, a.message], hasMore: false });
+      expect(await store.search({ ...query, limit: 1 })).toEqual({ messages: [c.message], hasMore: true });
+      expect(await store.search({ ...query, before: c.message.id })).toEqual({ messages: [a.message], hasMore: false });
+      expect(await store.search({ ...query, matches: () => false })).toEqual({ messages: [], hasMore: false });
+      // The stored terms never reach a client.
+      expect(Object.keys(a.message)).not.toContain("terms");
+    });
+
+    it("when a query word is only part of a word, then it does not match: words are whole", async () => {
+      await store.insert(roomMessage("meeting at noon"));
+      await store.insert(roomMessage("Let's meet, then"));
+      await store.insert(roomMessage("meetmeet"));
+      expect(await texts(searchFor("meet"))).toEqual(["Let's meet, then"]);
+      expect(await texts(searchFor("meeting"))).toEqual(["meeting at noon"]);
+      expect(await texts(searchFor("eet"))).toEqual([]);
+    });
+
+    it("when a query has only one- or two-character words, then they are still found, as whole words", async () => {
+      await store.insert(roomMessage("读书会 tonight"));
+      await store.insert(roomMessage("hi there"));
+      await store.insert(roomMessage("this and that"));
+      await store.insert(roomMessage("Go home, ok?"));
+      expect(await texts(searchFor("书"))).toEqual(["读书会 tonight"]);
+      expect(await texts(searchFor("hi"))).toEqual(["hi there"]);
+      expect(await texts(searchFor("OK go"))).toEqual(["Go home, ok?"]);
+      expect(await texts(searchFor("th"))).toEqual([]);
+    });
+
+    it("when a CJK word stands inside a sentence, then search finds it there", async () => {
+      await store.insert(roomMessage("明日は東京都に行きます"));
+      await store.insert(roomMessage("京都の秋"));
+      expect(await texts(searchFor("東京都"))).toEqual(["明日は東京都に行きます"]);
+      expect(await texts(searchFor("東京"))).toEqual(["明日は東京都に行きます"]);
+      expect(await texts(searchFor("京都"))).toEqual(["京都の秋", "明日は東京都に行きます"]);
+      expect(await texts(searchFor("大阪"))).toEqual([]);
+    });
+
+    it("when text is full-width or upper case, then it is found by its normal form", async () => {
+      await store.insert(roomMessage("ＨＥＬＬＯ Ｗｏｒｌｄ"));
+      expect(await texts(searchFor("hello world"))).toEqual(["ＨＥＬＬＯ Ｗｏｒｌｄ"]);
+      expect(await texts(searchFor("ＷＯＲＬＤ"))).toEqual(["ＨＥＬＬＯ Ｗｏｒｌｄ"]);
+    });
+
+    it("when a message is edited or deleted, then search follows its text", async () => {
+      const { message } = await store.insert(roomMessage("draft about apples"));
+      const gone = await store.insert(roomMessage("apples and pears"));
+      await changeOf(message.id, edit("final about oranges"));
+      await changeOf(gone.message.id, { kind: "delete", at: new Date().toISOString() });
+      expect(await texts(searchFor("apples"))).toEqual([]);
+      expect(await texts(searchFor("oranges"))).toEqual(["final about oranges"]);
+      expect(await texts(searchFor("about"))).toEqual(["final about oranges"]);
+    });
+
+    it("when searching several channels, then matches of exactly those come back, newest first across them", async () => {
+      const dm = directChannel(alice.userId, bob.userId);
+      await store.insert(roomMessage("release notes one"));
+      await store.insert(roomMessage("release notes two", { room: "study", channel: roomChannel("study") }));
+      await store.insert(roomMessage("release notes three", { kind: "private", channel: dm, to: bob }));
+      await store.insert(roomMessage("release notes four", { room: "secret", channel: roomChannel("secret") }));
+      const channels = [roomChannel("chat"), roomChannel("study"), dm];
+      expect(await texts(searchFor("release notes", channels))).toEqual([
+        "release notes three",
+        "release notes two",
+        "release notes one",
+      ]);
+      expect(await texts(searchFor("notes", [roomChannel("secret")]))).toEqual(["release notes four"]);
+      const page = await store.search(searchFor("release", channels, 2));
+      expect(page.hasMore).toBe(true);
+      const rest = await store.search({ ...searchFor("release", channels, 2), before: page.messages.at(-1)!.id });
+      expect(rest).toMatchObject({ hasMore: false });
+      expect(rest.messages.map((m) => m.text)).toEqual(["release notes one"]);
+    });
+
+    it("when searching with short words, then channels, before and limit apply as well", async () => {
+      const dm = directChannel(alice.userId, bob.userId);
+      const sent: ChatMessage[] = [];
+      for (let i = 0; i < 4; i++) sent.push((await store.insert(roomMessage(`ok ${i}`))).message);
+      sent.push((await store.insert(roomMessage("ok dm", { kind: "private", channel: dm, to: bob }))).message);
+      await store.insert(roomMessage("ok elsewhere", { room: "study", channel: roomChannel("study") }));
+      const query = searchFor("ok", [roomChannel("chat"), dm], 3);
+      const first = await store.search(query);
+      expect(first.messages.map((m) => m.text)).toEqual(["ok dm", "ok 3", "ok 2"]);
+      expect(first.hasMore).toBe(true);
+      const second = await store.search({ ...query, before: first.messages.at(-1)!.id });
+      expect(second).toEqual({ messages: [sent[1], sent[0]], hasMore: false });
     });
   });
 }

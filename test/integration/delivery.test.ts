@@ -1,5 +1,4 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { MemoryStore } from "../../server/messages/memory-store.js";
 import type { Ack, ChatMessage, Page } from "../../server/protocol.js";
 import { fetchNewer } from "../../public/src/delivery.js";
 import { call, connectClient, disconnectAll, ok, readAllHistory, until } from "../helpers/client.js";
@@ -7,6 +6,7 @@ import { freshDatabaseUri } from "../helpers/mongo.js";
 import { spawnServer, type ServerProcess } from "../helpers/process.js";
 import { allDrained, pumpClient, type PumpClient } from "../helpers/pump-client.js";
 import { startServer, type TestServer } from "../helpers/server.js";
+import { tempDataDir } from "../helpers/storage.js";
 
 type Sent = { message: ChatMessage };
 
@@ -92,9 +92,9 @@ describe("delivery across dropped connections", () => {
   });
 
   it("when recovery is impossible because the server restarted, then history after the last id returns exactly the gap", async () => {
-    const store = new MemoryStore();
-    const env = { RATE_LIMIT_BURST: "1000", RATE_LIMIT_PER_SECOND: "1000" };
-    const first = await startServer({ store, env });
+    // One database file for both lives of the server.
+    const env = { RATE_LIMIT_BURST: "1000", RATE_LIMIT_PER_SECOND: "1000", DATA_DIR: tempDataDir() };
+    const first = await startServer({ env });
     const alice = await connectClient(first.url, { name: "alice" }, { reconnection: true });
     const bob = await connectClient(first.url, { name: "bob" }, { reconnection: true });
     await ok(alice.socket, "join", "gap");
@@ -107,7 +107,7 @@ describe("delivery across dropped connections", () => {
     const disconnected = new Promise((r) => alice.socket.once("disconnect", r));
     await first.close();
     await disconnected;
-    const second = await startServer({ store, env, port: first.port });
+    const second = await startServer({ env, port: first.port });
     servers.push(second);
     await until(() => bob.socket.connected, 10_000);
     await ok(bob.socket, "join", "gap");

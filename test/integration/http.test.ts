@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MemoryStore } from "../../server/messages/memory-store.js";
+import { memoryStorage, patched } from "../helpers/storage.js";
 import { startServer } from "../helpers/server.js";
 import { useServer } from "../helpers/use-server.js";
 
@@ -58,12 +58,7 @@ describe("HTTP routes", () => {
   });
 
   it("when storage is not ready, then readyz answers 503", async () => {
-    class DownStore extends MemoryStore {
-      override async isReady() {
-        return false;
-      }
-    }
-    const down = await startServer({ store: new DownStore() });
+    const down = await startServer({ storage: patched(memoryStorage(), { isReady: async () => false }) });
     try {
       const res = await fetch(`${down.url}/readyz`);
       expect(res.status).toBe(503);

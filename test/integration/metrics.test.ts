@@ -1,11 +1,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { MemoryStore } from "../../server/messages/memory-store.js";
-import type { InsertResult, StoredMessage } from "../../server/messages/store.js";
 import { call, connectClient, connectError, disconnectAll, nextEvent, ok, until } from "../helpers/client.js";
 import { scrape } from "../helpers/metrics.js";
 import { freshDatabaseUri } from "../helpers/mongo.js";
 import { deleteKeys, REDIS_URL, startPrivateRedis, uniquePrefix } from "../helpers/redis.js";
 import { startServer, type TestServer } from "../helpers/server.js";
+import { memoryStorage, patched } from "../helpers/storage.js";
 import { useServer } from "../helpers/use-server.js";
 
 type Sent = { message: { id: string } };
@@ -97,22 +96,29 @@ describe("chat metrics", () => {
     ]);
   });
 
-  it("when storage is called, then chat_store_seconds records each call under its operation", async () => {
+  it("when storage is called, then chat_store_seconds records each call of every store under its domain and operation", async () => {
     const alice = await connectClient(env.server.url, { name: "alice" });
     const before = await scrape(env.server.url);
     await ok(alice.socket, "join", "timed");
-    for (let i = 0; i < 4; i++) await ok(alice.socket, "message", { room: "timed", text: `t${i}` });
+    const sent: { message: { id: string } }[] = [];
+    for (let i = 0; i < 4; i++) sent.push(await ok(alice.socket, "message", { room: "timed", text: `t${i}` }));
     await ok(alice.socket, "history", { room: "timed" });
+    await ok(alice.socket, "read", { room: "timed", upTo: sent[3]!.message.id });
+    await ok(alice.socket, "rooms");
     const after = await scrape(env.server.url);
     const count = (op: string) =>
       after.value("chat_store_seconds_count", { op }) - before.value("chat_store_seconds_count", { op });
-    expect(count("insert")).toBe(4);
-    expect(count("page")).toBe(2); // the join's newest page, then the history request
-    expect(after.value("chat_store_seconds_sum", { op: "insert" })).toBeGreaterThan(
-      before.value("chat_store_seconds_sum", { op: "insert" }),
+    expect(count("messages.insert")).toBe(4);
+    expect(count("messages.page")).toBe(2); // the join's newest page, then the history request
+    expect(count("rooms.add")).toBe(1); // "timed" is new; the default rooms need no record
+    expect(count("people.setRead")).toBe(1);
+    expect(count("people.readMarkers")).toBe(1); // the room list's unread counts
+    expect(count("messages.countUnread")).toBe(1); // only "timed" has a marker
+    expect(after.value("chat_store_seconds_sum", { op: "messages.insert" })).toBeGreaterThan(
+      before.value("chat_store_seconds_sum", { op: "messages.insert" }),
     );
-    expect(after.value("chat_store_seconds_bucket", { op: "insert", le: "+Inf" })).toBe(
-      after.value("chat_store_seconds_count", { op: "insert" }),
+    expect(after.value("chat_store_seconds_bucket", { op: "messages.insert", le: "+Inf" })).toBe(
+      after.value("chat_store_seconds_count", { op: "messages.insert" }),
     );
   });
 });
@@ -209,14 +215,17 @@ describe("refusals by the connection cap and while draining", () => {
     let started = () => {};
     const gate = new Promise<void>((resolve) => (release = resolve));
     const insertStarted = new Promise<void>((resolve) => (started = resolve));
-    class GatedStore extends MemoryStore {
-      override async insert(message: StoredMessage): Promise<InsertResult> {
-        started();
-        await gate;
-        return super.insert(message);
-      }
-    }
-    const server = await startServer({ store: new GatedStore() });
+    const base = memoryStorage();
+    const gated = patched(base, {
+      messages: {
+        insert: async (message) => {
+          started();
+          await gate;
+          return base.messages.insert(message);
+        },
+      },
+    });
+    const server = await startServer({ storage: gated });
     try {
       const a = await connectClient(server.url, { name: "a" });
       const inFlight = call(a.socket, "broadcast", { text: "held" });
@@ -261,12 +270,7 @@ describe("dependency gauges", () => {
   afterEach(disconnectAll);
 
   it("when storage does not answer, then chat_store_up is 0", async () => {
-    class DownStore extends MemoryStore {
-      override async isReady() {
-        return false;
-      }
-    }
-    const server = await startServer({ store: new DownStore() });
+    const server = await startServer({ storage: patched(memoryStorage(), { isReady: async () => false }) });
     try {
       expect((await scrape(server.url)).value("chat_store_up")).toBe(0);
     } finally {
@@ -300,8 +304,8 @@ describe("dependency gauges", () => {
       const m = await scrape(server.url);
       expect(m.value("chat_store_up")).toBe(1);
       expect(m.value("chat_messages_total", { kind: "room" })).toBe(1);
-      expect(m.value("chat_store_seconds_count", { op: "insert" })).toBe(2); // the retry reaches storage too
-      expect(m.value("chat_store_seconds_count", { op: "page" })).toBe(1);
+      expect(m.value("chat_store_seconds_count", { op: "messages.insert" })).toBe(2); // the retry reaches storage too
+      expect(m.value("chat_store_seconds_count", { op: "messages.page" })).toBe(1);
     } finally {
       disconnectAll();
       await server.close();

@@ -1,28 +1,30 @@
 import mongoose, { type Connection } from "mongoose";
 import { describe, expect, it } from "vitest";
 import { createLogger } from "../../server/logger.js";
-import { roomChannel } from "../../server/messages/channel.js";
-import { MongoStore } from "../../server/messages/mongo-store.js";
+import { roomChannel } from "../../server/channels/channel.js";
+import { MongoStorage } from "../../server/storage/mongo-storage.js";
 import { freshDatabaseUri } from "../helpers/mongo.js";
 import { describePeopleStoreContract } from "../helpers/people-store-contract.js";
+import { describeRoomStoreContract } from "../helpers/room-store-contract.js";
 import { describeStoreContract } from "../helpers/store-contract.js";
 
 const logger = createLogger({ logLevel: "silent", env: "test" });
 const alice = { userId: "aliceAAAAAAAAAAA", name: "alice", socketId: "sockA" };
 const bob = { userId: "bobBBBBBBBBBBBBB", name: "bob", socketId: "sockB" };
 
-describeStoreContract("mongo", async () => new MongoStore(freshDatabaseUri(), logger));
-describePeopleStoreContract("mongo", async () => new MongoStore(freshDatabaseUri(), logger));
+describeStoreContract("mongo", async () => new MongoStorage(freshDatabaseUri(), logger));
+describePeopleStoreContract("mongo", async () => new MongoStorage(freshDatabaseUri(), logger));
+describeRoomStoreContract("mongo", async () => new MongoStorage(freshDatabaseUri(), logger));
 
 /** A store initialised on a fresh database, and a connection of its own to that database. */
-async function storeWithConnection(): Promise<{ store: MongoStore; conn: Connection }> {
+async function storeWithConnection(): Promise<{ store: MongoStorage; conn: Connection }> {
   const uri = freshDatabaseUri();
-  const store = new MongoStore(uri, logger);
+  const store = new MongoStorage(uri, logger);
   await store.init();
   return { store, conn: await mongoose.createConnection(uri).asPromise() };
 }
 
-describe("MongoStore specifics", () => {
+describe("MongoStorage specifics", () => {
   it("when the indexes are created, then pages, idempotency, search and conversation lists are served by them", async () => {
     const { store, conn } = await storeWithConnection();
     try {
@@ -47,13 +49,13 @@ describe("MongoStore specifics", () => {
       for (let i = 0; i < 120; i++) {
         const room = i % 2 ? "a" : "b";
         const id = (i + 1).toString(16).padStart(24, "0");
-        await store.insert({ id, kind: "room", room, from: alice, text: `m${i}`, createdAt: new Date().toISOString(), channel: roomChannel(room), key: `k${i}` });
+        await store.messages.insert({ id, kind: "room", room, from: alice, text: `m${i}`, createdAt: new Date().toISOString(), channel: roomChannel(room), key: `k${i}` });
       }
       // The query exactly as the store sends it.
       mongoose.set("debug", (collection: string, method: string, query: unknown, options: { sort?: unknown; limit?: unknown }) => {
         if (collection === "messages" && method === "find") finds.push({ query, options });
       });
-      const page = await store.page({ channel: roomChannel("a"), limit: 50 });
+      const page = await store.messages.page({ channel: roomChannel("a"), limit: 50 });
       mongoose.set("debug", false);
       expect(page.messages).toHaveLength(50);
       expect(finds).toHaveLength(1);
@@ -80,10 +82,10 @@ describe("MongoStore specifics", () => {
   });
 
   it("when a filter value is an operator object, then it never becomes a query operator", async () => {
-    const store = new MongoStore(freshDatabaseUri(), logger);
+    const store = new MongoStorage(freshDatabaseUri(), logger);
     await store.init();
     try {
-      await store.insert({
+      await store.messages.insert({
         id: "0000000000010000000000aa",
         kind: "room",
         room: "chat",
@@ -95,7 +97,7 @@ describe("MongoStore specifics", () => {
       });
       const injected = { $ne: "nothing" } as unknown as string;
       // sanitizeFilter turns it into an equality test on an object, which a string path refuses.
-      await expect(store.page({ channel: injected, limit: 10 })).rejects.toThrow(/Cast to string failed/);
+      await expect(store.messages.page({ channel: injected, limit: 10 })).rejects.toThrow(/Cast to string failed/);
     } finally {
       await store.close();
     }
@@ -103,21 +105,21 @@ describe("MongoStore specifics", () => {
 
   it("when two nodes' clocks disagree, then the slow node's changes, and what it writes after learning of the fast one, sort above the fast node's", async () => {
     const uri = freshDatabaseUri();
-    const ahead = new MongoStore(uri, logger, { clock: () => Date.now() + 3_600_000 });
-    const behind = new MongoStore(uri, logger);
+    const ahead = new MongoStorage(uri, logger, { clock: () => Date.now() + 3_600_000 });
+    const behind = new MongoStorage(uri, logger);
     await ahead.init();
     await behind.init();
     try {
       const base = { kind: "room" as const, room: "chat", text: "x", createdAt: new Date().toISOString(), channel: roomChannel("chat") };
-      const fast = await ahead.insert({ ...base, id: "000000000001000000000001", from: alice, key: "a1" });
+      const fast = await ahead.messages.insert({ ...base, id: "000000000001000000000001", from: alice, key: "a1" });
       // Its first write shows the slow node the guard is ahead; from then on it writes above it.
-      await behind.insert({ ...base, id: "000000000002000000000002", from: bob, key: "b1" });
-      const edited = await behind.change(fast.message.id, { kind: "edit", text: "y", at: new Date().toISOString() }, () => {});
+      await behind.messages.insert({ ...base, id: "000000000002000000000002", from: bob, key: "b1" });
+      const edited = await behind.messages.change(fast.message.id, { kind: "edit", text: "y", at: new Date().toISOString() }, () => {});
       expect(edited!.message.rev > fast.message.rev).toBe(true);
-      const next = await behind.insert({ ...base, id: "000000000003000000000003", from: bob, key: "b2" });
+      const next = await behind.messages.insert({ ...base, id: "000000000003000000000003", from: bob, key: "b2" });
       expect(next.message.rev > edited!.message.rev).toBe(true);
       // A client that saw the fast node's message misses nothing the slow node changed later.
-      const feed = await behind.changes({ channel: roomChannel("chat"), after: fast.message.rev, limit: 10 });
+      const feed = await behind.messages.changes({ channel: roomChannel("chat"), after: fast.message.rev, limit: 10 });
       expect(feed.messages.map((m) => m.id)).toEqual([fast.message.id, next.message.id]);
     } finally {
       await ahead.close();
@@ -139,7 +141,7 @@ describe("MongoStore specifics", () => {
         key: `old-${n}`,
       });
       await conn.db!.collection("messages").insertMany([old(1), old(2), old(3)] as never[]);
-      const fresh = await store.insert({
+      const fresh = await store.messages.insert({
         id: "000000000090000000000000",
         kind: "room",
         room: "chat",
@@ -149,16 +151,16 @@ describe("MongoStore specifics", () => {
         channel: roomChannel("chat"),
         key: "new",
       });
-      const page = await store.page({ channel: roomChannel("chat"), limit: 10 });
+      const page = await store.messages.page({ channel: roomChannel("chat"), limit: 10 });
       expect(page.messages.slice(0, 3).map((m) => m.rev)).toEqual(page.messages.slice(0, 3).map((m) => m.id));
-      const feed = await store.changes({ channel: roomChannel("chat"), after: old(1)._id, limit: 2 });
+      const feed = await store.messages.changes({ channel: roomChannel("chat"), after: old(1)._id, limit: 2 });
       expect(feed.messages.map((m) => m.text)).toEqual(["old 2", "old 3"]);
       expect(feed.hasMore).toBe(true);
-      const rest = await store.changes({ channel: roomChannel("chat"), after: feed.messages[1]!.rev, limit: 2 });
+      const rest = await store.messages.changes({ channel: roomChannel("chat"), after: feed.messages[1]!.rev, limit: 2 });
       expect(rest).toEqual({ messages: [fresh.message], hasMore: false });
-      const reacted = await store.change(old(2)._id, { kind: "react", emoji: "👍", userId: bob.userId, on: true }, () => {});
+      const reacted = await store.messages.change(old(2)._id, { kind: "react", emoji: "👍", userId: bob.userId, on: true }, () => {});
       expect(reacted!.message.rev > fresh.message.rev).toBe(true);
-      const latest = await store.changes({ channel: roomChannel("chat"), after: fresh.message.rev, limit: 10 });
+      const latest = await store.messages.changes({ channel: roomChannel("chat"), after: fresh.message.rev, limit: 10 });
       expect(latest.messages.map((m) => m.text)).toEqual(["old 2"]);
     } finally {
       await conn.close();
@@ -167,7 +169,7 @@ describe("MongoStore specifics", () => {
   });
 
   it("when the URI is malformed, then init fails with a clear error", async () => {
-    const store = new MongoStore("mongodb://a:b:c/x", logger);
+    const store = new MongoStorage("mongodb://a:b:c/x", logger);
     await expect(store.init()).rejects.toThrow(/MONGODB_URI is malformed/);
   });
 });

@@ -1,9 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { MemoryStore } from "../../server/messages/memory-store.js";
-import type { PageQuery } from "../../server/messages/store.js";
-import type { JoinResult, Page, Presence, RoomInfo } from "../../server/protocol.js";
+import type { JoinResult, Presence, RoomInfo } from "../../server/protocol.js";
 import { call, connectClient, nextEvent, ok } from "../helpers/client.js";
 import { startServer } from "../helpers/server.js";
+import { memoryStorage, patched } from "../helpers/storage.js";
 import { useServer } from "../helpers/use-server.js";
 
 describe("rooms and presence", () => {
@@ -94,17 +93,20 @@ describe("rooms and presence", () => {
 
 describe("a join that fails after a retry of it succeeded", () => {
   /** Storage whose first history read fails, late: the first of two overlapping joins fails after the second succeeded. */
-  class FirstReadFailsLate extends MemoryStore {
-    private reads = 0;
-    override async page(query: PageQuery): Promise<Page> {
-      if (++this.reads === 1) {
-        await new Promise((resolve) => setTimeout(resolve, 300));
-        throw new Error("storage hiccup");
-      }
-      return super.page(query);
-    }
-  }
-  const env = useServer({ store: new FirstReadFailsLate() });
+  const base = memoryStorage();
+  let reads = 0;
+  const firstReadFailsLate = patched(base, {
+    messages: {
+      page: async (query) => {
+        if (++reads === 1) {
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          throw new Error("storage hiccup");
+        }
+        return base.messages.page(query);
+      },
+    },
+  });
+  const env = useServer({ storage: firstReadFailsLate });
 
   it("when the first of two overlapping joins fails last, then the socket stays in the room the second joined", async () => {
     const reader = await connectClient(env.server.url, { name: "reader" });

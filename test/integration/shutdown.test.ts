@@ -1,25 +1,33 @@
 import { describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { MemoryStore } from "../../server/messages/memory-store.js";
-import type { NewMessage } from "../../server/messages/store.js";
+import type { Storage } from "../../server/storage/storage.js";
 import type { ChatMessage } from "../../server/protocol.js";
 import { call, collectMessages, connectClient, ok, until, type Client } from "../helpers/client.js";
 import { memoryLogger } from "../helpers/logs.js";
 import { startServer, type TestServer } from "../helpers/server.js";
+import { memoryStorage, patched } from "../helpers/storage.js";
 
-/** A memory store whose inserts, while `holding`, wait until `release()`: a write that is in flight for as long as a test wants. */
-class HeldStore extends MemoryStore {
+/** Storage whose inserts, while `holding`, wait until `release()`: a write that is in flight for as long as a test wants. */
+class HeldStore {
   holding = false;
   held = 0;
   release: () => void = () => {};
   private readonly gate = new Promise<void>((resolve) => (this.release = resolve));
+  readonly storage: Storage;
 
-  override async insert(message: NewMessage) {
-    if (this.holding) {
-      this.held++;
-      await this.gate;
-    }
-    return super.insert(message);
+  constructor() {
+    const base = memoryStorage();
+    this.storage = patched(base, {
+      messages: {
+        insert: async (message) => {
+          if (this.holding) {
+            this.held++;
+            await this.gate;
+          }
+          return base.messages.insert(message);
+        },
+      },
+    });
   }
 }
 
@@ -117,11 +125,11 @@ async function stopWhileSending(
 
 /** Runs `test` against a fresh server storing into a HeldStore, and makes sure that server is stopped afterwards. */
 async function withHeldServer(
-  options: Omit<NonNullable<Parameters<typeof startServer>[0]>, "store">,
+  options: Omit<NonNullable<Parameters<typeof startServer>[0]>, "storage">,
   test: (server: TestServer, store: HeldStore) => Promise<void>,
 ): Promise<void> {
   const store = new HeldStore();
-  const server = await startServer({ ...options, store });
+  const server = await startServer({ ...options, storage: store.storage });
   try {
     await test(server, store);
   } finally {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { KeyedQueue } from "../../server/messages/keyed-queue.js";
+import { KeyedQueue } from "../../server/storage/keyed-queue.js";
 
 /** A promise and the function that settles it. */
 function gate() {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Limiter, QueueTimeoutError } from "../../server/messages/limiter.js";
+import { Limiter, QueueTimeoutError } from "../../server/storage/limiter.js";
 
 describe("Limiter", () => {
   it("when more calls arrive than it allows at once, then the rest wait their turn in order", async () => {

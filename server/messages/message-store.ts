@@ -1,10 +1,10 @@
 /**
- * The storage interface behind the message service. Two implementations:
- * memory-store.ts (default, nothing persisted) and mongo-store.ts.
- * A store knows nothing of Socket.IO.
+ * The message store: what the message, change and search services need of
+ * storage. Two implementations, sqlite-message-store.ts (the embedded
+ * default) and mongo-message-store.ts; both pass test/helpers/store-contract.ts.
+ * A store knows nothing of Socket.IO; its backend's Storage opens and closes it.
  */
 import type { ChatMessage, Page, User } from "../protocol.js";
-import type { PeopleStore } from "../users/people-store.js";
 import { visibleReactions, type ChangeResult, type MessageChange } from "./message-change.js";
 
 /** A message as written: the client-facing fields plus where it belongs. */
@@ -12,8 +12,6 @@ export type StoredMessage = ChatMessage & {
   channel: string;
   /** Idempotency key, unique per sender: the client's clientId or one the server made. */
   key: string;
-  /** Search terms of the text (search-terms.ts), recomputed whenever the text changes. */
-  terms?: string[];
 };
 
 /** A message to insert: the store gives it its first rev. */
@@ -34,8 +32,10 @@ export type PageQuery = {
 
 /** A search over stored messages; see server/messages/search.ts. */
 export type SearchQuery = {
-  /** Every one must be among a message's terms; at least one. */
+  /** Every one must be among a message's terms (searchTerms); at least one. */
   terms: string[];
+  /** Every one must occur in a message's normalised text (see SearchMatcher.phrases); at least one. */
+  phrases: string[];
   /** Only messages of these channels. */
   channels: string[];
   before?: string | undefined;
@@ -45,12 +45,6 @@ export type SearchQuery = {
 };
 
 export interface MessageStore {
-  /** "memory" or "mongo", for logs and readiness output. */
-  readonly kind: string;
-  /** Connects and prepares indexes; resolves once usable. */
-  init(): Promise<void>;
-  /** True when the store can serve reads and writes right now. */
-  isReady(): Promise<boolean>;
   /**
    * Stores a message durably unless the sender already stored one with the
    * same key; then it returns that original and `created: false`.
@@ -77,23 +71,22 @@ export interface MessageStore {
   change(id: string, change: MessageChange, allow: (current: StoredMessage) => void): Promise<ChangeResult | undefined>;
   /** The change feed: at most `limit` messages with rev > `after`, in rev order; `hasMore` when more follow. */
   changes(query: ChangesQuery): Promise<Page>;
-  /** Remembers a room name; idempotent. */
-  addRoom(name: string): Promise<void>;
-  /** Every room ever created, in creation order. */
-  listRooms(): Promise<string[]>;
-  close(): Promise<void>;
-  /** People, conversations and read markers (protocol v1.1). */
-  readonly people: PeopleStore;
   /** Newest first: messages matching a search that are not deleted; `hasMore` when older ones match too. */
   search(query: SearchQuery): Promise<Page>;
+  /**
+   * How many messages of `channel` have an id greater than `after` and were
+   * not sent by `reader`, counting at most `cap` of them.
+   */
+  countUnread(channel: string, after: string, reader: string, cap: number): Promise<number>;
 }
+
+/** The id every message id sorts after: a conversation never read counts from here. */
+export const BEFORE_ALL = "0".repeat(24);
 
 /**
  * A deep copy of a stored message as clients see it: no storage fields, no
- * empty reactions. Written out field by field, without spreads: every message
- * leaves the in-memory store through here, and this costs a small fraction of
- * `structuredClone` or of spreading. store.test.ts fails when a field of
- * ChatMessage is not copied.
+ * empty reactions. Written out field by field, without spreads, so that
+ * store.test.ts fails when a field of ChatMessage is not copied.
  */
 export function toChatMessage(m: StoredMessage): ChatMessage {
   const out: ChatMessage = { id: m.id, kind: m.kind, from: copyUser(m.from), text: m.text, createdAt: m.createdAt, rev: m.rev };
@@ -114,7 +107,6 @@ export function copyStored(m: StoredMessage): StoredMessage {
   const out = toChatMessage(m) as StoredMessage;
   out.channel = m.channel;
   out.key = m.key;
-  if (m.terms !== undefined) out.terms = [...m.terms];
   if (m.reactions !== undefined) out.reactions = m.reactions.map((r) => ({ emoji: r.emoji, userIds: [...r.userIds] }));
   return out;
 }

@@ -3,13 +3,13 @@
  * again from any device, read markers and unread counts. Knows nothing of
  * sockets; storage failures become UNAVAILABLE.
  */
-import type { Limiter } from "../messages/limiter.js";
-import { roomChannel } from "../messages/channel.js";
-import type { MessageStore } from "../messages/store.js";
-import { storageCall } from "../messages/storage-call.js";
+import { readableChannel } from "../channels/access.js";
+import { roomChannel } from "../channels/channel.js";
+import { BEFORE_ALL, type MessageStore } from "../messages/message-store.js";
 import type { Conversation, ReadInput, ReadNotice } from "../protocol.js";
-import { channelFor } from "./channels.js";
-import { BEFORE_ALL, type KnownUser } from "./people-store.js";
+import type { Limiter } from "../storage/limiter.js";
+import { storageCall } from "../storage/storage-call.js";
+import type { KnownUser, PeopleStore } from "./people-store.js";
 
 /** Unread counts stop here, so a count costs at most this many index entries. */
 export const UNREAD_CAP = 1000;
@@ -19,7 +19,9 @@ export const CONVERSATIONS_LISTED = 100;
 export const CONVERSATIONS_SEARCHED = 1000;
 
 export type PeopleServiceDeps = {
-  store: MessageStore;
+  store: PeopleStore;
+  /** For each conversation's newest message and unread counts. */
+  messages: MessageStore;
   limiter: Limiter;
   /** Whether a chat room exists (rooms are never removed). */
   roomExists: (name: string) => Promise<boolean>;
@@ -34,12 +36,12 @@ export class PeopleService {
 
   /** Records that someone is connected (or has just left) under `name`. */
   seen(userId: string, name: string): Promise<void> {
-    return this.call(() => this.deps.store.people.upsertUser(userId, name, new Date()));
+    return this.call(() => this.deps.store.upsertUser(userId, name, new Date()));
   }
 
   /** Someone who has connected before, or undefined. */
   async known(userId: string): Promise<KnownUser | undefined> {
-    const [user] = await this.call(() => this.deps.store.people.findUsers([userId]));
+    const [user] = await this.call(() => this.deps.store.findUsers([userId]));
     return user;
   }
 
@@ -49,7 +51,7 @@ export class PeopleService {
    * viewer's read marker (all of them when never read), capped at UNREAD_CAP.
    */
   async conversations(viewerId: string): Promise<Conversation[]> {
-    const { people } = this.deps.store;
+    const { store: people, messages } = this.deps;
     const refs = await this.call(() => people.conversations(viewerId, CONVERSATIONS_LISTED));
     if (refs.length === 0) return [];
     const [users, markers] = await Promise.all([
@@ -60,11 +62,11 @@ export class PeopleService {
     const listed = await Promise.all(
       refs.map(async (ref): Promise<Conversation | undefined> => {
         const [page, unread] = await Promise.all([
-          this.call(() => this.deps.store.page({ channel: ref.channel, limit: 1 })),
-          this.call(() => people.countUnread(ref.channel, markers.get(ref.channel) ?? BEFORE_ALL, viewerId, UNREAD_CAP)),
+          this.call(() => messages.page({ channel: ref.channel, limit: 1 })),
+          this.call(() => messages.countUnread(ref.channel, markers.get(ref.channel) ?? BEFORE_ALL, viewerId, UNREAD_CAP)),
         ]);
         const last = page.messages[0];
-        if (!last) return undefined; // the in-memory store may have let it go
+        if (!last) return undefined; // noted before its message was stored, which then failed
         const peer = last.from.userId === ref.peerId ? last.from : last.to;
         const name = names.get(ref.peerId) ?? peer?.name ?? ref.peerId;
         return { user: { userId: ref.peerId, name }, last, unread };
@@ -76,20 +78,20 @@ export class PeopleService {
   /** Moves the viewer's read marker of a channel forward; returns the marker now stored. */
   async markRead(viewerId: string, input: ReadInput): Promise<ReadNotice> {
     const { upTo, ...channel } = input;
-    const stored = await channelFor(viewerId, channel, this.deps.roomExists);
-    const marker = await this.call(() => this.deps.store.people.setRead(viewerId, stored, upTo));
+    const stored = await readableChannel(viewerId, channel, this.deps.roomExists);
+    const marker = await this.call(() => this.deps.store.setRead(viewerId, stored, upTo));
     return { ...channel, upTo: marker } as ReadNotice;
   }
 
   /** Unread counts of the rooms the viewer has read before (others are absent). */
   async roomUnread(viewerId: string, rooms: readonly string[]): Promise<Map<string, number>> {
-    const { people } = this.deps.store;
+    const { store: people, messages } = this.deps;
     const markers = await this.call(() => people.readMarkers(viewerId, rooms.map(roomChannel)));
     const counts = await Promise.all(
       rooms.map(async (room) => {
         const marker = markers.get(roomChannel(room));
         if (marker === undefined) return undefined;
-        const n = await this.call(() => people.countUnread(roomChannel(room), marker, viewerId, UNREAD_CAP));
+        const n = await this.call(() => messages.countUnread(roomChannel(room), marker, viewerId, UNREAD_CAP));
         return [room, n] as const;
       }),
     );
@@ -98,7 +100,12 @@ export class PeopleService {
 
   /** The channels of the viewer's conversations (for search), most recent first. */
   async conversationChannels(viewerId: string): Promise<string[]> {
-    const refs = await this.call(() => this.deps.store.people.conversations(viewerId, CONVERSATIONS_SEARCHED));
+    const refs = await this.call(() => this.deps.store.conversations(viewerId, CONVERSATIONS_SEARCHED));
     return refs.map((r) => r.channel);
+  }
+
+  /** Records a stored private message in both people's conversation lists; idempotent. */
+  noteConversation(a: string, b: string, channel: string, id: string): Promise<void> {
+    return this.call(() => this.deps.store.noteConversation(a, b, channel, id));
   }
 }

@@ -1,7 +1,9 @@
 /**
- * Storage for people and what they have read (protocol v1.1): who has ever
- * connected, each person's private conversations, and read markers. Both
- * message stores carry one (`store.people`); it knows nothing of Socket.IO.
+ * The people store (protocol v1.1): who has ever connected, each person's
+ * private conversations, and read markers. Implementations:
+ * sqlite-people-store.ts and mongo-people-store.ts; both pass
+ * test/helpers/people-store-contract.ts. Unread counts are the message
+ * store's (they count messages). It knows nothing of Socket.IO.
  */
 
 /** Someone who has connected to this deployment at least once. */
@@ -27,12 +29,4 @@ export interface PeopleStore {
   setRead(userId: string, channel: string, upTo: string): Promise<string>;
   /** A person's read markers for the given channels (absent: never read). */
   readMarkers(userId: string, channels: readonly string[]): Promise<Map<string, string>>;
-  /**
-   * How many messages of `channel` are newer than `after` and not sent by
-   * `reader`, counting at most `cap` of them.
-   */
-  countUnread(channel: string, after: string, reader: string, cap: number): Promise<number>;
 }
-
-/** The id every message id sorts after: a conversation never read counts from here. */
-export const BEFORE_ALL = "0".repeat(24);

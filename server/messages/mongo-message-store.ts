@@ -1,37 +1,34 @@
 /**
- * MongoDB store through mongoose. Commands are never buffered: while the
- * database is unreachable every call fails within `serverSelectionTimeoutMS`
- * and the service answers UNAVAILABLE; the driver reconnects by itself.
+ * The MongoDB MessageStore, through mongoose. Its Storage (storage/mongo-storage.ts)
+ * owns the connection: commands are never buffered, so while the database is
+ * unreachable every call fails within `serverSelectionTimeoutMS` and the
+ * service answers UNAVAILABLE.
  */
 import mongoose, { type Connection } from "mongoose";
 import type { Logger } from "../logger.js";
 import type { ChatMessage, Page, User } from "../protocol.js";
-import { MongoPeopleStore } from "../users/mongo-people-store.js";
-import { KeyedQueue } from "./keyed-queue.js";
+import { KeyedQueue } from "../storage/keyed-queue.js";
+import { isDuplicateKey } from "../storage/mongo-options.js";
 import { visibleReactions, wouldChange, type ChangeResult, type MessageChange } from "./message-change.js";
 import { createIdGenerator } from "./message-id.js";
 import { models, type LeanMessage } from "./message.model.js";
 import { searchMongo } from "./mongo-search.js";
 import { searchTerms } from "./search-terms.js";
-import type { ChangesQuery, InsertResult, MessageStore, NewMessage, PageQuery, SearchQuery, StoredMessage } from "./store.js";
+import type {
+  ChangesQuery,
+  InsertResult,
+  MessageStore,
+  NewMessage,
+  PageQuery,
+  SearchQuery,
+  StoredMessage,
+} from "./message-store.js";
 
-export class MongoUriError extends Error {
-  override name = "MongoUriError";
-}
-
-const RETRY_MS = 1000;
 /** Tries before a change that keeps losing races to other nodes gives up (and the client retries). */
 const MAX_ATTEMPTS = 20;
 
-export class MongoStore implements MessageStore {
-  readonly kind = "mongo";
-  private readonly conn: Connection;
+export class MongoMessageStore implements MessageStore {
   private readonly m: ReturnType<typeof models>;
-  private connected: Promise<void> | undefined;
-  private indexed = false;
-  private closed = false;
-  private retry: NodeJS.Timeout | undefined;
-  readonly people: MongoPeopleStore;
   private readonly revs: ReturnType<typeof createIdGenerator>;
   /**
    * Changes to one message, and rev allocations for changes of one channel,
@@ -41,86 +38,23 @@ export class MongoStore implements MessageStore {
    */
   private readonly queue = new KeyedQueue();
 
-  constructor(
-    private readonly uri: string,
-    private readonly logger: Logger,
-    /** `clock`: where revs take their time from (tests skew it). */
-    private readonly options: { serverSelectionTimeoutMS?: number; clock?: () => number } = {},
-  ) {
-    this.revs = createIdGenerator(options.clock);
-    this.conn = mongoose.createConnection();
-    this.m = models(this.conn);
-    this.people = new MongoPeopleStore(this.conn, this.m.Message, () => this.ready());
-  }
-
   /**
-   * Starts connecting. Resolves after the first attempt whether or not the
-   * database answered (the server reports not-ready and keeps retrying);
-   * rejects only when the URI itself is malformed.
+   * @param ready throws while the storage cannot serve
+   * @param clock where revs take their time from (tests skew it)
    */
-  async init(): Promise<void> {
-    try {
-      // Parses the connection string (and its options) without connecting.
-      new mongoose.mongo.MongoClient(this.uri);
-    } catch (err) {
-      throw new MongoUriError(`MONGODB_URI is malformed: ${(err as Error).message}`);
-    }
-    try {
-      await this.connect();
-    } catch (err) {
-      this.logger.warn({ err: (err as Error).message }, "MongoDB is not reachable yet; retrying in the background");
-      this.scheduleRetry();
-    }
+  constructor(
+    conn: Connection,
+    private readonly ready: () => void,
+    private readonly logger: Logger,
+    clock?: () => number,
+  ) {
+    this.revs = createIdGenerator(clock);
+    this.m = models(conn);
   }
 
-  private async connect(): Promise<void> {
-    this.connected ??= this.conn
-      .openUri(this.uri, {
-        bufferCommands: false,
-        autoIndex: false,
-        autoCreate: false,
-        sanitizeFilter: true,
-        serverSelectionTimeoutMS: this.options.serverSelectionTimeoutMS ?? 2000,
-      })
-      .then(async () => {
-        await this.ensureIndexes();
-        this.logger.info({ db: this.conn.name }, "storage: MongoDB connected");
-      })
-      .catch((err: unknown) => {
-        this.connected = undefined;
-        throw err;
-      });
-    return this.connected;
-  }
-
-  private scheduleRetry(): void {
-    if (this.closed) return;
-    this.retry = setTimeout(() => {
-      this.connect().catch(() => this.scheduleRetry());
-    }, RETRY_MS);
-    this.retry.unref();
-  }
-
-  private async ensureIndexes(): Promise<void> {
-    if (this.indexed) return;
+  async ensureIndexes(): Promise<void> {
     await this.m.Message.createIndexes();
-    await this.m.Room.createIndexes();
-    await this.people.ensureIndexes();
-    this.indexed = true;
-  }
-
-  async isReady(): Promise<boolean> {
-    if (this.conn.readyState !== mongoose.ConnectionStates.connected || !this.indexed) return false;
-    try {
-      await this.conn.db!.admin().command({ ping: 1 }, { timeoutMS: 1000 });
-      return true;
-    } catch {
-      return false;
-    }
-  }
-
-  private ready(): void {
-    if (!this.indexed) throw new Error("MongoDB is not connected");
+    await this.m.ChannelRev.createIndexes();
   }
 
   async insert(message: NewMessage): Promise<InsertResult> {
@@ -129,7 +63,7 @@ export class MongoStore implements MessageStore {
     // The rev is made here, without waiting for the channel's guard: a message must
     // become visible soon after its id was made (catch-up by id relies on it). The
     // guard is raised right after the write.
-    const doc = { _id: id, ...rest, rev: this.revs(), createdAt: new Date(createdAt) };
+    const doc = { _id: id, ...rest, terms: searchTerms(rest.text), rev: this.revs(), createdAt: new Date(createdAt) };
     try {
       await this.m.Message.create(doc);
     } catch (err) {
@@ -276,27 +210,19 @@ export class MongoStore implements MessageStore {
     return { messages: docs.slice(0, limit).reverse().map(toChatMessage), hasMore };
   }
 
-  async addRoom(name: string): Promise<void> {
-    this.ready();
-    await this.m.Room.updateOne({ _id: name }, { $setOnInsert: { createdAt: new Date() } }, { upsert: true }).exec();
-  }
-
-  async listRooms(): Promise<string[]> {
-    this.ready();
-    const rooms = await this.m.Room.find({}, { _id: 1 }).sort({ createdAt: 1 }).lean<{ _id: string }[]>().exec();
-    return rooms.map((r) => r._id);
-  }
-
   async search(query: SearchQuery): Promise<Page> {
     this.ready();
     const { docs, hasMore } = await searchMongo(this.m.Message, query);
     return { messages: docs.map(toChatMessage), hasMore };
   }
 
-  async close(): Promise<void> {
-    this.closed = true;
-    clearTimeout(this.retry);
-    await this.conn.close();
+  async countUnread(channel: string, after: string, reader: string, cap: number): Promise<number> {
+    this.ready();
+    // Bounded by `cap` and served by { channel: 1, _id: -1 }: the range after the marker, newest part only.
+    return this.m.Message.countDocuments(
+      { channel, _id: mongoose.trusted({ $gt: after }), "from.userId": mongoose.trusted({ $ne: reader }) },
+      { limit: cap },
+    ).exec();
   }
 }
 
@@ -356,8 +282,4 @@ function toStoredMessage(doc: LeanMessage): StoredMessage {
     channel: doc.channel,
     key: doc.key,
   };
-}
-
-function isDuplicateKey(err: unknown): boolean {
-  return typeof err === "object" && err !== null && "code" in err && err.code === 11000;
 }

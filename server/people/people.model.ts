@@ -4,9 +4,7 @@
  * message) and `reads` (one read marker per person and channel).
  */
 import { Schema, type Connection, type InferSchemaType } from "mongoose";
-
-const durable = { w: "majority", j: true } as const;
-const options = { versionKey: false, strict: "throw", strictQuery: true, writeConcern: durable } as const;
+import { SCHEMA_OPTIONS as options } from "../storage/mongo-options.js";
 
 export const userSchema = new Schema(
   {

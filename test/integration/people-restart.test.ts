@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { ChatMessage, Conversation, Page, RoomInfo } from "../../server/protocol.js";
 import { connectClient, disconnectAll, ok } from "../helpers/client.js";
-import { freshDatabaseUri } from "../helpers/mongo.js";
 import { startServer, type TestServer } from "../helpers/server.js";
+import { PERSISTENT_STORES } from "../helpers/stores.js";
 
 type Sent = { message: ChatMessage };
 
-describe("people in MongoDB across a restart", () => {
+describe.each(PERSISTENT_STORES)("people across a restart on the %s", (_, storeEnv) => {
   const servers: TestServer[] = [];
   afterEach(async () => {
     disconnectAll();
@@ -14,7 +14,7 @@ describe("people in MongoDB across a restart", () => {
   });
 
   it("when a message to an offline person was sent before the server restarted, then they find it, their conversations, unread counts and search results afterwards", async () => {
-    const env = { MONGODB_URI: freshDatabaseUri(), RATE_LIMIT_BURST: "1000" };
+    const env = { ...storeEnv(), RATE_LIMIT_BURST: "1000" };
     const first = await startServer({ env });
     const alice = await connectClient(first.url, { name: "alice" });
     const bob = await connectClient(first.url, { name: "bob" });

@@ -9,8 +9,8 @@
  * there; MongoDB is exact across nodes.
  */
 import mongoose, { type Connection } from "mongoose";
-import { KeyedQueue } from "../messages/keyed-queue.js";
-import type { models } from "../messages/message.model.js";
+import { KeyedQueue } from "../storage/keyed-queue.js";
+import { upsertRetrying } from "../storage/mongo-options.js";
 import { peopleModels, type ConversationDoc, type ReadDoc, type UserDoc } from "./people.model.js";
 import type { ConversationRef, KnownUser, PeopleStore } from "./people-store.js";
 
@@ -19,13 +19,9 @@ export class MongoPeopleStore implements PeopleStore {
   /** Writes to one document, one at a time (see above). */
   private readonly queue = new KeyedQueue();
 
-  /**
-   * @param messages the messages model, for unread counts
-   * @param ready throws while the store cannot serve
-   */
+  /** @param ready throws while the storage cannot serve */
   constructor(
     conn: Connection,
-    private readonly messages: ReturnType<typeof models>["Message"],
     private readonly ready: () => void,
   ) {
     this.m = peopleModels(conn);
@@ -106,26 +102,5 @@ export class MongoPeopleStore implements PeopleStore {
       .lean<ReadDoc[]>()
       .exec();
     return new Map(docs.map((d) => [d.channel, d.upTo]));
-  }
-
-  async countUnread(channel: string, after: string, reader: string, cap: number): Promise<number> {
-    this.ready();
-    // Bounded by `cap` and served by { channel: 1, _id: -1 }: the range after the marker, newest part only.
-    return this.messages
-      .countDocuments(
-        { channel, _id: mongoose.trusted({ $gt: after }), "from.userId": mongoose.trusted({ $ne: reader }) },
-        { limit: cap },
-      )
-      .exec();
-  }
-}
-
-/** Two upserts of one new _id can race; the loser's retry then updates the winner's document. */
-async function upsertRetrying<T>(write: () => Promise<T>): Promise<T> {
-  try {
-    return await write();
-  } catch (err) {
-    if (typeof err === "object" && err !== null && "code" in err && err.code === 11000) return write();
-    throw err;
   }
 }

@@ -4,12 +4,13 @@ import { call, connectClient, disconnectAll, ok, until } from "../helpers/client
 import { databaseUri, startFerretDB, type FerretDB } from "../helpers/ferretdb.js";
 import { freshDatabaseUri } from "../helpers/mongo.js";
 import { startServer, type TestServer } from "../helpers/server.js";
+import { PERSISTENT_STORES } from "../helpers/stores.js";
 
 type Sent = { message: ChatMessage };
 
 const readyStatus = async (server: TestServer) => (await fetch(`${server.url}/readyz`)).status;
 
-describe("history in MongoDB", () => {
+describe.each(PERSISTENT_STORES)("history on the %s", (_, storeEnv) => {
   const cleanup: (() => Promise<void>)[] = [];
   afterEach(async () => {
     disconnectAll();
@@ -17,8 +18,7 @@ describe("history in MongoDB", () => {
   });
 
   it("when the server restarts on the same database, then rooms, broadcasts and private history are all still there", async () => {
-    const uri = freshDatabaseUri();
-    const env = { MONGODB_URI: uri, RATE_LIMIT_BURST: "1000" };
+    const env = { ...storeEnv(), RATE_LIMIT_BURST: "1000" };
     const first = await startServer({ env });
     const alice = await connectClient(first.url, { name: "alice" });
     const bob = await connectClient(first.url, { name: "bob" });

@@ -1,0 +1,62 @@
+/**
+ * The services of one server, built on one Storage around one storage
+ * concurrency bound. Nothing here knows Socket.IO: what a service sends to
+ * people goes through the `Delivery` it is given, which the socket layer
+ * provides (and a test can provide too, to use the services alone).
+ */
+import type { Config } from "./config.js";
+import type { Logger } from "./logger.js";
+import { ChangeService } from "./messages/change-service.js";
+import { createIdGenerator } from "./messages/message-id.js";
+import { MessageService } from "./messages/message-service.js";
+import { SearchService } from "./messages/search-service.js";
+import { PeopleService } from "./people/people-service.js";
+import type { ChatMessage } from "./protocol.js";
+import { RoomService } from "./rooms/room-service.js";
+import { Limiter } from "./storage/limiter.js";
+import type { Storage } from "./storage/storage.js";
+
+/** How stored messages reach the people who may see them. */
+export type Delivery = {
+  /** A new message, to its room, its two people, or everyone. */
+  message(message: ChatMessage): Promise<void>;
+  /** The new state of a changed message, to the same audience. */
+  updated(message: ChatMessage): Promise<void>;
+};
+
+export type Services = {
+  messages: MessageService;
+  changes: ChangeService;
+  search: SearchService;
+  rooms: RoomService;
+  people: PeopleService;
+};
+
+export function createServices(
+  storage: Storage,
+  deps: { config: Pick<Config, "storage" | "maxRooms">; logger: Logger; delivery: Delivery },
+): Services {
+  const { config, logger, delivery } = deps;
+  const limiter = new Limiter(config.storage.maxConcurrent, config.storage.maxWaitMs);
+  const rooms = new RoomService({ store: storage.rooms, limiter, maxRooms: config.maxRooms });
+  const roomExists = (name: string) => rooms.exists(name);
+  const people = new PeopleService({ store: storage.people, messages: storage.messages, limiter, roomExists });
+  const messages = new MessageService({
+    store: storage.messages,
+    ids: createIdGenerator(),
+    logger,
+    deliver: (message) => delivery.message(message),
+    noteConversation: (a, b, channel, id) => people.noteConversation(a, b, channel, id),
+    roomExists,
+    limiter,
+  });
+  const changes = new ChangeService({ store: storage.messages, limiter, logger, deliverUpdate: (m) => delivery.updated(m) });
+  const search = new SearchService({
+    store: storage.messages,
+    limiter,
+    rooms: () => rooms.list(),
+    roomExists,
+    conversationChannels: (userId) => people.conversationChannels(userId),
+  });
+  return { messages, changes, search, rooms, people };
+}

@@ -1,0 +1,183 @@
+/**
+ * The embedded backend: one SQLite database through Node's built-in
+ * `node:sqlite`, shared by the stores of every domain. Nothing to install
+ * or run beside the server; one node only (several nodes need MongoDB, see
+ * create-storage.ts).
+ *
+ * The schema is versioned with `PRAGMA user_version`: MIGRATIONS[i] takes a
+ * database from version i to i + 1, each in its own transaction, so a
+ * database written by an earlier release is brought up to date when opened.
+ */
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import type { Logger } from "../logger.js";
+import { SqliteMessageStore } from "../messages/sqlite-message-store.js";
+import { SqlitePeopleStore } from "../people/sqlite-people-store.js";
+import { SqliteRoomStore } from "../rooms/sqlite-room-store.js";
+import { integer, SqliteConnection } from "./sqlite-db.js";
+import { StorageConfigError, type Storage } from "./storage.js";
+
+export type SqliteStorageOptions = {
+  /** A file path, or ":memory:" for a database that lives as long as the storage is open. */
+  path: string;
+  logger: Logger;
+  /** Where message revs take their time from (tests skew it). */
+  clock?: () => number;
+};
+
+/** How long a write waits for another connection's lock (a backup tool, the sqlite3 shell) before failing. */
+const BUSY_TIMEOUT_MS = 5_000;
+
+/**
+ * The schema, one migration per version; append, never edit a released one.
+ *
+ * Version 1:
+ * - messages: what queries look up by in columns, the rest of the message as
+ *   JSON in `body`; `seq` (the rowid) is insertion order and keys the search
+ *   index. (channel, id, sender) serves pages and unread counts, (channel,
+ *   rev) the change feed, (rev) the greatest rev at startup, (sender, key)
+ *   idempotency.
+ * - message_text: FTS5 over the normalised text, trigram-tokenized (so it
+ *   finds substrings, in any script), contentless — the text is already in
+ *   `body` — with `contentless_delete` so that edits and deletes can remove
+ *   a message's old text.
+ * - rooms, users, conversations (a person's, newest first by (owner,
+ *   last_id)), read_markers.
+ */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE messages (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    channel TEXT NOT NULL,
+    rev TEXT NOT NULL,
+    sender TEXT NOT NULL,
+    key TEXT NOT NULL,
+    deleted INTEGER NOT NULL DEFAULT 0,
+    body TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX messages_by_channel ON messages (channel, id, sender);
+  CREATE INDEX messages_by_channel_rev ON messages (channel, rev);
+  CREATE INDEX messages_by_rev ON messages (rev);
+  CREATE UNIQUE INDEX messages_by_sender_key ON messages (sender, key);
+  CREATE VIRTUAL TABLE message_text USING fts5 (text, content = '', contentless_delete = 1, tokenize = 'trigram');
+
+  CREATE TABLE rooms (
+    seq INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE
+  ) STRICT;
+
+  CREATE TABLE users (
+    user_id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    last_seen TEXT NOT NULL
+  ) STRICT, WITHOUT ROWID;
+
+  CREATE TABLE conversations (
+    owner TEXT NOT NULL,
+    peer TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    last_id TEXT NOT NULL,
+    PRIMARY KEY (owner, peer)
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX conversations_by_recent ON conversations (owner, last_id);
+
+  CREATE TABLE read_markers (
+    user_id TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    up_to TEXT NOT NULL,
+    PRIMARY KEY (user_id, channel)
+  ) STRICT, WITHOUT ROWID;
+  `,
+];
+
+export class SqliteStorage implements Storage {
+  readonly kind = "sqlite";
+  readonly messages: SqliteMessageStore;
+  readonly rooms: SqliteRoomStore;
+  readonly people: SqlitePeopleStore;
+  private readonly conn = new SqliteConnection();
+  private readonly path: string;
+  private readonly logger: Logger;
+
+  constructor(options: SqliteStorageOptions) {
+    this.path = options.path;
+    this.logger = options.logger;
+    // Built now, usable once init() has opened the database: wrappers take hold of the stores early.
+    this.messages = new SqliteMessageStore(this.conn, options.clock);
+    this.rooms = new SqliteRoomStore(this.conn);
+    this.people = new SqlitePeopleStore(this.conn);
+  }
+
+  /** Opens (creating when needed) the database and brings its schema up to date. Throws when it cannot. */
+  async init(): Promise<void> {
+    if (this.conn.isOpen) return;
+    const inMemory = this.path === ":memory:";
+    let db: DatabaseSync;
+    try {
+      if (!inMemory) mkdirSync(path.dirname(path.resolve(this.path)), { recursive: true });
+      db = new DatabaseSync(this.path);
+    } catch (err) {
+      // A DATA_DIR that cannot be created or written: one clear line, not a stack trace.
+      throw new StorageConfigError(`cannot open the database ${this.path} (check DATA_DIR): ${(err as Error).message}`);
+    }
+    try {
+      if (!inMemory) {
+        // WAL: readers never wait for the writer, and a commit appends instead of rewriting pages.
+        const mode = db.prepare("PRAGMA journal_mode = WAL").get()?.journal_mode;
+        if (mode !== "wal") this.logger.warn({ file: this.path, mode }, "storage: SQLite could not switch to WAL");
+      }
+      // With WAL, NORMAL syncs at checkpoints only: a power cut may lose the last
+      // commits but never corrupts the database; a crash of the process loses nothing.
+      db.exec(`PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS};`);
+      this.conn.attach(db);
+      const version = this.migrate();
+      this.messages.open();
+      this.rooms.open();
+      this.people.open();
+      this.logger.info({ file: this.path, schema: version }, "storage: SQLite ready");
+    } catch (err) {
+      this.conn.detach();
+      db.close();
+      throw err;
+    }
+  }
+
+  /** Applies the migrations this database lacks; resolves with its schema version. */
+  private migrate(): number {
+    const db = this.conn.db;
+    const current = integer(db.prepare("PRAGMA user_version").get()!, "user_version");
+    if (current > MIGRATIONS.length) {
+      // A newer release wrote it: this one would misread what it does not know.
+      throw new Error(
+        `${this.path} has schema version ${current}, newer than this release's ${MIGRATIONS.length}: run a newer release`,
+      );
+    }
+    for (let version = current; version < MIGRATIONS.length; version++) {
+      this.conn.transaction(() => {
+        db.exec(MIGRATIONS[version]!);
+        db.exec(`PRAGMA user_version = ${version + 1}`);
+      });
+      if (current > 0) this.logger.info({ file: this.path, version: version + 1 }, "storage: SQLite schema migrated");
+    }
+    return MIGRATIONS.length;
+  }
+
+  async isReady(): Promise<boolean> {
+    return this.conn.isOpen;
+  }
+
+  async close(): Promise<void> {
+    if (!this.conn.isOpen) return;
+    const db = this.conn.db;
+    this.conn.detach();
+    try {
+      // Keeps the planner's statistics current for the next opening; cheap when nothing changed.
+      db.exec("PRAGMA optimize");
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message }, "storage: SQLite optimize failed");
+    }
+    db.close();
+  }
+}
