@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { DatabaseSync } from "node:sqlite";
@@ -13,6 +13,7 @@ import { PEOPLE_SQL } from "../../server/people/sqlite-people-store.js";
 import { ROOM_SQL } from "../../server/rooms/sqlite-room-store.js";
 import { StorageClosedError } from "../../server/storage/sqlite-db.js";
 import { MIGRATIONS, SqliteStorage, type SqliteStorageOptions } from "../../server/storage/sqlite-storage.js";
+import { StorageConfigError } from "../../server/storage/storage.js";
 import { describePeopleStoreContract } from "../helpers/people-store-contract.js";
 import { describeRoomStoreContract } from "../helpers/room-store-contract.js";
 import { roomMessageBuilder } from "../helpers/messages.js";
@@ -173,6 +174,16 @@ describe("SqliteStorage", () => {
     const newer = new SqliteStorage({ path: file, logger });
     await expect(newer.init()).rejects.toThrow(/newer than this release/);
     expect(await newer.isReady()).toBe(false);
+  });
+
+  it("when DATA_DIR cannot be a directory, then opening fails with a StorageConfigError naming the file", async () => {
+    const notADirectory = path.join(root, "a-file");
+    writeFileSync(notADirectory, "");
+    const storage = new SqliteStorage({ path: path.join(notADirectory, "chat.db"), logger });
+    const failure = storage.init();
+    await expect(failure).rejects.toBeInstanceOf(StorageConfigError);
+    await expect(failure).rejects.toThrow(/cannot open the database .*a-file\/chat\.db \(check DATA_DIR\)/);
+    expect(await storage.isReady()).toBe(false);
   });
 });
 
