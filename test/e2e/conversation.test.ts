@@ -11,7 +11,7 @@ import { roomChannel } from "../../server/channels/channel.js";
 import { enter, speaking } from "../helpers/browser.js";
 import { connectClient, ok } from "../helpers/client.js";
 import { useServerAndBrowser } from "../helpers/e2e.js";
-import { memoryStorage } from "../helpers/storage.js";
+import { fileStorage, tempDataDir } from "../helpers/storage.js";
 
 type Pane = { scrollTop: number; scrollHeight: number; clientHeight: number };
 type PageGlobals = {
@@ -41,7 +41,9 @@ const scrollPaneTo = (page: Page, top: number) =>
 describe("reading and writing in the page", () => {
   // Two messages from yesterday, so the day separators have something to separate.
   const env = useServerAndBrowser(async () => {
-    const storage = memoryStorage();
+    // Written to a database file before the server opens it.
+    const dataDir = tempDataDir();
+    const storage = fileStorage(dataDir);
     await storage.init();
     const yesterday = Date.now() - 24 * 3600_000;
     const ids = createIdGenerator(() => yesterday);
@@ -51,7 +53,8 @@ describe("reading and writing in the page", () => {
       await storage.messages.insert({ id, kind: "room", room: "days", from, text, createdAt: new Date(yesterday).toISOString(), channel: roomChannel("days"), key: `seed-${id}` });
     }
     await storage.rooms.add("days");
-    return { storage, env: { RATE_LIMIT_BURST: "1000", RATE_LIMIT_PER_SECOND: "1000" } };
+    await storage.close();
+    return { DATA_DIR: dataDir, RATE_LIMIT_BURST: "1000", RATE_LIMIT_PER_SECOND: "1000" };
   });
 
   it("when Enter, Shift+Enter and an input method are used, then Enter sends, Shift+Enter breaks the line and composing never sends", async () => {

@@ -1,12 +1,13 @@
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { enter } from "../helpers/browser.js";
-import { useServerAndBrowser } from "../helpers/e2e.js";
+import { useInProcessServerAndBrowser } from "../helpers/e2e.js";
 
 const texts = (page: Page) => page.locator("#message-list li:not(.pending) .text").allTextContents();
 
 describe("sending while offline", () => {
-  const env = useServerAndBrowser();
+  // In process: the test cuts one person off by reaching into the server's Engine.IO.
+  const env = useInProcessServerAndBrowser();
 
   it("when the connection is lost, then messages queue visibly, survive a reload, and are delivered once, in order, on reconnect", async () => {
     const alice = await enter(env.browser, env.server.url, "alice");

@@ -23,7 +23,7 @@ async function newTab(context: BrowserContext, url: string): Promise<Page> {
 }
 
 describe("people, mentions, unread and search in the page", () => {
-  const env = useServerAndBrowser({ env: { RATE_LIMIT_BURST: "1000", RATE_LIMIT_PER_SECOND: "1000" } });
+  const env = useServerAndBrowser({ RATE_LIMIT_BURST: "1000", RATE_LIMIT_PER_SECOND: "1000" });
 
   it("when someone has gone away, then a message to them from the people panel waits for them and they find it when they come back", async () => {
     const alice = await enter(env.browser, env.server.url, "Alice");

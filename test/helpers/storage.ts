@@ -4,12 +4,18 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { pino } from "pino";
 import type { MessageStore } from "../../server/messages/message-store.js";
+import { SQLITE_FILE } from "../../server/storage/create-storage.js";
 import { SqliteStorage } from "../../server/storage/sqlite-storage.js";
 import type { Storage } from "../../server/storage/storage.js";
 
 /** A fresh SQLite database in memory (not yet initialised: the server, or the test, calls `init`). */
 export function memoryStorage(): Storage {
   return new SqliteStorage({ path: ":memory:", logger: pino({ level: "silent" }) });
+}
+
+/** The database file the server opens in `dataDir` (not yet initialised), e.g. to prepare it before the server starts. */
+export function fileStorage(dataDir: string): Storage {
+  return new SqliteStorage({ path: path.join(dataDir, SQLITE_FILE), logger: pino({ level: "silent" }) });
 }
 
 const made: string[] = [];
