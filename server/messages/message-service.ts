@@ -161,7 +161,7 @@ export class MessageService {
   }
 
   /** Runs a store call within the concurrency bound; any storage failure becomes UNAVAILABLE. */
-  async storage<T>(call: () => Promise<T>): Promise<T> {
+  private storage<T>(call: () => Promise<T>): Promise<T> {
     return storageCall(this.deps.limiter, call);
   }
 }

@@ -14,11 +14,21 @@
  * write queue (storage/sqlite-db.ts): each is atomic, and the writes of one
  * event-loop turn share a commit.
  *
+ * A new message joins the search index a moment after it is stored
+ * (INDEX_DELAY_MS), together with the others stored meanwhile: FTS5 turns
+ * what one commit adds into a new index segment, and merges segments as
+ * they pile up, so indexing each message in its own commit cost several
+ * times the insert itself. `search_state.indexed_seq` says how far the index
+ * goes; a search reads the few newer messages directly, so a message is
+ * found as soon as it is stored, and messages a crash left unindexed are
+ * indexed when the database opens again.
+ *
  * Revs come from one generator seeded past the greatest stored rev when the
  * database opens, so every rev is greater than every earlier one — of any
  * channel, across restarts, even when the clock stepped back meanwhile.
  */
 import type { SQLOutputValue, StatementSync } from "node:sqlite";
+import type { Logger } from "../logger.js";
 import type { ChatMessage, Page } from "../protocol.js";
 import { integer, text, type Row, type SqliteConnection, type Statements } from "../storage/sqlite-db.js";
 import { wouldChange, type ChangeResult, type MessageChange } from "./message-change.js";
@@ -53,6 +63,17 @@ export const SEARCH_MAX_CANDIDATES = 2_000;
  * messages are not found by such a query.
  */
 export const SEARCH_MAX_SCANNED = 5_000;
+/** How long after a message is stored its text joins the search index, with every message stored meanwhile. */
+export const INDEX_DELAY_MS = 50;
+/** Most messages one indexing pass takes (in one transaction); the rest follow at once in the next pass. */
+const INDEX_BATCH = 1_000;
+/**
+ * Most messages not yet in the search index that a search reads directly,
+ * newest first. The indexer keeps this tail to about INDEX_DELAY_MS worth of
+ * messages; should it fall further behind, the older part of the tail is
+ * found only once indexed.
+ */
+export const SEARCH_MAX_UNINDEXED = 2_000;
 /** The shortest phrase the trigram index can look up, in code points. */
 const TRIGRAM = 3;
 /** FTS matches fetched per round: the first rounds are small because most pages fill at once. */
@@ -87,6 +108,16 @@ export const MESSAGE_SQL = {
   countUnread:
     "SELECT count(*) AS n FROM (SELECT 1 FROM messages WHERE channel = ? AND id > ? AND sender <> ? LIMIT ?)",
   maxRev: "SELECT max(rev) AS rev FROM messages",
+  /** How far the search index goes (see INDEX_DELAY_MS). */
+  indexedSeq: "SELECT indexed_seq AS seq FROM search_state WHERE id = 1",
+  setIndexedSeq: "UPDATE search_state SET indexed_seq = ? WHERE id = 1",
+  /** The next messages to index, oldest first. */
+  unindexed: `SELECT seq, id, deleted, ${TEXT} FROM messages WHERE seq > ? ORDER BY seq LIMIT ?`,
+  /** A search's candidates among the messages not yet indexed, newest first. */
+  searchUnindexed:
+    `SELECT seq, id, deleted, ${TEXT} FROM messages WHERE seq > ?1 ` +
+    // `+channel`: the range of seq, newest first, is the plan; the channel index would need a sort.
+    "AND +channel IN (SELECT value FROM json_each(?2)) AND (?3 IS NULL OR id < ?3) ORDER BY seq DESC LIMIT ?4",
   /** Where a search older than `before` starts in the FTS index (seq follows id, see searchIndexed). */
   seqFrom: "SELECT seq FROM messages WHERE id >= ? ORDER BY id LIMIT 1",
   /** The next FTS matches, newest first: seq and FTS rowid are one. */
@@ -117,21 +148,94 @@ type Candidate = { seq: number; id: string; text: string; deleted: boolean };
 export class SqliteMessageStore implements MessageStore {
   private statements: MessageStatements | undefined;
   private revs: IdGenerator;
+  /** Messages with a seq up to this are in the search index (search_state.indexed_seq, as of the last write). */
+  private indexedSeq = 0;
+  private indexTimer: NodeJS.Timeout | undefined;
+  private closing = false;
 
   /** @param clock where revs take their time from (tests skew it) */
   constructor(
     private readonly conn: SqliteConnection,
+    private readonly logger: Logger,
     private readonly clock?: () => number,
   ) {
     this.revs = createIdGenerator(clock);
   }
 
-  /** Prepares the statements on the freshly opened database and seeds revs past the stored ones. */
+  /**
+   * Prepares the statements on the freshly opened database, seeds revs past
+   * the stored ones, and indexes what a crash left out of the search index.
+   */
   open(): void {
     this.statements = this.conn.prepareAll(MESSAGE_SQL);
     this.revs = createIdGenerator(this.clock);
     const greatest = this.statements.maxRev.get()?.rev;
     if (typeof greatest === "string") this.revs(greatest);
+    this.closing = false;
+    this.indexedSeq = this.storedIndexedSeq();
+    this.scheduleIndexing(0);
+  }
+
+  /**
+   * Queues the last indexing pass, so that it commits with the writes the
+   * connection flushes on close; messages it leaves (more than one batch)
+   * are indexed when the database opens again.
+   */
+  beforeClose(): void {
+    this.closing = true;
+    clearTimeout(this.indexTimer);
+    this.indexTimer = undefined;
+    this.conn.write(() => this.indexBatch()).catch(() => undefined);
+  }
+
+  /** Indexes every message not in the search index yet, now (for tests, and tools that want the index complete). */
+  async indexPending(): Promise<void> {
+    while (await this.conn.write(() => this.indexBatch()));
+  }
+
+  private storedIndexedSeq(): number {
+    const row = this.s.indexedSeq.get();
+    return row ? integer(row, "seq") : 0;
+  }
+
+  /** Runs an indexing pass after `delay` ms, unless one is already due. */
+  private scheduleIndexing(delay = INDEX_DELAY_MS): void {
+    if (this.indexTimer !== undefined || this.closing) return;
+    this.indexTimer = setTimeout(() => {
+      this.indexTimer = undefined;
+      this.conn.write(() => this.indexBatch()).then(
+        (more) => {
+          if (more) this.scheduleIndexing(0);
+        },
+        (err: unknown) => {
+          // The pass was rolled back with its batch: start again from what is stored.
+          if (!this.conn.isOpen) return;
+          this.logger.warn({ err }, "storage: indexing messages for search failed; retrying in a second");
+          this.indexedSeq = this.storedIndexedSeq();
+          this.scheduleIndexing(1_000);
+        },
+      );
+    }, delay);
+    // A pass left undone is taken up when the database opens next.
+    this.indexTimer.unref();
+  }
+
+  /**
+   * Adds the text of up to INDEX_BATCH messages stored since the last pass
+   * to the search index (tombstones have none) and moves `indexed_seq`
+   * past them. Runs inside a write; true when more are waiting.
+   */
+  private indexBatch(): boolean {
+    const s = this.s;
+    const rows = s.unindexed.all(this.indexedSeq, INDEX_BATCH);
+    if (rows.length === 0) return false;
+    for (const row of rows) {
+      const c = candidate(row);
+      if (!c.deleted) s.indexText.run(c.seq, normalise(c.text));
+    }
+    this.indexedSeq = integer(rows.at(-1)!, "seq");
+    s.setIndexedSeq.run(this.indexedSeq);
+    return rows.length === INDEX_BATCH;
   }
 
   private get s(): MessageStatements {
@@ -144,7 +248,7 @@ export class SqliteMessageStore implements MessageStore {
     const s = this.s;
     return this.conn.write(() => {
       const stored = firstVersion(message, this.revs());
-      const { changes, lastInsertRowid } = s.insert.run(
+      const { changes } = s.insert.run(
         stored.id,
         stored.channel,
         stored.rev,
@@ -158,7 +262,7 @@ export class SqliteMessageStore implements MessageStore {
         if (!original) throw new Error(`message ${stored.id} was neither stored nor found`);
         return { message: toChatMessage(readMessage(original)), created: false };
       }
-      s.indexText.run(lastInsertRowid, normalise(stored.text));
+      this.scheduleIndexing();
       return { message: toChatMessage(stored), created: true };
     });
   }
@@ -199,8 +303,11 @@ export class SqliteMessageStore implements MessageStore {
       const seq = integer(row, "seq");
       s.update.run(next.rev, next.deletedAt === undefined ? 0 : 1, bodyOf(next), seq);
       // The search index follows the text: an edit re-indexes it, a tombstone leaves the index.
-      if (change.kind === "edit") s.reindexText.run(normalise(next.text), seq);
-      else if (change.kind === "delete") s.unindexText.run(seq);
+      // A message not indexed yet needs neither: the next pass reads its text as it is then.
+      if (seq <= this.indexedSeq) {
+        if (change.kind === "edit") s.reindexText.run(normalise(next.text), seq);
+        else if (change.kind === "delete") s.unindexText.run(seq);
+      }
       return { message: toChatMessage(next), changed: true };
     });
   }
@@ -235,8 +342,9 @@ export class SqliteMessageStore implements MessageStore {
   }
 
   /**
-   * Walks the FTS matches of the query's long phrases newest first, in
-   * windows, keeps those in the asker's channels and confirms each with
+   * Reads the messages not in the index yet (at most SEARCH_MAX_UNINDEXED,
+   * newest first), then walks the FTS matches of the query's long phrases
+   * newest first, in windows, keeps those in the asker's channels and confirms each with
    * `matches` (the index only knows substrings: "meet" is in "meeting").
    * Stops at `limit + 1` confirmed or after SEARCH_MAX_CANDIDATES matches;
    * then `hasMore` is false even if older matches might exist, as the
@@ -260,6 +368,12 @@ export class SqliteMessageStore implements MessageStore {
       if (from) cursor = integer(from, "seq");
     }
     const found: number[] = [];
+    // The newest messages, not in the index yet: read directly, they come before every indexed one.
+    for (const c of s.searchUnindexed.all(this.indexedSeq, channels, before, SEARCH_MAX_UNINDEXED).map(candidate)) {
+      if (c.deleted || !confirm(c.text)) continue;
+      found.push(c.seq);
+      if (found.length > query.limit) return found;
+    }
     let window = Math.min(WINDOW_MAX, Math.max(WINDOW_MIN, 4 * (query.limit + 1)));
     for (let seen = 0; seen < SEARCH_MAX_CANDIDATES && found.length <= query.limit; ) {
       const size = Math.min(window, SEARCH_MAX_CANDIDATES - seen);

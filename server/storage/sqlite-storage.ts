@@ -26,6 +26,9 @@ export type SqliteStorageOptions = {
   clock?: () => number;
 };
 
+/** WAL pages (4 KB each) between automatic checkpoints: the WAL file stays under about 40 MB. */
+const WAL_CHECKPOINT_PAGES = 10_000;
+
 /** How long a write waits for another connection's lock (a backup tool, the sqlite3 shell) before failing. */
 const BUSY_TIMEOUT_MS = 5_000;
 
@@ -41,7 +44,9 @@ const BUSY_TIMEOUT_MS = 5_000;
  * - message_text: FTS5 over the normalised text, trigram-tokenized (so it
  *   finds substrings, in any script), contentless — the text is already in
  *   `body` — with `contentless_delete` so that edits and deletes can remove
- *   a message's old text.
+ *   a message's old text. search_state holds `indexed_seq`: messages up to
+ *   it are in message_text, newer ones are indexed a moment later, in
+ *   batches (see SqliteMessageStore).
  * - rooms, users, conversations (a person's, newest first by (owner,
  *   last_id)), read_markers.
  */
@@ -62,6 +67,11 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX messages_by_rev ON messages (rev);
   CREATE UNIQUE INDEX messages_by_sender_key ON messages (sender, key);
   CREATE VIRTUAL TABLE message_text USING fts5 (text, content = '', contentless_delete = 1, tokenize = 'trigram');
+  CREATE TABLE search_state (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    indexed_seq INTEGER NOT NULL
+  ) STRICT;
+  INSERT INTO search_state (id, indexed_seq) VALUES (1, 0);
 
   CREATE TABLE rooms (
     seq INTEGER PRIMARY KEY,
@@ -105,7 +115,7 @@ export class SqliteStorage implements Storage {
     this.path = options.path;
     this.logger = options.logger;
     // Built now, usable once init() has opened the database: wrappers take hold of the stores early.
-    this.messages = new SqliteMessageStore(this.conn, options.clock);
+    this.messages = new SqliteMessageStore(this.conn, options.logger, options.clock);
     this.rooms = new SqliteRoomStore(this.conn);
     this.people = new SqlitePeopleStore(this.conn);
   }
@@ -131,6 +141,9 @@ export class SqliteStorage implements Storage {
       // With WAL, NORMAL syncs at checkpoints only: a power cut may lose the last
       // commits but never corrupts the database; a crash of the process loses nothing.
       db.exec(`PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS};`);
+      // Copy the WAL back into the database every WAL_CHECKPOINT_PAGES rather than SQLite's 1,000:
+      // the pages a chat writes again and again (the newest index leaves) are copied once per checkpoint.
+      if (!inMemory) db.exec(`PRAGMA wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`);
       this.conn.attach(db);
       const version = this.migrate();
       this.messages.open();
@@ -171,6 +184,7 @@ export class SqliteStorage implements Storage {
   async close(): Promise<void> {
     if (!this.conn.isOpen) return;
     const db = this.conn.db;
+    this.messages.beforeClose();
     this.conn.detach();
     try {
       // Keeps the planner's statistics current for the next opening; cheap when nothing changed.

@@ -69,6 +69,8 @@ describe("SQLite search", () => {
   it("when no match is among the newest SEARCH_MAX_CANDIDATES matches of the index, then the search gives up: nothing, and no more", async () => {
     await storage.messages.insert(build("meeting long ago"));
     await insertAll(Array.from({ length: SEARCH_MAX_CANDIDATES }, (_, i) => build(`meeting ${i}`, { room: "other", channel: other })));
+    // Indexed now, as they are a moment after being stored: the index's bound is what is tested.
+    await storage.messages.indexPending();
     expect(await storage.messages.search(searchFor("meeting", [chat]))).toEqual({ messages: [], hasMore: false });
     // Within the bound it is found.
     const recent = await storage.messages.insert(build("meeting now"));
@@ -82,6 +84,32 @@ describe("SQLite search", () => {
     const recent = await storage.messages.insert(build("hi again"));
     expect((await storage.messages.search(searchFor("hi", [chat]))).messages).toEqual([recent.message]);
   }, 30_000);
+
+  it("when a message is found, then it does not matter whether its indexing pass has run yet, nor whether it was edited or deleted before or after", async () => {
+    const early = await storage.messages.insert(build("first agenda draft"));
+    const gone = await storage.messages.insert(build("agenda to delete"));
+    await storage.messages.indexPending();
+    const late = await storage.messages.insert(build("second agenda draft"));
+    const lateGone = await storage.messages.insert(build("agenda deleted early"));
+    // `late` and `lateGone` are not in the index yet: the search reads them directly.
+    expect((await storage.messages.search(searchFor("agenda", [chat]))).messages.map((m) => m.text)).toEqual([
+      "agenda deleted early",
+      "second agenda draft",
+      "agenda to delete",
+      "first agenda draft",
+    ]);
+    const at = new Date().toISOString();
+    await storage.messages.change(early.message.id, { kind: "edit", text: "final schedule", at }, () => {});
+    await storage.messages.change(late.message.id, { kind: "edit", text: "final plan", at }, () => {});
+    await storage.messages.change(gone.message.id, { kind: "delete", at }, () => {});
+    await storage.messages.change(lateGone.message.id, { kind: "delete", at }, () => {});
+    const texts = async (q: string) => (await storage.messages.search(searchFor(q, [chat]))).messages.map((m) => m.text);
+    for (const indexed of [false, true]) {
+      expect(await texts("agenda"), `indexed: ${indexed}`).toEqual([]);
+      expect(await texts("final"), `indexed: ${indexed}`).toEqual(["final plan", "final schedule"]);
+      await storage.messages.indexPending();
+    }
+  });
 
   it("when a query holds FTS5 syntax, then it is taken as words", async () => {
     const stored = await storage.messages.insert(build('NEAR the "AND" gate, OR NOT*'));

@@ -176,6 +176,30 @@ describe("SqliteStorage", () => {
     expect(await newer.isReady()).toBe(false);
   });
 
+  it("when the process died before messages were indexed, then opening the database indexes them", async () => {
+    const { storage, file } = await open();
+    const build = roomMessageBuilder(alice);
+    for (let i = 0; i < 5; i++) await storage.messages.insert(build(`lunch plan ${i}`));
+    await storage.close();
+    // As a SIGKILL right after the inserts would have left it: the index knows nothing of them.
+    const raw = new DatabaseSync(file);
+    raw.exec("DELETE FROM message_text; UPDATE search_state SET indexed_seq = 0;");
+    const inIndex = () => Number(raw.prepare("SELECT count(*) AS n FROM message_text WHERE message_text MATCH 'lunch'").get()!.n);
+    expect(inIndex()).toBe(0);
+    const again = new SqliteStorage({ path: file, logger });
+    await again.init();
+    try {
+      await again.messages.indexPending();
+      expect(inIndex()).toBe(5);
+      const m = searchMatcher("lunch");
+      const found = await again.messages.search({ terms: m.terms, phrases: m.phrases, matches: m.matches, channels: [roomChannel("chat")], limit: 10 });
+      expect(found.messages).toHaveLength(5);
+    } finally {
+      raw.close();
+      await again.close();
+    }
+  });
+
   it("when DATA_DIR cannot be a directory, then opening fails with a StorageConfigError naming the file", async () => {
     const notADirectory = path.join(root, "a-file");
     writeFileSync(notADirectory, "");
