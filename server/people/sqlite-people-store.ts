@@ -4,7 +4,7 @@
  * conversation's newest message and a read marker only ever move forward,
  * whatever order retries and races arrive in.
  */
-import { text, type Row, type SqliteConnection, type Statements } from "../storage/sqlite-db.js";
+import { PreparedStatements, text, type Row, type SqliteConnection } from "../storage/sqlite-db.js";
 import type { ConversationRef, KnownUser, PeopleStore } from "./people-store.js";
 
 /** Every statement of the store; exported for the query-plan test. */
@@ -25,21 +25,20 @@ export const PEOPLE_SQL = {
     "SELECT channel, up_to FROM read_markers WHERE user_id = ? AND channel IN (SELECT value FROM json_each(?))",
 } as const;
 
-type PeopleStatements = Statements<keyof typeof PEOPLE_SQL>;
-
 export class SqlitePeopleStore implements PeopleStore {
-  private statements: PeopleStatements | undefined;
+  private readonly sql: PreparedStatements<keyof typeof PEOPLE_SQL>;
 
-  constructor(private readonly conn: SqliteConnection) {}
+  constructor(private readonly conn: SqliteConnection) {
+    this.sql = new PreparedStatements(conn, PEOPLE_SQL);
+  }
 
   /** Prepares the statements on the freshly opened database. */
   open(): void {
-    this.statements = this.conn.prepareAll(PEOPLE_SQL);
+    this.sql.prepare();
   }
 
-  private get s(): PeopleStatements {
-    void this.conn.db;
-    return this.statements!;
+  private get s() {
+    return this.sql.statements;
   }
 
   async upsertUser(userId: string, name: string, seenAt: Date): Promise<void> {

@@ -3,7 +3,7 @@
  * creation order, and the unique name makes a repeated or racing `add` a
  * no-op.
  */
-import { text, type SqliteConnection, type Statements } from "../storage/sqlite-db.js";
+import { PreparedStatements, text, type SqliteConnection } from "../storage/sqlite-db.js";
 import type { RoomStore } from "./room-store.js";
 
 /** Every statement of the store; exported for the query-plan test. */
@@ -13,21 +13,20 @@ export const ROOM_SQL = {
   list: "SELECT name FROM rooms ORDER BY seq",
 } as const;
 
-type RoomStatements = Statements<keyof typeof ROOM_SQL>;
-
 export class SqliteRoomStore implements RoomStore {
-  private statements: RoomStatements | undefined;
+  private readonly sql: PreparedStatements<keyof typeof ROOM_SQL>;
 
-  constructor(private readonly conn: SqliteConnection) {}
+  constructor(private readonly conn: SqliteConnection) {
+    this.sql = new PreparedStatements(conn, ROOM_SQL);
+  }
 
   /** Prepares the statements on the freshly opened database. */
   open(): void {
-    this.statements = this.conn.prepareAll(ROOM_SQL);
+    this.sql.prepare();
   }
 
-  private get s(): RoomStatements {
-    void this.conn.db;
-    return this.statements!;
+  private get s() {
+    return this.sql.statements;
   }
 
   async add(name: string): Promise<void> {

@@ -194,6 +194,31 @@ export class SqliteConnection {
   }
 }
 
+/**
+ * A store's statements, prepared anew each time the database opens. Reading
+ * them checks first that the database is open: after close they are
+ * finalized, and a call then fails with StorageClosedError instead.
+ */
+export class PreparedStatements<K extends string> {
+  private prepared: Statements<K> | undefined;
+
+  constructor(
+    private readonly conn: SqliteConnection,
+    private readonly sql: Record<K, string>,
+  ) {}
+
+  /** Prepares every statement on the freshly opened database. */
+  prepare(): Statements<K> {
+    return (this.prepared = this.conn.prepareAll(this.sql));
+  }
+
+  /** The prepared statements; throws StorageClosedError while the database is closed. */
+  get statements(): Statements<K> {
+    void this.conn.db;
+    return this.prepared!;
+  }
+}
+
 /** A TEXT column's value (node:sqlite returns strings for TEXT). */
 export function text(row: Row, column: string): string {
   const value = row[column];
