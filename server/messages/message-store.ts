@@ -74,8 +74,8 @@ export interface MessageStore {
   /** Newest first: messages matching a search that are not deleted; `hasMore` when older ones match too. */
   search(query: SearchQuery): Promise<Page>;
   /**
-   * How many messages of `channel` have an id greater than `after` and were
-   * not sent by `reader`, counting at most `cap` of them.
+   * How many messages of `channel` have an id greater than `after`, were not
+   * sent by `reader` and are not deleted, counting at most `cap` of them.
    */
   countUnread(channel: string, after: string, reader: string, cap: number): Promise<number>;
 }

@@ -219,8 +219,9 @@ export class MongoMessageStore implements MessageStore {
   async countUnread(channel: string, after: string, reader: string, cap: number): Promise<number> {
     this.ready();
     // Bounded by `cap` and served by { channel: 1, _id: -1 }: the range after the marker, newest part only.
+    // Tombstones do not count (deletedAt is checked on the fetched documents, like the sender).
     return this.m.Message.countDocuments(
-      { channel, _id: mongoose.trusted({ $gt: after }), "from.userId": mongoose.trusted({ $ne: reader }) },
+      { channel, _id: mongoose.trusted({ $gt: after }), "from.userId": mongoose.trusted({ $ne: reader }), deletedAt: null },
       { limit: cap },
     ).exec();
   }

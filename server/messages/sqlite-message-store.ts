@@ -106,7 +106,7 @@ export const MESSAGE_SQL = {
   pageNewer: `SELECT ${COLUMNS} FROM messages WHERE channel = ? AND id > ? ORDER BY id LIMIT ?`,
   changes: `SELECT ${COLUMNS} FROM messages WHERE channel = ? AND rev > ? ORDER BY rev LIMIT ?`,
   countUnread:
-    "SELECT count(*) AS n FROM (SELECT 1 FROM messages WHERE channel = ? AND id > ? AND sender <> ? LIMIT ?)",
+    "SELECT count(*) AS n FROM (SELECT 1 FROM messages WHERE channel = ? AND id > ? AND sender <> ? AND deleted = 0 LIMIT ?)",
   maxRev: "SELECT max(rev) AS rev FROM messages",
   /** How far the search index goes (see INDEX_DELAY_MS). */
   indexedSeq: "SELECT indexed_seq AS seq FROM search_state WHERE id = 1",
@@ -317,7 +317,7 @@ export class SqliteMessageStore implements MessageStore {
   }
 
   async countUnread(channel: string, after: string, reader: string, cap: number): Promise<number> {
-    // LIMIT inside: counts stop at `cap`; the (channel, id, sender) index alone answers it.
+    // LIMIT inside: counts stop at `cap`; the (channel, id, sender, deleted) index alone answers it.
     const row = this.s.countUnread.get(channel, after, reader, cap);
     return row ? integer(row, "n") : 0;
   }

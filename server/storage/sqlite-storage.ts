@@ -38,9 +38,9 @@ const BUSY_TIMEOUT_MS = 5_000;
  * Version 1:
  * - messages: what queries look up by in columns, the rest of the message as
  *   JSON in `body`; `seq` (the rowid) is insertion order and keys the search
- *   index. (channel, id, sender) serves pages and unread counts, (channel,
- *   rev) the change feed, (rev) the greatest rev at startup, (sender, key)
- *   idempotency.
+ *   index. (channel, id, sender, deleted) serves pages and unread counts
+ *   (which skip tombstones from the index alone), (channel, rev) the change
+ *   feed, (rev) the greatest rev at startup, (sender, key) idempotency.
  * - message_text: FTS5 over the normalised text, trigram-tokenized (so it
  *   finds substrings, in any script), contentless — the text is already in
  *   `body` — with `contentless_delete` so that edits and deletes can remove
@@ -62,7 +62,7 @@ export const MIGRATIONS: readonly string[] = [
     deleted INTEGER NOT NULL DEFAULT 0,
     body TEXT NOT NULL
   ) STRICT;
-  CREATE INDEX messages_by_channel ON messages (channel, id, sender);
+  CREATE INDEX messages_by_channel ON messages (channel, id, sender, deleted);
   CREATE INDEX messages_by_channel_rev ON messages (channel, rev);
   CREATE INDEX messages_by_rev ON messages (rev);
   CREATE UNIQUE INDEX messages_by_sender_key ON messages (sender, key);

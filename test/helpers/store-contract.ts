@@ -284,6 +284,17 @@ export function describeStoreContract(name: string, makeStorage: () => Promise<S
 
     // ------------------------------------------------------------ unread counts
 
+    it("when messages after the marker are deleted, then they are not counted as unread", async () => {
+      const channel = roomChannel("chat");
+      const sent: ChatMessage[] = [];
+      for (let i = 0; i < 4; i++) sent.push((await store.insert(roomMessage(`from bob ${i}`, { from: bob }))).message);
+      await changeOf(sent[1]!.id, { kind: "delete", at: new Date().toISOString() });
+      await changeOf(sent[3]!.id, { kind: "delete", at: new Date().toISOString() });
+      expect(await store.countUnread(channel, BEFORE_ALL, alice.userId, 1000)).toBe(2);
+      expect(await store.countUnread(channel, sent[0]!.id, alice.userId, 1000)).toBe(1);
+      expect(await store.countUnread(channel, BEFORE_ALL, alice.userId, 1)).toBe(1);
+    });
+
     it("when counting unread, then only others' messages after the marker count, up to the cap", async () => {
       const first = await store.insert(roomMessage("one"));
       for (let i = 0; i < 5; i++) await store.insert(roomMessage(`from bob ${i}`, { from: bob }));
