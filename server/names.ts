@@ -15,6 +15,8 @@ export const LIMITS = {
   searchMax: 100,
   /** Characters of the quoted text a reply keeps. */
   quoteMax: 140,
+  /** Distinct emoji one message can carry as reactions. */
+  reactionsMax: 20,
 } as const;
 
 /** Rooms that always exist. */

@@ -80,13 +80,27 @@ const wellFormed = () =>
 const KEY_PATTERN = /^[A-Za-z0-9_-]+$/;
 const MESSAGE_ID_PATTERN = /^[0-9a-f]{24}$/;
 /**
- * One emoji: only characters emoji are made of (pictographs, regional
- * indicators, skin tones, ZWJ, variation selectors, keycap parts, tags),
- * with at least one pictograph or regional indicator. This also keeps it a
- * safe MongoDB field name: no ".", no leading "$", no NUL.
+ * One emoji: exactly one RGI emoji (Unicode's recommended-for-general-interchange
+ * set: one grapheme cluster, no stray joiner, variation selector or second
+ * emoji), with at least one pictograph or regional indicator (so keycaps such
+ * as 1️⃣ stay refused). Only characters emoji are made of, which also keeps it
+ * a safe MongoDB field name: no ".", no leading "$", no NUL.
+ *
+ * `\p{RGI_Emoji}` needs the regular expression `v` flag (ES2024): Node 24 has
+ * it, so the server always checks it. The page is bundled for ES2022
+ * (scripts/build-client.mjs), so the pattern is built at run time, and a
+ * browser without the `v` flag checks only the character classes below; the
+ * server has the last word.
  */
 const EMOJI_CHARS = /^[\p{Extended_Pictographic}\p{Regional_Indicator}\p{Emoji_Component}\p{Emoji_Modifier}]+$/u;
 const EMOJI_CORE = /[\p{Extended_Pictographic}\p{Regional_Indicator}]/u;
+const RGI_EMOJI: RegExp | undefined = (() => {
+  try {
+    return new RegExp("^\\p{RGI_Emoji}$", "v");
+  } catch {
+    return undefined;
+  }
+})();
 /** Longest emoji, in UTF-16 code units. */
 export const EMOJI_MAX = 16;
 
@@ -116,8 +130,8 @@ export const messageIdSchema = z.string().regex(MESSAGE_ID_PATTERN, "malformed m
 export const revSchema = z.string().regex(MESSAGE_ID_PATTERN, "malformed rev");
 
 export const emojiSchema = wellFormed().refine(
-  (s) => s.length <= EMOJI_MAX && EMOJI_CHARS.test(s) && EMOJI_CORE.test(s),
-  { message: `must be one emoji (at most ${EMOJI_MAX} UTF-16 code units)` },
+  (s) => s.length <= EMOJI_MAX && EMOJI_CHARS.test(s) && EMOJI_CORE.test(s) && (RGI_EMOJI?.test(s) ?? true),
+  { message: `must be exactly one emoji (at most ${EMOJI_MAX} UTF-16 code units)` },
 );
 
 export const tokenSchema = z.string().max(256);

@@ -6,10 +6,10 @@
 import { canRead } from "../channels/access.js";
 import { AppError } from "../errors.js";
 import type { Logger } from "../logger.js";
-import type { ChatMessage } from "../protocol.js";
+import { LIMITS, type ChatMessage } from "../protocol.js";
 import type { Limiter } from "../storage/limiter.js";
 import { storageCall } from "../storage/storage-call.js";
-import type { MessageChange } from "./message-change.js";
+import { tooManyReactions, type MessageChange } from "./message-change.js";
 import type { MessageStore, StoredMessage } from "./message-store.js";
 
 export type ChangeServiceDeps = {
@@ -47,6 +47,9 @@ export class ChangeService {
       // Only the author's repeated delete still finds a tombstone.
       if (current.deletedAt !== undefined && !(change.kind === "delete" && mine)) throw notFound();
       if (change.kind !== "react" && !mine) throw new AppError("FORBIDDEN", "only its author can change a message");
+      if (tooManyReactions(current, change)) {
+        throw new AppError("INVALID_INPUT", `a message carries at most ${LIMITS.reactionsMax} different emoji; add yours to one of them`);
+      }
     };
     const result = await storageCall(this.deps.limiter, () => this.deps.store.change(id, change, allow));
     if (!result) throw notFound();

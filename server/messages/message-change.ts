@@ -33,6 +33,17 @@ export function visibleReactions(reactions: readonly Reaction[] | undefined): { 
   return shown.length > 0 ? { reactions: shown } : {};
 }
 
+/**
+ * Whether a reaction would add an emoji to a message that already carries
+ * LIMITS.reactionsMax distinct ones (emptied entries do not count). Adding
+ * oneself to an emoji already there is always allowed.
+ */
+export function tooManyReactions(current: Current, change: MessageChange): boolean {
+  if (change.kind !== "react" || !change.on) return false;
+  const shown = (current.reactions ?? []).filter((r) => r.userIds.length > 0);
+  return shown.length >= LIMITS.reactionsMax && !shown.some((r) => r.emoji === change.emoji);
+}
+
 /** The snapshot a reply keeps of the message it quotes: its text cut to LIMITS.quoteMax characters. */
 export function quoteOf(message: ChatMessage): ReplyTo {
   return { id: message.id, from: { ...message.from }, text: [...message.text].slice(0, LIMITS.quoteMax).join("") };

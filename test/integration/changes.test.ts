@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { fetchChanges } from "../../public/src/delivery.js";
 import type { Ack, ChatMessage, Page } from "../../server/protocol.js";
 import { call, connectClient, flush, nextEvent, ok, type Client, type TestSocket } from "../helpers/client.js";
+import { STORES } from "../helpers/stores.js";
 import { useServer } from "../helpers/use-server.js";
 
 type Sent = { message: ChatMessage };
@@ -258,5 +259,49 @@ describe("limits on changes", () => {
     expect(answers[3]).toEqual(refused("RATE_LIMITED"));
     const { messages } = await ok<Page>(alice.socket, "history", { room: "fast" });
     expect(messages[0]!.reactions?.map((r) => r.emoji)).toEqual(["😀", "😃", "😄"]);
+  });
+});
+
+describe.each(STORES)("reaction limits on the %s", (_store, storeEnv) => {
+  const env = useServer(() => ({ env: { ...storeEnv(), RATE_LIMIT_BURST: "1000", RATE_LIMIT_PER_SECOND: "1000" } }));
+
+  const say = async (who: Client, room: string, text: string) =>
+    (await ok<Sent>(who.socket, "message", { room, text })).message;
+  const twoInRoom = async (room: string) => {
+    const alice = await connectClient(env.server.url, { name: "alice" });
+    const bob = await connectClient(env.server.url, { name: "bob" });
+    await ok(alice.socket, "join", room);
+    await ok(bob.socket, "join", room);
+    return { alice, bob };
+  };
+
+  it("when a message carries 20 different emoji, then a 21st is INVALID_INPUT, joining one of them still works, and removing one makes room", async () => {
+    const { alice, bob } = await twoInRoom("many-emoji");
+    const original = await say(alice, "many-emoji", "react away");
+    const twenty = ["👍", "❤️", "😂", "😮", "😢", "🙏", "🎉", "👀", "🔥", "✅", "🇫🇷", "👨‍👩‍👧‍👦", "🏳️‍🌈", "👍🏽", "©️", "🚀", "💯", "🤔", "🙌", "😀"];
+    for (const emoji of twenty) await ok(alice.socket, "react", { id: original.id, emoji, on: true });
+
+    const refusedAnswer = (await call(bob.socket, "react", { id: original.id, emoji: "🍕", on: true })) as Ack<Sent>;
+    expect(refusedAnswer).toEqual(refused("INVALID_INPUT"));
+    expect(!refusedAnswer.ok && refusedAnswer.error.message).toMatch(/at most 20 different emoji/);
+    const joined = (await ok<Sent>(bob.socket, "react", { id: original.id, emoji: "🚀", on: true })).message;
+    expect(joined.reactions?.map((r) => r.emoji)).toEqual(twenty);
+    expect(joined.reactions?.find((r) => r.emoji === "🚀")?.userIds).toEqual([alice.session.userId, bob.session.userId]);
+
+    await ok(alice.socket, "react", { id: original.id, emoji: "🤔", on: false });
+    const pizza = (await ok<Sent>(bob.socket, "react", { id: original.id, emoji: "🍕", on: true })).message;
+    expect(pizza.reactions).toHaveLength(20);
+    expect(pizza.reactions?.at(-1)).toEqual({ emoji: "🍕", userIds: [bob.session.userId] });
+    expect(await call(alice.socket, "react", { id: original.id, emoji: "🤔", on: true })).toEqual(refused("INVALID_INPUT"));
+    expect((await ok<Page>(alice.socket, "history", { room: "many-emoji" })).messages).toEqual([pizza]);
+  });
+
+  it("when the emoji is not exactly one RGI emoji, then react is INVALID_INPUT and nothing changes", async () => {
+    const { alice, bob } = await twoInRoom("odd-emoji");
+    const original = await say(alice, "odd-emoji", "hmm");
+    for (const emoji of ["👍\u200d", "👍👍", "👍\ufe0f", "\ufe0f👍", "🇫", "🇫🇷🇫", "1\ufe0f\u20e3", "🏽"]) {
+      expect(await call(bob.socket, "react", { id: original.id, emoji, on: true }), JSON.stringify(emoji)).toEqual(refused("INVALID_INPUT"));
+    }
+    expect((await ok<Page>(alice.socket, "history", { room: "odd-emoji" })).messages).toEqual([original]);
   });
 });

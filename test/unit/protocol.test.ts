@@ -56,6 +56,13 @@ describe("protocol schemas", () => {
     for (const emoji of refused) expect(emojiSchema.safeParse(emoji).success, JSON.stringify(emoji)).toBe(false);
   });
 
+  it("when an emoji is not exactly one RGI emoji, then it is refused even if made only of emoji characters", () => {
+    // A stray joiner or variation selector, two emoji, a lone or a dangling regional indicator, a keycap.
+    const refused = ["👍\u200d", "\u200d👍", "👍👍", "👍\ufe0f", "\ufe0f👍", "❤", "🇫", "🇫🇷🇫", "🇫🇷🇩🇪", "👍🏽🏽", "👨\u200d", "1\ufe0f\u20e3"];
+    for (const emoji of refused) expect(emojiSchema.safeParse(emoji).success, JSON.stringify(emoji)).toBe(false);
+    for (const emoji of ["❤️", "🇩🇪", "👩🏽\u200d🚀", "🧑\u200d🧑\u200d🧒"]) expect(emojiSchema.safeParse(emoji).success, emoji).toBe(true);
+  });
+
   it("when history asks for changes, then changedAfter stands alone and must look like a rev", () => {
     const rev = "0123456789abcdef01234567";
     expect(schemas.history.safeParse({ room: "chat", changedAfter: rev }).success).toBe(true);
