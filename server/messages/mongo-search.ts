@@ -1,38 +1,72 @@
 /**
- * Search on MongoDB without `$text` (FerretDB v1 has no text index): the
- * terms are matched with `$all` over the multikey index `{ terms: 1, _id: -1 }`
- * — MongoDB's planner bounds the scan by one of the terms, newest first, so a
- * page stops as soon as it is full — and each candidate is then confirmed
- * against its text.
+ * Search on MongoDB without `$text` (FerretDB v1 has no text index), in
+ * bounded rounds, as the SQLite store searches its FTS index:
+ *
+ * 1. the next window of messages holding the query's lead term (its longest,
+ *    likeliest to be rare), newest first: ids only, straight from the
+ *    multikey index `{ terms: 1, _id: -1 }`, whatever their channel;
+ * 2. of those ids, the messages in the asker's channels, not deleted, that
+ *    hold every term of the query — so the allowed channels are part of the
+ *    database query and other people's messages never leave the database;
+ * 3. each of them confirmed against its text.
+ *
+ * A query stops when its page is full, when the lead term has no more
+ * messages, or once it has looked at SEARCH_MAX_CANDIDATES messages of the
+ * lead term: then it answers what it found with `hasMore: false`. Without
+ * that bound, a query whose words are everywhere except in the asker's
+ * channels would have the database walk every message holding them.
  */
 import mongoose from "mongoose";
 import type { LeanMessage, models } from "./message.model.js";
 import type { SearchQuery } from "./message-store.js";
 
-/** Candidates read per round trip beyond the page itself: confirmation rarely rejects one. */
+/** Most messages holding the lead term that one search looks at, whatever their channel. */
+export const SEARCH_MAX_CANDIDATES = 2_000;
+/** Ids read per round beyond the page itself in the first round: most pages fill at once. */
 const EXTRA = 10;
-/** Rounds before giving up on filling a page whose candidates keep failing confirmation. */
-const MAX_ROUNDS = 20;
+/** Largest round; rounds double up to it. */
+const WINDOW_MAX = 512;
 
 export async function searchMongo(
   messages: ReturnType<typeof models>["Message"],
   query: SearchQuery,
+  maxCandidates = SEARCH_MAX_CANDIDATES,
 ): Promise<{ docs: LeanMessage[]; hasMore: boolean }> {
+  const lead = query.terms[0];
+  if (lead === undefined) return { docs: [], hasMore: false };
+  const channels = [...new Set(query.channels)];
   const found: LeanMessage[] = [];
   let before = query.before;
-  for (let round = 0; round < MAX_ROUNDS && found.length <= query.limit; round++) {
-    const batch = query.limit + 1 - found.length + EXTRA;
-    const filter = {
-      terms: mongoose.trusted({ $all: query.terms }),
-      channel: mongoose.trusted({ $in: query.channels }),
-      // Deleted messages never match (a deleted message also loses its text and terms).
-      deletedAt: null,
-      ...(before !== undefined ? { _id: mongoose.trusted({ $lt: before }) } : {}),
-    };
-    const docs = await messages.find(filter).sort({ _id: -1 }).limit(batch).lean<LeanMessage[]>().exec();
-    for (const doc of docs) if (query.matches(doc.text ?? "")) found.push(doc);
-    if (docs.length < batch) break;
-    before = docs.at(-1)!._id;
+  let window = query.limit + 1 + EXTRA;
+  for (let seen = 0; seen < maxCandidates && found.length <= query.limit; ) {
+    const size = Math.min(window, maxCandidates - seen);
+    const ids = await messages
+      .find({ terms: lead, ...(before !== undefined ? { _id: mongoose.trusted({ $lt: before }) } : {}) }, { _id: 1 })
+      .sort({ _id: -1 })
+      .limit(size)
+      .lean<{ _id: string }[]>()
+      .exec();
+    if (ids.length === 0) break;
+    seen += ids.length;
+    before = ids.at(-1)!._id;
+    const docs = await messages
+      .find({
+        _id: mongoose.trusted({ $in: ids.map((d) => d._id) }),
+        channel: mongoose.trusted({ $in: channels }),
+        terms: mongoose.trusted({ $all: query.terms }),
+        // Deleted messages never match (a deleted message also loses its text and terms).
+        deletedAt: null,
+      })
+      .lean<LeanMessage[]>()
+      .exec();
+    docs.sort((a, b) => (a._id < b._id ? 1 : -1));
+    for (const doc of docs) {
+      if (!query.matches(doc.text ?? "")) continue;
+      found.push(doc);
+      if (found.length > query.limit) break;
+    }
+    if (ids.length < size) break;
+    window = Math.min(WINDOW_MAX, window * 2);
   }
   return { docs: found.slice(0, query.limit), hasMore: found.length > query.limit };
 }

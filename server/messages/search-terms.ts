@@ -5,7 +5,7 @@
  * Words are runs of Unicode letters, marks and digits, lower-cased after NFKC
  * normalisation (so full-width "ＡＢＣ" is "abc"). Chinese, Japanese and Korean
  * are written without spaces, so a message's runs become their characters and
- * overlapping character bigrams ("東京都" → "東", "京", "都", "東京", "京都").
+ * overlapping character bigrams ("東京都" → "東", "京", "東京", "都", "京都").
  * A query uses the bigrams of its runs (rarer, so fewer candidates), or the
  * character itself for a one-character run — so "书" finds "读书会".
  * A query matches a message when every query term is among the message's
@@ -43,15 +43,37 @@ function bigrams(run: string): string[] {
 }
 
 /**
- * The distinct search terms of a text, in order of first appearance. The one
+ * Most search terms kept per message. A message's terms are stored and
+ * indexed on MongoDB (one index entry each), so a very long message must not
+ * add thousands of them; a message of MAX_TEXT_LENGTH characters in
+ * ordinary prose has far fewer distinct words than this.
+ */
+export const SEARCH_MAX_TERMS = 200;
+
+/** A CJK run's characters and bigrams in text order: each character, then the bigram it ends. */
+function charsAndBigrams(run: string): string[] {
+  const chars = [...run];
+  return chars.flatMap((c, i) => (i === 0 ? [c] : [c, chars[i - 1]! + c]));
+}
+
+/**
+ * The distinct search terms of a text, in the order they appear (in a CJK
+ * run each character, then the bigram it ends), at most SEARCH_MAX_TERMS:
+ * the words of a very long text past that are not among them. The one
  * function that computes a message's `terms`: call it again whenever the
  * text changes.
  *
- * @example searchTerms("Hello, 東京都!") // ["hello", "東", "京", "都", "東京", "京都"]
+ * @example searchTerms("Hello, 東京都!") // ["hello", "東", "京", "東京", "都", "京都"]
  */
 export function searchTerms(text: string): string[] {
-  const { words, cjkRuns } = tokenize(normalise(text));
-  return [...new Set([...words, ...cjkRuns.flatMap((run) => [...run]), ...cjkRuns.flatMap(bigrams)])];
+  const terms = new Set<string>();
+  for (const [token] of normalise(text).matchAll(TOKEN)) {
+    for (const term of CJK_RUN.test(token) ? charsAndBigrams(token) : [token]) {
+      terms.add(term);
+      if (terms.size === SEARCH_MAX_TERMS) return [...terms];
+    }
+  }
+  return [...terms];
 }
 
 /** A parsed search query: its terms (longest first, the likeliest to be rare) and its confirmation test. */

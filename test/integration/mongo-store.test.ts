@@ -2,10 +2,14 @@ import mongoose, { type Connection } from "mongoose";
 import { describe, expect, it } from "vitest";
 import { createLogger } from "../../server/logger.js";
 import { roomChannel } from "../../server/channels/channel.js";
+import { models } from "../../server/messages/message.model.js";
+import { SEARCH_MAX_CANDIDATES, searchMongo } from "../../server/messages/mongo-search.js";
+import { SEARCH_MAX_TERMS, searchMatcher } from "../../server/messages/search-terms.js";
 import { MongoStorage } from "../../server/storage/mongo-storage.js";
 import { freshDatabaseUri } from "../helpers/mongo.js";
 import { describePeopleStoreContract } from "../helpers/people-store-contract.js";
 import { describeRoomStoreContract } from "../helpers/room-store-contract.js";
+import { roomMessageBuilder } from "../helpers/messages.js";
 import { describeStoreContract } from "../helpers/store-contract.js";
 
 const logger = createLogger({ logLevel: "silent", env: "test" });
@@ -162,6 +166,55 @@ describe("MongoStorage specifics", () => {
       expect(reacted!.message.rev > fresh.message.rev).toBe(true);
       const latest = await store.messages.changes({ channel: roomChannel("chat"), after: fresh.message.rev, limit: 10 });
       expect(latest.messages.map((m) => m.text)).toEqual(["old 2"]);
+    } finally {
+      await conn.close();
+      await store.close();
+    }
+  });
+
+  it("when a message has more distinct words than the terms kept, then it is found by its first 200 and not by the rest", async () => {
+    const { store, conn } = await storeWithConnection();
+    try {
+      const words = Array.from({ length: SEARCH_MAX_TERMS + 50 }, (_, i) => `word${i}`);
+      const { message } = await store.messages.insert(roomMessageBuilder(alice)(words.join(" ")));
+      const stored = await conn.db!.collection<{ _id: string; terms: string[] }>("messages").findOne({ _id: message.id });
+      expect(stored?.terms).toEqual(words.slice(0, SEARCH_MAX_TERMS));
+      const search = (q: string) => {
+        const m = searchMatcher(q);
+        return store.messages.search({ terms: m.terms, phrases: m.phrases, matches: m.matches, channels: [roomChannel("chat")], limit: 10 });
+      };
+      expect((await search("word0 word199")).messages.map((m) => m.id)).toEqual([message.id]);
+      expect((await search("word200")).messages).toEqual([]);
+      expect((await search("word0 word249")).messages).toEqual([]);
+    } finally {
+      await conn.close();
+      await store.close();
+    }
+  });
+
+  it("when a search has looked at its bound of messages holding the word, then it stops with what it found and hasMore false", async () => {
+    const { store, conn } = await storeWithConnection();
+    const Message = models(conn).Message;
+    try {
+      expect(SEARCH_MAX_CANDIDATES).toBe(2_000);
+      const build = roomMessageBuilder(alice);
+      const inChat = (text: string) => build(text);
+      const inSecret = (text: string) => build(text, { room: "secret", channel: roomChannel("secret") });
+      // Oldest first: two readable matches, then 30 the asker cannot read.
+      const older = (await store.messages.insert(inChat("lunch at noon"))).message;
+      const newer = (await store.messages.insert(inChat("lunch again"))).message;
+      for (let i = 0; i < 30; i++) await store.messages.insert(inSecret(`lunch in secret ${i}`));
+      const m = searchMatcher("lunch");
+      const query = { terms: m.terms, phrases: m.phrases, matches: m.matches, channels: [roomChannel("chat")], limit: 1 };
+      const shown = (r: { docs: { _id: string }[]; hasMore: boolean }) => ({ ids: r.docs.map((d) => d._id), hasMore: r.hasMore });
+
+      // 30 candidates are all in another channel: nothing found, and no promise of more.
+      expect(shown(await searchMongo(Message, query, 30))).toEqual({ ids: [], hasMore: false });
+      // One more reaches the newer readable match; the older one lies beyond the bound.
+      expect(shown(await searchMongo(Message, query, 31))).toEqual({ ids: [newer.id], hasMore: false });
+      expect(shown(await searchMongo(Message, query, 32))).toEqual({ ids: [newer.id], hasMore: true });
+      // The store's own bound is far above this: it finds both.
+      expect((await store.messages.search({ ...query, limit: 10 })).messages.map((x) => x.id)).toEqual([newer.id, older.id]);
     } finally {
       await conn.close();
       await store.close();

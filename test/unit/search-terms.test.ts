@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { searchMatcher, searchTerms } from "../../server/messages/search-terms.js";
+import { SEARCH_MAX_TERMS, searchMatcher, searchTerms } from "../../server/messages/search-terms.js";
 
 describe("search terms", () => {
   it("when text has words, then terms are its distinct lower-cased words in order", () => {
@@ -12,10 +12,25 @@ describe("search terms", () => {
   });
 
   it("when text has CJK runs, then they become their characters and overlapping bigrams", () => {
-    expect(searchTerms("東京都")).toEqual(["東", "京", "都", "東京", "京都"]);
+    expect(searchTerms("東京都")).toEqual(["東", "京", "東京", "都", "京都"]);
     expect(searchTerms("猫")).toEqual(["猫"]);
-    expect(searchTerms("abc東京def")).toEqual(["abc", "def", "東", "京", "東京"]);
-    expect(searchTerms("すしを")).toEqual(["す", "し", "を", "すし", "しを"]);
+    expect(searchTerms("abc東京def")).toEqual(["abc", "東", "京", "東京", "def"]);
+    expect(searchTerms("すしを")).toEqual(["す", "し", "すし", "を", "しを"]);
+  });
+
+  it("when text has more distinct terms than the cap, then the first 200 in text order are kept", () => {
+    expect(SEARCH_MAX_TERMS).toBe(200);
+    const words = Array.from({ length: 300 }, (_, i) => `word${i}`);
+    const terms = searchTerms(`${words.join(" ")} ${words.join(" ")}`);
+    expect(terms).toEqual(words.slice(0, 200));
+    // A long CJK run keeps its first characters and bigrams, in the order they come.
+    const han = Array.from({ length: 150 }, (_, i) => String.fromCodePoint(0x4e00 + i)).join("");
+    const cjk = searchTerms(`start ${han}`);
+    expect(cjk).toHaveLength(200);
+    expect(cjk.slice(0, 6)).toEqual(["start", "一", "丁", "一丁", "丂", "丁丂"]);
+    // The first 100 characters keep every term a query for them looks up.
+    expect(cjk.at(-1)).toBe(han.slice(98, 100));
+    expect(searchTerms(words.slice(0, 199).join(" ") + " 東京")).toEqual([...words.slice(0, 199), "東"]);
   });
 
   it("when text has no letters or digits, then it has no terms", () => {
