@@ -3,6 +3,7 @@ import type { JoinResult, Presence, RoomInfo } from "../../server/protocol.js";
 import { call, connectClient, nextEvent, ok } from "../helpers/client.js";
 import { startServer } from "../helpers/server.js";
 import { memoryStorage, patched } from "../helpers/storage.js";
+import { STORES } from "../helpers/stores.js";
 import { useServer } from "../helpers/use-server.js";
 
 describe("rooms and presence", () => {
@@ -88,6 +89,19 @@ describe("rooms and presence", () => {
     const { socket } = await connectClient(env.server.url);
     const results = await Promise.all(Array.from({ length: 30 }, (_, i) => call(socket, "join", `flood${i}`)));
     expect(results.some((r) => (r as { ok: boolean; error?: { code: string } }).error?.code === "RATE_LIMITED")).toBe(true);
+  });
+});
+
+describe.each(STORES)("creating a room at once on the %s", (_store, storeEnv) => {
+  const env = useServer(() => ({ env: storeEnv() }));
+
+  it("when 20 people join the same new room at the same moment, then every join succeeds and the room is listed once", async () => {
+    const people = await Promise.all(Array.from({ length: 20 }, (_, i) => connectClient(env.server.url, { name: `p${i}` })));
+    const joins = await Promise.all(people.map(({ socket }) => call(socket, "join", "together")));
+    expect(joins.filter((r) => (r as { ok: boolean }).ok !== true)).toEqual([]);
+    expect((joins as JoinResult[]).every((j) => j.room === "together")).toBe(true);
+    const { rooms } = await ok<{ rooms: RoomInfo[] }>(people[0]!.socket, "rooms");
+    expect(rooms.filter((r) => r.name === "together")).toEqual([{ name: "together", members: 20 }]);
   });
 });
 
