@@ -47,12 +47,16 @@ export type ChatMessage = {
   deletedAt?: string;
   /** In order of first use; absent when there are none. */
   reactions?: Reaction[];
-  /** A snapshot of the quoted message, its text cut to LIMITS.quoteMax characters. */
+  /**
+   * A snapshot of the quoted message, its text cut to LIMITS.quoteMax characters;
+   * once the quoted message is deleted, its text is "" and `deleted` is true.
+   */
   replyTo?: ReplyTo;
 };
 
 export type Reaction = { emoji: string; userIds: string[] };
-export type ReplyTo = { id: string; from: User; text: string };
+/** `deleted`: the quoted message was deleted, and `text` is "" (absent otherwise). */
+export type ReplyTo = { id: string; from: User; text: string; deleted?: true };
 
 export type AckError = { code: ErrorCode; message: string };
 export type Ack<T extends object> = ({ ok: true } & T) | { ok: false; error: AckError };

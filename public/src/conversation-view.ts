@@ -229,7 +229,9 @@ export class ConversationView {
         previous.message.from.userId === m.from.userId &&
         Date.parse(m.createdAt) - Date.parse(previous.message.createdAt) < GROUP_MS;
       const mentioned = m.from.userId !== me && mentionsMe(m);
-      const quoteDeleted = m.replyTo !== undefined && this.channel?.messages.get(m.replyTo.id)?.deletedAt !== undefined;
+      const quoteDeleted =
+        m.replyTo !== undefined &&
+        (m.replyTo.deleted === true || this.channel?.messages.get(m.replyTo.id)?.deletedAt !== undefined);
       // A message's rev changes with every edit, deletion or reaction.
       const signature = `${currentLocale()}|${cont}|${mentioned}|${quoteDeleted}|${m.rev}`;
       let cached = this.nodes.get(m.id);

@@ -44,7 +44,10 @@ export function refreshTimes(root: ParentNode): void {
 }
 
 /** `nameOf` names the people who reacted, where the page knows them. */
-/** `quoteDeleted`: the message this one replies to has been deleted since (its quote is withdrawn too). */
+/**
+ * `quoteDeleted`: the page knows that the message this one replies to has been
+ * deleted since; a quote the server has withdrawn (`replyTo.deleted`) shows the same.
+ */
 export type MessageOptions = {
   me: string;
   cont: boolean;
@@ -77,7 +80,8 @@ export function renderMessage(m: ChatMessage, { me, cont, mention, nameOf, quote
     );
   }
   if (m.replyTo && !deleted) {
-    const quote = quoteDeleted ? { ...m.replyTo, text: t("message.deleted") } : m.replyTo;
+    const withdrawn = quoteDeleted === true || m.replyTo.deleted === true;
+    const quote = withdrawn ? { ...m.replyTo, text: t("message.deleted") } : m.replyTo;
     item.append(
       el(
         "button",

@@ -29,9 +29,19 @@ export class ChangeService {
     return this.apply(viewerId, id, { kind: "edit", text, at: new Date().toISOString() });
   }
 
-  /** Turns the viewer's own message into a tombstone; deleting a tombstone again answers it unchanged. */
-  delete(viewerId: string, id: string): Promise<ChatMessage> {
-    return this.apply(viewerId, id, { kind: "delete", at: new Date().toISOString() });
+  /**
+   * Turns the viewer's own message into a tombstone, then withdraws its text
+   * from every reply that quotes it (each such reply gets a new rev and one
+   * `message updated`). Deleting a tombstone again answers it unchanged and
+   * finishes withdrawing quotes that a crash or a storage failure left behind.
+   * Resolves only once every quote is withdrawn: when that fails, the delete
+   * fails as UNAVAILABLE and repeating it completes the work.
+   */
+  async delete(viewerId: string, id: string): Promise<ChatMessage> {
+    const tombstone = await this.apply(viewerId, id, { kind: "delete", at: new Date().toISOString() });
+    const replies = await storageCall(this.deps.limiter, () => this.deps.store.clearQuotesOf(id));
+    await Promise.all(replies.map((reply) => this.fanOut(reply)));
+    return tombstone;
   }
 
   /** Adds (`on`) or removes the viewer's reaction with `emoji`; repeating either is a no-op. */
@@ -53,14 +63,16 @@ export class ChangeService {
     };
     const result = await storageCall(this.deps.limiter, () => this.deps.store.change(id, change, allow));
     if (!result) throw notFound();
-    if (result.changed) {
-      try {
-        await this.deps.deliverUpdate(result.message);
-      } catch (err) {
-        // Stored is what the ack promises; the others catch up through changedAfter.
-        this.deps.logger.warn({ err, id }, "fan-out of a change failed");
-      }
-    }
+    if (result.changed) await this.fanOut(result.message);
     return result.message;
+  }
+
+  private async fanOut(message: ChatMessage): Promise<void> {
+    try {
+      await this.deps.deliverUpdate(message);
+    } catch (err) {
+      // Stored is what the ack promises; the others catch up through changedAfter.
+      this.deps.logger.warn({ err, id: message.id }, "fan-out of a change failed");
+    }
   }
 }

@@ -33,6 +33,11 @@ export function visibleReactions(reactions: readonly Reaction[] | undefined): { 
   return shown.length > 0 ? { reactions: shown } : {};
 }
 
+/** What a quote becomes once the message it quotes is deleted: its author stays, its text goes. */
+export function withdrawnQuote(quote: ReplyTo): ReplyTo {
+  return { id: quote.id, from: { ...quote.from }, text: "", deleted: true };
+}
+
 /**
  * Whether a reaction would add an emoji to a message that already carries
  * LIMITS.reactionsMax distinct ones (emptied entries do not count). Adding

@@ -13,7 +13,7 @@ import type { Limiter } from "../storage/limiter.js";
 import { storageCall } from "../storage/storage-call.js";
 import { quoteOf } from "./message-change.js";
 import type { IdGenerator } from "./message-id.js";
-import type { MessageStore, NewMessage } from "./message-store.js";
+import { toChatMessage, type MessageStore, type NewMessage } from "./message-store.js";
 
 /**
  * `replyTo`: the id of a message of the same channel that this one answers;
@@ -106,6 +106,7 @@ export class MessageService {
       };
       return this.deps.store.insert(stored);
     });
+    if (replyTo && result.created) result.message = await this.quoteStillStands(result.message, replyTo.id);
     const { kind, from, to, id } = result.message;
     if (kind === "private" && to) {
       // Also on a repeat: a retry completes a summary that an earlier failure left behind.
@@ -121,6 +122,20 @@ export class MessageService {
     const quoted = await this.storage(() => this.deps.store.get(id));
     if (!quoted || quoted.channel !== channel || quoted.deletedAt !== undefined) return undefined;
     return quoteOf(quoted);
+  }
+
+  /**
+   * A new reply whose quoted message was deleted while it was being stored
+   * (after `quote` read it, before the deletion withdrew the quotes of its
+   * replies) would keep the deleted text: withdraws it now, and answers the
+   * reply as it then stands.
+   */
+  private async quoteStillStands(reply: ChatMessage, quotedId: string): Promise<ChatMessage> {
+    const quoted = await this.storage(() => this.deps.store.get(quotedId));
+    if (quoted?.deletedAt === undefined) return reply;
+    await this.storage(() => this.deps.store.clearQuotesOf(quotedId));
+    const now = await this.storage(() => this.deps.store.get(reply.id));
+    return now ? toChatMessage(now) : reply;
   }
 
   /**

@@ -4,7 +4,7 @@
  * default) and mongo-message-store.ts; both pass test/helpers/store-contract.ts.
  * A store knows nothing of Socket.IO; its backend's Storage opens and closes it.
  */
-import type { ChatMessage, Page, User } from "../protocol.js";
+import type { ChatMessage, Page, ReplyTo, User } from "../protocol.js";
 import { visibleReactions, type ChangeResult, type MessageChange } from "./message-change.js";
 
 /** A message as written: the client-facing fields plus where it belongs. */
@@ -69,6 +69,14 @@ export interface MessageStore {
    * Every change of a message's text goes through here.
    */
   change(id: string, change: MessageChange, allow: (current: StoredMessage) => void): Promise<ChangeResult | undefined>;
+  /**
+   * Withdraws the quote of message `id` from every reply to it: each keeps
+   * `replyTo.id` and `replyTo.from`, its `replyTo.text` becomes "" and
+   * `replyTo.deleted` true, with a new rev. Resolves with the replies changed
+   * now; replies already cleared are left alone, so calling it again (after
+   * a crash half-way, say) finishes the work and changes nothing twice.
+   */
+  clearQuotesOf(id: string): Promise<ChatMessage[]>;
   /** The change feed: at most `limit` messages with rev > `after`, in rev order; `hasMore` when more follow. */
   changes(query: ChangesQuery): Promise<Page>;
   /** Newest first: messages matching a search that are not deleted; `hasMore` when older ones match too. */
@@ -98,7 +106,7 @@ export function toChatMessage(m: StoredMessage): ChatMessage {
   if (m.deletedAt !== undefined) out.deletedAt = m.deletedAt;
   const { reactions } = visibleReactions(m.reactions);
   if (reactions) out.reactions = reactions;
-  if (m.replyTo !== undefined) out.replyTo = { id: m.replyTo.id, from: copyUser(m.replyTo.from), text: m.replyTo.text };
+  if (m.replyTo !== undefined) out.replyTo = withdrawnOrNot(m.replyTo);
   return out;
 }
 
@@ -116,6 +124,13 @@ export function firstVersion(message: NewMessage, rev: string): StoredMessage {
   // NewMessage is StoredMessage without rev and the fields that changes add; rev is set right away.
   const out = copyStored(message as StoredMessage);
   out.rev = rev;
+  return out;
+}
+
+/** A copy of a quote; `deleted` only when true. */
+function withdrawnOrNot(q: ReplyTo): ReplyTo {
+  const out: ReplyTo = { id: q.id, from: copyUser(q.from), text: q.text };
+  if (q.deleted === true) out.deleted = true;
   return out;
 }
 

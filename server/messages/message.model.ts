@@ -25,6 +25,8 @@ const replyToSchema = new Schema(
     id: { type: String, required: true },
     from: { type: userSchema, required: true },
     text: { type: String },
+    // Set (with text "") once the quoted message is deleted; absent otherwise.
+    deleted: { type: Boolean },
   },
   { _id: false },
 );
@@ -67,6 +69,9 @@ messageSchema.index({ terms: 1, _id: -1 });
 // The change feed: a channel's messages with rev > x, in rev order. `_id` last so that
 // messages stored before revs existed (no rev: they count as rev = id) page in id order.
 messageSchema.index({ channel: 1, rev: 1, _id: 1 });
+// The replies to a message, whose quotes its deletion withdraws. A plain index: FerretDB v1
+// has no partial ones, so every message without a quote has an entry (null) too.
+messageSchema.index({ "replyTo.id": 1 });
 
 /** Per channel, the greatest rev handed out: the guard that keeps a channel's revs increasing across nodes. */
 export const channelRevSchema = new Schema(

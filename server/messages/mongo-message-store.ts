@@ -9,7 +9,7 @@ import type { Logger } from "../logger.js";
 import type { ChatMessage, Page, User } from "../protocol.js";
 import { KeyedQueue } from "../storage/keyed-queue.js";
 import { isDuplicateKey } from "../storage/mongo-options.js";
-import { visibleReactions, wouldChange, type ChangeResult, type MessageChange } from "./message-change.js";
+import { visibleReactions, withdrawnQuote, wouldChange, type ChangeResult, type MessageChange } from "./message-change.js";
 import { createIdGenerator } from "./message-id.js";
 import { models, type LeanMessage } from "./message.model.js";
 import { searchMongo } from "./mongo-search.js";
@@ -176,6 +176,43 @@ export class MongoMessageStore implements MessageStore {
     });
   }
 
+  async clearQuotesOf(id: string): Promise<ChatMessage[]> {
+    this.ready();
+    const replies = await this.m.Message.find(
+      { "replyTo.id": id, "replyTo.deleted": mongoose.trusted({ $ne: true }) },
+      { _id: 1 },
+    )
+      .lean<{ _id: string }[]>()
+      .exec();
+    const cleared: ChatMessage[] = [];
+    // One reply at a time, each under its message's queue like any other change of it.
+    for (const { _id } of replies) {
+      const reply = await this.clearQuote(_id);
+      if (reply) cleared.push(reply);
+    }
+    return cleared;
+  }
+
+  /** Withdraws the quote of one reply, with a new rev; undefined when it is already withdrawn. */
+  private clearQuote(id: string): Promise<ChatMessage | undefined> {
+    return this.queue.run(`msg\u0000${id}`, async () => {
+      for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+        const doc = await this.m.Message.findOne({ _id: id }).lean<LeanMessage>().exec();
+        if (!doc?.replyTo || doc.replyTo.deleted === true) return undefined;
+        const rev = await this.nextRev(doc.channel, doc.rev ?? doc._id);
+        const replyTo = withdrawnQuote(toChatMessage(doc).replyTo!);
+        // Compare-and-set on the rev, as every change: `$set` of the whole quote, no positional operator.
+        const updated = await this.m.Message.findOneAndUpdate({ _id: id, rev: doc.rev ?? null }, { $set: { replyTo, rev } }, {
+          returnDocument: "after",
+        })
+          .lean<LeanMessage>()
+          .exec();
+        if (updated) return toChatMessage(updated);
+      }
+      throw new Error(`message ${id} is changing too fast to withdraw its quote`);
+    });
+  }
+
   async changes({ channel, after, limit }: ChangesQuery): Promise<Page> {
     this.ready();
     const docs = await this.m.Message.find({
@@ -270,7 +307,14 @@ function toChatMessage(doc: LeanMessage): ChatMessage {
     ...(doc.deletedAt != null ? { deletedAt: doc.deletedAt.toISOString() } : {}),
     ...visibleReactions(Object.entries(doc.reactions ?? {}).map(([emoji, userIds]) => ({ emoji, userIds }))),
     ...(doc.replyTo != null
-      ? { replyTo: { id: doc.replyTo.id, from: user(doc.replyTo.from), text: doc.replyTo.text ?? "" } }
+      ? {
+          replyTo: {
+            id: doc.replyTo.id,
+            from: user(doc.replyTo.from),
+            text: doc.replyTo.text ?? "",
+            ...(doc.replyTo.deleted === true ? { deleted: true as const } : {}),
+          },
+        }
       : {}),
   };
 }

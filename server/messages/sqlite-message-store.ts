@@ -2,7 +2,7 @@
  * The SQLite MessageStore (node:sqlite), the embedded default backend.
  *
  * One table `messages`: the columns queries look things up by (id, channel,
- * rev, sender, key, deleted) and the rest of the message as JSON in `body`;
+ * rev, sender, key, deleted, reply_to) and the rest of the message as JSON in `body`;
  * its rowid `seq` follows insertion order and keys the search index
  * `message_text` (FTS5, trigram, contentless). Every statement is prepared
  * once when the database opens and is served by an index
@@ -31,7 +31,7 @@ import type { SQLOutputValue, StatementSync } from "node:sqlite";
 import type { Logger } from "../logger.js";
 import type { ChatMessage, Page } from "../protocol.js";
 import { integer, text, type Row, type SqliteConnection, type Statements } from "../storage/sqlite-db.js";
-import { wouldChange, type ChangeResult, type MessageChange } from "./message-change.js";
+import { withdrawnQuote, wouldChange, type ChangeResult, type MessageChange } from "./message-change.js";
 import { createIdGenerator, type IdGenerator } from "./message-id.js";
 import {
   copyStored,
@@ -93,7 +93,7 @@ const TEXT = "body ->> '$.text' AS text";
  */
 export const MESSAGE_SQL = {
   insert:
-    "INSERT INTO messages (id, channel, rev, sender, key, deleted, body) VALUES (?, ?, ?, ?, ?, 0, ?) " +
+    "INSERT INTO messages (id, channel, rev, sender, key, deleted, reply_to, body) VALUES (?, ?, ?, ?, ?, 0, ?, ?) " +
     "ON CONFLICT (sender, key) DO NOTHING",
   update: "UPDATE messages SET rev = ?, deleted = ?, body = ? WHERE seq = ?",
   indexText: "INSERT INTO message_text (rowid, text) VALUES (?, ?)",
@@ -107,6 +107,8 @@ export const MESSAGE_SQL = {
   changes: `SELECT ${COLUMNS} FROM messages WHERE channel = ? AND rev > ? ORDER BY rev LIMIT ?`,
   countUnread:
     "SELECT count(*) AS n FROM (SELECT 1 FROM messages WHERE channel = ? AND id > ? AND sender <> ? AND deleted = 0 LIMIT ?)",
+  /** The replies to a message whose quote still holds its text. */
+  quotesOf: `SELECT ${COLUMNS} FROM messages WHERE reply_to = ? AND body ->> '$.replyTo.deleted' IS NULL`,
   maxRev: "SELECT max(rev) AS rev FROM messages",
   /** How far the search index goes (see INDEX_DELAY_MS). */
   indexedSeq: "SELECT indexed_seq AS seq FROM search_state WHERE id = 1",
@@ -254,6 +256,7 @@ export class SqliteMessageStore implements MessageStore {
         stored.rev,
         stored.from.userId,
         stored.key,
+        stored.replyTo?.id ?? null,
         bodyOf(stored),
       );
       if (changes === 0) {
@@ -310,6 +313,20 @@ export class SqliteMessageStore implements MessageStore {
       }
       return { message: toChatMessage(next), changed: true };
     });
+  }
+
+  async clearQuotesOf(id: string): Promise<ChatMessage[]> {
+    const s = this.s;
+    // One write: every reply is cleared, or none (and a repeat does it all).
+    return this.conn.write(() =>
+      s.quotesOf.all(id).map((row) => {
+        const next = readMessage(row);
+        next.replyTo = withdrawnQuote(next.replyTo!);
+        next.rev = this.revs(next.rev);
+        s.update.run(next.rev, next.deletedAt === undefined ? 0 : 1, bodyOf(next), integer(row, "seq"));
+        return toChatMessage(next);
+      }),
+    );
   }
 
   async changes({ channel, after, limit }: ChangesQuery): Promise<Page> {

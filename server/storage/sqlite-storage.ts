@@ -40,7 +40,9 @@ const BUSY_TIMEOUT_MS = 5_000;
  *   JSON in `body`; `seq` (the rowid) is insertion order and keys the search
  *   index. (channel, id, sender, deleted) serves pages and unread counts
  *   (which skip tombstones from the index alone), (channel, rev) the change
- *   feed, (rev) the greatest rev at startup, (sender, key) idempotency.
+ *   feed, (rev) the greatest rev at startup, (sender, key) idempotency, and
+ *   (reply_to) — the id a reply quotes, NULL for the others, so a partial
+ *   index — finds the replies whose quote a deletion withdraws.
  * - message_text: FTS5 over the normalised text, trigram-tokenized (so it
  *   finds substrings, in any script), contentless — the text is already in
  *   `body` — with `contentless_delete` so that edits and deletes can remove
@@ -60,9 +62,11 @@ export const MIGRATIONS: readonly string[] = [
     sender TEXT NOT NULL,
     key TEXT NOT NULL,
     deleted INTEGER NOT NULL DEFAULT 0,
+    reply_to TEXT,
     body TEXT NOT NULL
   ) STRICT;
   CREATE INDEX messages_by_channel ON messages (channel, id, sender, deleted);
+  CREATE INDEX messages_by_reply_to ON messages (reply_to) WHERE reply_to IS NOT NULL;
   CREATE INDEX messages_by_channel_rev ON messages (channel, rev);
   CREATE INDEX messages_by_rev ON messages (rev);
   CREATE UNIQUE INDEX messages_by_sender_key ON messages (sender, key);

@@ -282,6 +282,55 @@ export function describeStoreContract(name: string, makeStorage: () => Promise<S
       expect((await store.page({ channel: roomChannel("chat"), limit: 1 })).messages[0]?.replyTo).toEqual(quote);
     });
 
+    it("when the quotes of a deleted message are cleared, then every reply to it keeps who it quoted but not the text, with a new rev, once", async () => {
+      const quoted = (await store.insert(roomMessage("the secret plan"))).message;
+      const other = (await store.insert(roomMessage("another thing"))).message;
+      const quote = { id: quoted.id, from: alice, text: "the secret plan" };
+      const reply = (await store.insert(roomMessage("count me in", { from: bob, replyTo: quote }))).message;
+      // A reply deleted since still quotes in its stored state: it is cleared too.
+      const deletedReply = (await store.insert(roomMessage("never mind", { from: bob, replyTo: quote }))).message;
+      const tombstone = (await changeOf(deletedReply.id, { kind: "delete", at: new Date().toISOString() })).message;
+      const elsewhere = { id: other.id, from: alice, text: "another thing" };
+      const unrelated = (await store.insert(roomMessage("what thing?", { from: bob, replyTo: elsewhere }))).message;
+      await changeOf(quoted.id, { kind: "delete", at: new Date().toISOString() });
+      const cursor = (await allChanges(roomChannel("chat"))).at(-1)!.rev;
+
+      const cleared = await store.clearQuotesOf(quoted.id);
+
+      const withdrawn = { id: quoted.id, from: alice, text: "", deleted: true };
+      expect(cleared.map((m) => m.id).sort()).toEqual([reply.id, deletedReply.id].sort());
+      expect(cleared.map((m) => m.replyTo)).toEqual([withdrawn, withdrawn]);
+      const clearedReply = cleared.find((m) => m.id === reply.id)!;
+      expect(clearedReply).toEqual({ ...reply, replyTo: withdrawn, rev: clearedReply.rev });
+      expect(cleared.find((m) => m.id === deletedReply.id)).toEqual({ ...tombstone, replyTo: withdrawn, rev: expect.any(String) });
+      expect(cleared.every((m) => m.rev > cursor)).toBe(true);
+      // Everywhere it is read: a page, the message itself, the change feed.
+      const page = (await store.page({ channel: roomChannel("chat"), limit: 10 })).messages;
+      expect(page.find((m) => m.id === reply.id)).toEqual(clearedReply);
+      expect(page.find((m) => m.id === unrelated.id)).toEqual(unrelated);
+      expect(await store.get(reply.id)).toMatchObject({ ...clearedReply, channel: roomChannel("chat") });
+      expect((await allChanges(roomChannel("chat"), cursor)).map((m) => m.id).sort()).toEqual([reply.id, deletedReply.id].sort());
+      // Search never indexed quotes: the deleted text finds nothing, the reply's own text finds the cleared reply.
+      expect(await texts(searchFor("secret plan"))).toEqual([]);
+      expect((await store.search(searchFor("count me"))).messages).toEqual([clearedReply]);
+      // Idempotent: a second pass changes nothing and keeps the revs.
+      expect(await store.clearQuotesOf(quoted.id)).toEqual([]);
+      expect(await store.get(reply.id)).toMatchObject(clearedReply);
+      expect(await store.clearQuotesOf(ids())).toEqual([]);
+    });
+
+    it("when a reply's quote is withdrawn, then later changes of the reply keep it withdrawn", async () => {
+      const quoted = (await store.insert(roomMessage("gone soon"))).message;
+      const reply = (await store.insert(roomMessage("reply", { from: bob, replyTo: { id: quoted.id, from: alice, text: "gone soon" } }))).message;
+      await store.clearQuotesOf(quoted.id);
+      const edited = (await changeOf(reply.id, edit("reply, edited"))).message;
+      const reacted = (await changeOf(reply.id, react("👍", alice.userId))).message;
+      const withdrawn = { id: quoted.id, from: alice, text: "", deleted: true };
+      expect(edited.replyTo).toEqual(withdrawn);
+      expect(reacted.replyTo).toEqual(withdrawn);
+      expect((await store.get(reply.id))?.replyTo).toEqual(withdrawn);
+    });
+
     // ------------------------------------------------------------ unread counts
 
     it("when messages after the marker are deleted, then they are not counted as unread", async () => {

@@ -262,11 +262,13 @@ describe("limits on changes", () => {
   });
 });
 
-describe.each(STORES)("reaction limits on the %s", (_store, storeEnv) => {
+describe.each(STORES)("quotes of deleted messages and reaction limits on the %s", (_store, storeEnv) => {
   const env = useServer(() => ({ env: { ...storeEnv(), RATE_LIMIT_BURST: "1000", RATE_LIMIT_PER_SECOND: "1000" } }));
 
-  const say = async (who: Client, room: string, text: string) =>
-    (await ok<Sent>(who.socket, "message", { room, text })).message;
+  /** A word no other test writes, so that search results are this test's own. */
+  const unique = () => `w${Math.random().toString(36).slice(2, 10)}`;
+  const say = async (who: Client, room: string, text: string, replyTo?: string) =>
+    (await ok<Sent>(who.socket, "message", { room, text, ...(replyTo ? { replyTo } : {}) })).message;
   const twoInRoom = async (room: string) => {
     const alice = await connectClient(env.server.url, { name: "alice" });
     const bob = await connectClient(env.server.url, { name: "bob" });
@@ -274,6 +276,66 @@ describe.each(STORES)("reaction limits on the %s", (_store, storeEnv) => {
     await ok(bob.socket, "join", room);
     return { alice, bob };
   };
+  const withdrawn = (quoted: ChatMessage) => ({ id: quoted.id, from: quoted.from, text: "", deleted: true });
+
+  it("when a quoted message is deleted, then every reply to it loses the quoted text in history, changes and search, each sent once as updated", async () => {
+    const { alice, bob } = await twoInRoom("quotes");
+    const secret = unique();
+    const own = unique();
+    const quoted = await say(alice, "quotes", `the code is ${secret}`);
+    const other = await say(alice, "quotes", "something else");
+    const reply = await say(bob, "quotes", `noted ${own}`, quoted.id);
+    const second = await say(alice, "quotes", "me too", quoted.id);
+    const unrelated = await say(bob, "quotes", "what else?", other.id);
+    expect(reply.replyTo).toEqual({ id: quoted.id, from: quoted.from, text: `the code is ${secret}` });
+    const cursor = unrelated.rev;
+    const bobSaw = collectUpdates(bob.socket);
+
+    const { message: tombstone } = await ok<Sent>(alice.socket, "delete", { id: quoted.id });
+
+    await flush(bob.socket);
+    expect(bobSaw.map((m) => m.id).sort()).toEqual([quoted.id, reply.id, second.id].sort());
+    expect(bobSaw.find((m) => m.id === quoted.id)).toEqual(tombstone);
+    const replyNow = bobSaw.find((m) => m.id === reply.id)!;
+    expect(replyNow).toEqual({ ...reply, replyTo: withdrawn(quoted), rev: replyNow.rev });
+    expect(replyNow.rev > reply.rev).toBe(true);
+    expect(bobSaw.find((m) => m.id === second.id)?.replyTo).toEqual(withdrawn(quoted));
+
+    const history = (await ok<Page>(bob.socket, "history", { room: "quotes" })).messages;
+    expect(history.find((m) => m.id === reply.id)).toEqual(replyNow);
+    expect(history.find((m) => m.id === unrelated.id)).toEqual(unrelated);
+    expect(JSON.stringify(history)).not.toContain(secret);
+    const changes = (await ok<Page>(bob.socket, "history", { room: "quotes", changedAfter: cursor })).messages;
+    expect(changes.map((m) => m.id).sort()).toEqual([quoted.id, reply.id, second.id].sort());
+    expect(JSON.stringify(changes)).not.toContain(secret);
+    expect((await ok<Page>(bob.socket, "search", { q: secret })).messages).toEqual([]);
+    expect((await ok<Page>(bob.socket, "search", { q: own })).messages).toEqual([replyNow]);
+
+    // Deleting again acks the same tombstone and sends nothing: the quotes are withdrawn already.
+    expect((await ok<Sent>(alice.socket, "delete", { id: quoted.id })).message).toEqual(tombstone);
+    await flush(bob.socket);
+    expect(bobSaw).toHaveLength(3);
+  });
+
+  it("when the server stopped between deleting a message and withdrawing its quotes, then the author deleting it again withdraws them", async () => {
+    const { alice, bob } = await twoInRoom("half-done");
+    const quoted = await say(alice, "half-done", "private matter");
+    const reply = await say(bob, "half-done", "understood", quoted.id);
+    // As a crash right after the tombstone was written would leave it: the reply still quotes the text.
+    const stored = await env.server.chat.storage.messages.change(quoted.id, { kind: "delete", at: new Date().toISOString() }, () => {});
+    const before = (await ok<Page>(bob.socket, "history", { room: "half-done" })).messages;
+    expect(before.find((m) => m.id === reply.id)?.replyTo?.text).toBe("private matter");
+    const bobSaw = collectUpdates(bob.socket);
+
+    const { message } = await ok<Sent>(alice.socket, "delete", { id: quoted.id });
+
+    expect(message).toEqual(stored!.message);
+    await flush(bob.socket);
+    expect(bobSaw).toHaveLength(1);
+    expect(bobSaw[0]).toEqual({ ...reply, replyTo: withdrawn(quoted), rev: bobSaw[0]!.rev });
+    const after = (await ok<Page>(bob.socket, "history", { room: "half-done" })).messages;
+    expect(after.find((m) => m.id === reply.id)).toEqual(bobSaw[0]);
+  });
 
   it("when a message carries 20 different emoji, then a 21st is INVALID_INPUT, joining one of them still works, and removing one makes room", async () => {
     const { alice, bob } = await twoInRoom("many-emoji");

@@ -41,6 +41,8 @@ describe("MongoStorage specifics", () => {
       expect(byKey['{"terms":1,"_id":-1}']).toBeDefined();
       expect(conversationIndexes.map((i) => JSON.stringify(i.key))).toContain('{"owner":1,"lastId":-1}');
       expect(byKey['{"channel":1,"rev":1,"_id":1}']).toBeDefined();
+      // The replies whose quotes a deletion withdraws; a plain index (FerretDB v1 has no partial ones).
+      expect(byKey['{"replyTo.id":1}']).toBeDefined();
     } finally {
       await store.close();
     }

@@ -7,7 +7,7 @@ import { pino } from "pino";
 import type { ChatMessage } from "../../server/protocol.js";
 import { createServices, type Services } from "../../server/services.js";
 import type { Storage } from "../../server/storage/storage.js";
-import { memoryStorage } from "../helpers/storage.js";
+import { memoryStorage, patched } from "../helpers/storage.js";
 
 const ann = { userId: "annAAAAAAAAAAAAA", name: "Ann", socketId: "s-ann" };
 const ben = { userId: "benBBBBBBBBBBBBB", name: "Ben", socketId: "s-ben" };
@@ -59,6 +59,42 @@ describe("MessageService", () => {
       services.messages.send({ kind: "room", room: "chat", from: cat, text: "quoting", replyTo: secret.id }),
     ).rejects.toMatchObject({ code: "NOT_FOUND" });
     expect((await services.messages.history(cat.userId, { room: "chat", limit: 50 })).messages).toEqual([]);
+  });
+});
+
+describe("MessageService and deletions", () => {
+  it("when the quoted message is deleted while a reply to it is being stored, then the reply is stored, delivered and acked with the quote withdrawn", async () => {
+    const base = memoryStorage();
+    await base.init();
+    let deleteFirst: (() => Promise<unknown>) | undefined;
+    const storage = patched(base, {
+      messages: {
+        // The deletion lands after the reply's quote was read and before the reply is written.
+        insert: async (m) => {
+          const running = deleteFirst;
+          deleteFirst = undefined;
+          await running?.();
+          return base.messages.insert(m);
+        },
+      },
+    });
+    const seen: ChatMessage[] = [];
+    const racing = createServices(storage, {
+      config: { storage: { maxConcurrent: 8, maxWaitMs: 1000 }, maxRooms: 4 },
+      logger: pino({ level: "silent" }),
+      delivery: { message: async (m) => void seen.push(m), updated: async () => undefined },
+    });
+    try {
+      const quoted = (await racing.messages.send({ kind: "room", room: "chat", from: ann, text: "take it back" })).message;
+      deleteFirst = () => racing.changes.delete(ann.userId, quoted.id);
+      const reply = await racing.messages.send({ kind: "room", room: "chat", from: ben, text: "too late", replyTo: quoted.id });
+      const withdrawn = { id: quoted.id, from: ann, text: "", deleted: true };
+      expect(reply.message.replyTo).toEqual(withdrawn);
+      expect(seen.at(-1)).toEqual(reply.message);
+      expect((await base.messages.get(reply.message.id))?.replyTo).toEqual(withdrawn);
+    } finally {
+      await base.close();
+    }
   });
 });
 

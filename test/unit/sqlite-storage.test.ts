@@ -245,6 +245,7 @@ describe("SQLite query plans", () => {
       expect(byName.get("get")).toMatch(/SEARCH messages USING INDEX \w+ \(id=\?\)/);
       expect(byName.get("findByKey")).toMatch(/SEARCH messages USING INDEX messages_by_sender_key \(sender=\? AND key=\?\)/);
       expect(byName.get("countUnread")).toMatch(/SEARCH messages USING COVERING INDEX messages_by_channel \(channel=\? AND id>\?\)/);
+      expect(byName.get("quotesOf")).toMatch(/SEARCH messages USING INDEX messages_by_reply_to \(reply_to=\?\)/);
       expect(byName.get("searchWindow")).toMatch(/SCAN message_text VIRTUAL TABLE/);
       expect(byName.get("searchRows")).toMatch(/SEARCH messages USING INTEGER PRIMARY KEY \(rowid=\?\)/);
       expect(byName.get("scanOlder")).toMatch(/SEARCH messages USING INDEX messages_by_channel \(channel=\? AND id<\?\)/);
@@ -266,7 +267,8 @@ describe("SQLite query plans", () => {
     const writes: Promise<unknown>[] = [];
     for (let i = 0; i < 2_000; i++) {
       const room = `r${i % 10}`;
-      writes.push(storage.messages.insert(build(`message ${i} about lunch`, { room, channel: roomChannel(room), from: i % 3 ? alice : bob })));
+      const replyTo = i % 7 === 0 ? { replyTo: { id: ids(), from: bob, text: "a quote" } } : {};
+      writes.push(storage.messages.insert(build(`message ${i} about lunch`, { room, channel: roomChannel(room), from: i % 3 ? alice : bob, ...replyTo })));
       if (i % 20 === 0) {
         writes.push(storage.people.upsertUser(`user${i}`, `user ${i}`, new Date()));
         writes.push(storage.people.noteConversation(alice.userId, `user${i}`, directChannel(alice.userId, `user${i}`), ids()));
