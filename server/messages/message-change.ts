@@ -49,6 +49,20 @@ export function tooManyReactions(current: Current, change: MessageChange): boole
   return shown.length >= LIMITS.reactionsMax && !shown.some((r) => r.emoji === change.emoji);
 }
 
+/**
+ * The emptied reaction entries a store drops when `change` adds a new emoji
+ * to a message that already stores LIMITS.reactionsMax entries. Emptied
+ * entries are kept so that an emoji taken back and given again keeps the
+ * place of its first use; dropping them once the limit is reached keeps the
+ * stored entries within the limit, however often emoji come and go.
+ */
+export function emptiedToDrop(current: Current, change: MessageChange): string[] {
+  if (change.kind !== "react" || !change.on) return [];
+  const stored = current.reactions ?? [];
+  if (stored.length < LIMITS.reactionsMax || stored.some((r) => r.emoji === change.emoji)) return [];
+  return stored.filter((r) => r.userIds.length === 0).map((r) => r.emoji);
+}
+
 /** The snapshot a reply keeps of the message it quotes: its text cut to LIMITS.quoteMax characters. */
 export function quoteOf(message: ChatMessage): ReplyTo {
   return { id: message.id, from: { ...message.from }, text: [...message.text].slice(0, LIMITS.quoteMax).join("") };

@@ -9,7 +9,7 @@ import type { Logger } from "../logger.js";
 import type { ChatMessage, Page, User } from "../protocol.js";
 import { KeyedQueue } from "../storage/keyed-queue.js";
 import { isDuplicateKey } from "../storage/mongo-options.js";
-import { visibleReactions, withdrawnQuote, wouldChange, type ChangeResult, type MessageChange } from "./message-change.js";
+import { emptiedToDrop, visibleReactions, withdrawnQuote, wouldChange, type ChangeResult, type MessageChange } from "./message-change.js";
 import { createIdGenerator } from "./message-id.js";
 import { models, type LeanMessage } from "./message.model.js";
 import { searchMongo } from "./mongo-search.js";
@@ -164,7 +164,7 @@ export class MongoMessageStore implements MessageStore {
         const rev = await this.nextRev(current.channel, current.rev);
         // Compare-and-set on the rev: applies only to the state just read, so a
         // message's rev only ever grows and no concurrent change is overwritten.
-        const updated = await this.m.Message.findOneAndUpdate({ _id: id, rev: doc.rev ?? null }, updateFor(change, rev), {
+        const updated = await this.m.Message.findOneAndUpdate({ _id: id, rev: doc.rev ?? null }, updateFor(change, rev, current), {
           returnDocument: "after",
         })
           .lean<LeanMessage>()
@@ -267,9 +267,10 @@ export class MongoMessageStore implements MessageStore {
 /**
  * The update for one change, with its new rev. The one place where a stored
  * message's text changes in MongoDB: atomic operators only (no positional
- * operator, which FerretDB v1 lacks). Search terms follow the text.
+ * operator, which FerretDB v1 lacks). Search terms follow the text. `current`
+ * is the state the update applies to (the update is a compare-and-set on its rev).
  */
-function updateFor(change: MessageChange, rev: string) {
+function updateFor(change: MessageChange, rev: string, current: StoredMessage) {
   switch (change.kind) {
     case "edit":
       return { $set: { text: change.text, terms: searchTerms(change.text), editedAt: new Date(change.at), rev } };
@@ -277,9 +278,11 @@ function updateFor(change: MessageChange, rev: string) {
       return { $set: { text: "", terms: [], deletedAt: new Date(change.at), rev }, $unset: { reactions: 1, mentions: 1 } };
     case "react": {
       const path = `reactions.${change.emoji}`;
-      return change.on
-        ? { $addToSet: { [path]: change.userId }, $set: { rev } }
-        : { $pull: { [path]: change.userId }, $set: { rev } };
+      if (!change.on) return { $pull: { [path]: change.userId }, $set: { rev } };
+      // At the limit of stored entries, a new emoji takes the place of the emptied ones.
+      const drop = emptiedToDrop(current, change);
+      const unset = drop.length > 0 ? { $unset: Object.fromEntries(drop.map((emoji) => [`reactions.${emoji}`, 1])) } : {};
+      return { $addToSet: { [path]: change.userId }, $set: { rev }, ...unset };
     }
   }
 }

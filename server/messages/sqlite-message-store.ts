@@ -31,7 +31,7 @@ import type { SQLOutputValue, StatementSync } from "node:sqlite";
 import type { Logger } from "../logger.js";
 import type { ChatMessage, Page } from "../protocol.js";
 import { integer, text, type Row, type SqliteConnection, type Statements } from "../storage/sqlite-db.js";
-import { withdrawnQuote, wouldChange, type ChangeResult, type MessageChange } from "./message-change.js";
+import { emptiedToDrop, withdrawnQuote, wouldChange, type ChangeResult, type MessageChange } from "./message-change.js";
 import { createIdGenerator, type IdGenerator } from "./message-id.js";
 import {
   copyStored,
@@ -576,7 +576,10 @@ function applyChange(current: StoredMessage, change: MessageChange, rev: string)
       delete next.mentions;
       break;
     case "react": {
-      // Emptied entries stay (hidden from clients), so an emoji keeps the place of its first use.
+      // Emptied entries stay (hidden from clients), so an emoji keeps the place of its first use,
+      // until the stored entries reach the limit and a new emoji comes.
+      const drop = emptiedToDrop(current, change);
+      if (drop.length > 0) next.reactions = next.reactions!.filter((r) => !drop.includes(r.emoji));
       const reactions = (next.reactions ??= []);
       const entry = reactions.find((r) => r.emoji === change.emoji);
       if (change.on) {

@@ -9,7 +9,7 @@ import { createIdGenerator } from "../../server/messages/message-id.js";
 import type { MessageChange } from "../../server/messages/message-change.js";
 import { BEFORE_ALL, type MessageStore, type SearchQuery } from "../../server/messages/message-store.js";
 import { searchMatcher } from "../../server/messages/search-terms.js";
-import type { ChatMessage } from "../../server/protocol.js";
+import { LIMITS, type ChatMessage } from "../../server/protocol.js";
 import type { Storage } from "../../server/storage/storage.js";
 import { roomMessageBuilder } from "./messages.js";
 
@@ -229,6 +229,27 @@ export function describeStoreContract(name: string, makeStorage: () => Promise<S
         { emoji: "🇫🇷", userIds: [bob.userId] },
       ]);
       expect((await store.get(message.id))?.reactions?.filter((r) => r.userIds.length > 0)).toEqual(res.message.reactions);
+    });
+
+    it("when emoji keep coming and going, then the stored entries stay within the limit and the shown ones in order of first use", async () => {
+      const { message } = await store.insert(roomMessage("fashions change"));
+      const emoji = ["😀", "😃", "😄", "😁", "😆", "😅", "🤣", "😂", "🙂", "🙃", "😉", "😊", "😇", "🥰", "😍", "🤩", "😘", "😗", "😚", "😙", "😋", "😛", "😜", "🤪", "😝"];
+      // Twenty in use, then each in turn taken back and a new one given, five times over.
+      for (const e of emoji.slice(0, LIMITS.reactionsMax)) await changeOf(message.id, react(e, alice.userId));
+      const shown = emoji.slice(0, LIMITS.reactionsMax);
+      for (let i = 0; i < 5; i++) {
+        const gone = shown.shift()!;
+        await changeOf(message.id, react(gone, alice.userId, false));
+        const added = emoji[LIMITS.reactionsMax + i]!;
+        const res = await changeOf(message.id, react(added, bob.userId));
+        shown.push(added);
+        expect(res.message.reactions?.map((r) => r.emoji)).toEqual(shown);
+        expect((await store.get(message.id))!.reactions!.length).toBeLessThanOrEqual(LIMITS.reactionsMax);
+      }
+      // An emptied entry that is not needed for room keeps its place for when it comes back.
+      await changeOf(message.id, react(shown[3]!, alice.userId, false));
+      const back = await changeOf(message.id, react(shown[3]!, bob.userId));
+      expect(back.message.reactions?.map((r) => r.emoji)).toEqual(shown);
     });
 
     it("when 50 people react to one message at once, then every reaction counts", async () => {
