@@ -3,14 +3,16 @@
  * 404, one error handler. It never listens; bin/www owns the server.
  */
 import { randomUUID } from "node:crypto";
+import compression from "compression";
 import express, { type ErrorRequestHandler, type RequestHandler } from "express";
 import helmet from "helmet";
 import { pinoHttp } from "pino-http";
 import type { Registry } from "prom-client";
+import { BOOTSTRAP_PATH, loadAssetUrls } from "./assets.js";
 import type { Config } from "./config.js";
 import type { Logger } from "./logger.js";
 import { metricsRouter } from "./metrics/metrics-route.js";
-import { BOOTSTRAP_DIST, PUBLIC_DIR, VIEWS_DIR } from "./paths.js";
+import { BOOTSTRAP_DIST, BUNDLE_DIR, PUBLIC_DIR, VIEWS_DIR } from "./paths.js";
 import { healthRouter, type ReadinessCheck } from "./routes/health.js";
 import { localeOf, pagesRouter } from "./routes/pages.js";
 
@@ -24,6 +26,8 @@ export function createApp({ config, logger, readiness, metrics }: AppDeps): expr
   app.disable("x-powered-by");
   app.set("views", VIEWS_DIR);
   app.set("view engine", "ejs");
+  // The hashed names of the built bundles, read once: throws now, at start-up, when they were not built.
+  app.locals.assets = loadAssetUrls();
 
   app.use(
     pinoHttp({
@@ -63,8 +67,23 @@ export function createApp({ config, logger, readiness, metrics }: AppDeps): expr
     }),
   );
 
+  // gzip or brotli, as the client accepts, for compressible types (HTML, JS, CSS, JSON, SVG, text) over 1 KiB.
+  // Socket.IO answers its own requests on the http server before Express sees them, so it is not affected.
+  app.use(compression());
+  // Built files carry a content hash in their names (see server/assets.ts): cached for a year.
+  const immutable = { index: false, immutable: true, maxAge: "1y" } as const;
+  app.use(
+    "/js",
+    express.static(BUNDLE_DIR, {
+      ...immutable,
+      setHeaders: (res, file) => {
+        // The manifest keeps its name from build to build.
+        if (file.endsWith("manifest.json")) res.setHeader("Cache-Control", "no-cache");
+      },
+    }),
+  );
+  app.use(BOOTSTRAP_PATH, express.static(BOOTSTRAP_DIST, immutable));
   app.use(express.static(PUBLIC_DIR, { index: false }));
-  app.use("/vendor/bootstrap", express.static(BOOTSTRAP_DIST, { index: false }));
   app.use(healthRouter(readiness));
   app.use(metricsRouter(metrics, config.metricsToken));
   app.use(pagesRouter({ maxTextLength: config.maxTextLength }));

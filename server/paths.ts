@@ -16,6 +16,8 @@ function findRoot(start: string): string {
 export const ROOT = findRoot(import.meta.dirname);
 export const VIEWS_DIR = path.join(ROOT, "views");
 export const PUBLIC_DIR = path.join(ROOT, "public");
+/** The built browser files (npm run build:client), served under /js. */
+export const BUNDLE_DIR = path.join(PUBLIC_DIR, "js");
 export const BOOTSTRAP_DIST = path.join(
   path.dirname(createRequire(import.meta.url).resolve("bootstrap/package.json")),
   "dist",

@@ -30,6 +30,8 @@ export function pagesRouter(options: { maxTextLength: number }): Router {
   const router = Router();
   router.get("/", (req, res) => {
     const { t } = localeOf(req, res);
+    // Revalidated on every load, so a new release's asset names are picked up at once.
+    res.setHeader("Cache-Control", "no-cache");
     res.render("index", {
       title: t("app.title"),
       limits: { ...LIMITS, textMax: options.maxTextLength },
