@@ -30,7 +30,7 @@
 import type { SQLOutputValue, StatementSync } from "node:sqlite";
 import type { Logger } from "../logger.js";
 import type { ChatMessage, Page } from "../protocol.js";
-import { integer, text, type Row, type SqliteConnection, type Statements } from "../storage/sqlite-db.js";
+import { integer, PreparedStatements, text, type Row, type SqliteConnection, type Statements } from "../storage/sqlite-db.js";
 import { emptiedToDrop, withdrawnQuote, wouldChange, type ChangeResult, type MessageChange } from "./message-change.js";
 import { createIdGenerator, type IdGenerator } from "./message-id.js";
 import {
@@ -148,7 +148,7 @@ type Body = Omit<StoredMessage, "id" | "channel" | "rev" | "key">;
 type Candidate = { seq: number; id: string; text: string; deleted: boolean };
 
 export class SqliteMessageStore implements MessageStore {
-  private statements: MessageStatements | undefined;
+  private readonly sql: PreparedStatements<keyof typeof MESSAGE_SQL>;
   private revs: IdGenerator;
   /** Messages with a seq up to this are in the search index (search_state.indexed_seq, as of the last write). */
   private indexedSeq = 0;
@@ -161,6 +161,7 @@ export class SqliteMessageStore implements MessageStore {
     private readonly logger: Logger,
     private readonly clock?: () => number,
   ) {
+    this.sql = new PreparedStatements(conn, MESSAGE_SQL);
     this.revs = createIdGenerator(clock);
   }
 
@@ -169,9 +170,9 @@ export class SqliteMessageStore implements MessageStore {
    * the stored ones, and indexes what a crash left out of the search index.
    */
   open(): void {
-    this.statements = this.conn.prepareAll(MESSAGE_SQL);
+    const statements = this.sql.prepare();
     this.revs = createIdGenerator(this.clock);
-    const greatest = this.statements.maxRev.get()?.rev;
+    const greatest = statements.maxRev.get()?.rev;
     if (typeof greatest === "string") this.revs(greatest);
     this.closing = false;
     this.indexedSeq = this.storedIndexedSeq();
@@ -241,9 +242,7 @@ export class SqliteMessageStore implements MessageStore {
   }
 
   private get s(): MessageStatements {
-    // Checks first that the database is still open: after close the statements are finalized.
-    void this.conn.db;
-    return this.statements!;
+    return this.sql.statements;
   }
 
   async insert(message: NewMessage): Promise<InsertResult> {
