@@ -84,6 +84,8 @@ const kinds: [string, () => string][] = [
   ["mid word (rank 100-1000)", () => words[100 + Math.floor(random() * 900)]!],
   ["rare word (rank 4000+)", () => words[4000 + Math.floor(random() * 1000)]!],
   ["common + rare word", () => `${words[Math.floor(random() * 10)]} ${words[4000 + Math.floor(random() * 1000)]}`],
+  ["start of a mid word (3)", () => words[100 + Math.floor(random() * 900)]!.slice(0, 3)],
+  ["one letter (prefix)", () => words[Math.floor(random() * 1000)]!.slice(0, 1)],
   ["two CJK characters", () => hanzi(2)],
   ["four CJK characters", () => hanzi(4)],
 ];

@@ -32,7 +32,7 @@ export type PageQuery = {
 
 /** A search over stored messages; see server/messages/search.ts. */
 export type SearchQuery = {
-  /** Every one must be among a message's terms (searchTerms); at least one. */
+  /** Every one must be the start of one of a message's terms (searchTerms); at least one. */
   terms: string[];
   /** Every one must occur in a message's normalised text (see SearchMatcher.phrases); at least one. */
   phrases: string[];

@@ -7,7 +7,6 @@
  * each store serves it from an index of its own.
  */
 import { readableChannel, searchableChannels } from "../channels/access.js";
-import { AppError } from "../errors.js";
 import type { Page, SearchInput } from "../protocol.js";
 import type { Limiter } from "../storage/limiter.js";
 import { storageCall } from "../storage/storage-call.js";
@@ -27,15 +26,20 @@ export type SearchServiceDeps = {
 export class SearchService {
   constructor(private readonly deps: SearchServiceDeps) {}
 
-  /** Newest first, older than `before`: messages the viewer may read that contain every word of `q`. */
+  /**
+   * Newest first, older than `before`: messages the viewer may read in which
+   * every word of `q` starts a word. A query with no letter or digit has
+   * nothing to match: no messages (after the narrowing is checked, so a
+   * missing room is NOT_FOUND whatever `q` holds).
+   */
   async search(viewerId: string, input: SearchInput): Promise<Page> {
     const { q, before, limit, ...narrow } = input;
     const matcher = searchMatcher(q);
-    if (matcher.terms.length === 0) throw new AppError("INVALID_INPUT", "q: must contain a letter or a digit");
     const channels =
       "room" in narrow || "with" in narrow || "broadcast" in narrow
         ? [await readableChannel(viewerId, narrow, this.deps.roomExists)]
         : searchableChannels(await this.deps.rooms(), await this.deps.conversationChannels(viewerId));
+    if (matcher.terms.length === 0) return { messages: [], hasMore: false };
     const { terms, phrases, matches } = matcher;
     return storageCall(this.deps.limiter, () => this.deps.store.search({ terms, phrases, channels, before, limit, matches }));
   }

@@ -361,7 +361,7 @@ export class SqliteMessageStore implements MessageStore {
    * Reads the messages not in the index yet (at most SEARCH_MAX_UNINDEXED,
    * newest first), then walks the FTS matches of the query's long phrases
    * newest first, in windows, keeps those in the asker's channels and confirms each with
-   * `matches` (the index only knows substrings: "meet" is in "meeting").
+   * `matches` (the index only knows substrings: "eet" is in "meeting", but starts no word of it).
    * Stops at `limit + 1` confirmed or after SEARCH_MAX_CANDIDATES matches;
    * then `hasMore` is false even if older matches might exist, as the
    * MongoDB store does when it gives up.
@@ -539,18 +539,16 @@ class LaneHeap {
 
 /**
  * A necessary condition for `matches`, cheap to test: the phrase occurs in
- * the normalised text, somewhere not glued to an ASCII letter or digit on a
- * side where the phrase ends in one — a query word is a whole word of the
- * text, so "meet" never matches "meeting" and is turned away here. (A CJK
- * run starts and ends in CJK and is tested as a plain substring.)
+ * the normalised text, somewhere not glued to an ASCII letter or digit before
+ * it when the phrase starts with one — a query word is the start of a word
+ * of the text, so "meet" matches "meeting" but never "greet" or the "eting"
+ * of "meeting", which are turned away here. (A CJK run starts in CJK and is
+ * tested as a plain substring.)
  */
 export function mayBeWord(normalised: string, phrase: string): boolean {
   const gluedStart = isAsciiWord(phrase.charCodeAt(0));
-  const gluedEnd = isAsciiWord(phrase.charCodeAt(phrase.length - 1));
   for (let at = normalised.indexOf(phrase); at !== -1; at = normalised.indexOf(phrase, at + 1)) {
-    const end = at + phrase.length;
     if (gluedStart && at > 0 && isAsciiWord(normalised.charCodeAt(at - 1))) continue;
-    if (gluedEnd && end < normalised.length && isAsciiWord(normalised.charCodeAt(end))) continue;
     return true;
   }
   return false;

@@ -414,16 +414,21 @@ export function describeStoreContract(name: string, makeStorage: () => Promise<S
       expect(Object.keys(a.message)).not.toContain("terms");
     });
 
-    it("when a query word is only part of a word, then it does not match: words are whole", async () => {
+    it("when a query word starts a word of the text, then it matches; inside a word or longer than it, it does not", async () => {
       await store.insert(roomMessage("meeting at noon"));
       await store.insert(roomMessage("Let's meet, then"));
       await store.insert(roomMessage("meetmeet"));
-      expect(await texts(searchFor("meet"))).toEqual(["Let's meet, then"]);
-      expect(await texts(searchFor("meeting"))).toEqual(["meeting at noon"]);
+      await store.insert(roomMessage("greet everyone"));
+      await store.insert(roomMessage("MEETUP later"));
+      expect(await texts(searchFor("meet"))).toEqual(["MEETUP later", "meetmeet", "Let's meet, then", "meeting at noon"]);
+      expect(await texts(searchFor("Meeting"))).toEqual(["meeting at noon"]);
+      expect(await texts(searchFor("meet noon"))).toEqual(["meeting at noon"]);
+      expect(await texts(searchFor("eting"))).toEqual([]);
       expect(await texts(searchFor("eet"))).toEqual([]);
+      expect(await texts(searchFor("meetings"))).toEqual([]);
     });
 
-    it("when a query has only one- or two-character words, then they are still found, as whole words", async () => {
+    it("when a query has only one- or two-character words, then they are still found, as starts of words", async () => {
       await store.insert(roomMessage("读书会 tonight"));
       await store.insert(roomMessage("hi there"));
       await store.insert(roomMessage("this and that"));
@@ -431,7 +436,38 @@ export function describeStoreContract(name: string, makeStorage: () => Promise<S
       expect(await texts(searchFor("书"))).toEqual(["读书会 tonight"]);
       expect(await texts(searchFor("hi"))).toEqual(["hi there"]);
       expect(await texts(searchFor("OK go"))).toEqual(["Go home, ok?"]);
-      expect(await texts(searchFor("th"))).toEqual([]);
+      expect(await texts(searchFor("th"))).toEqual(["this and that", "hi there"]);
+      expect(await texts(searchFor("h"))).toEqual(["Go home, ok?", "hi there"]);
+      expect(await texts(searchFor("is"))).toEqual([]);
+    });
+
+    it("when a one-letter prefix matches more than a page, then pages come back newest first with before, whatever else is stored", async () => {
+      const mine: ChatMessage[] = [];
+      for (let i = 0; i < 30; i++) {
+        if (i % 3 === 0) mine.push((await store.insert(roomMessage(`Meeting ${i}`))).message);
+        else if (i % 3 === 1) await store.insert(roomMessage(`minutes ${i}`, { room: "study", channel: roomChannel("study") }));
+        else await store.insert(roomMessage(`nothing here ${i}`));
+      }
+      const newestFirst = mine.reverse();
+      for (const q of ["m", "me", "mee", "meeting"]) {
+        const first = await store.search(searchFor(q, [roomChannel("chat")], 4));
+        expect(first, q).toEqual({ messages: newestFirst.slice(0, 4), hasMore: true });
+        const second = await store.search({ ...searchFor(q, [roomChannel("chat")], 4), before: first.messages.at(-1)!.id });
+        expect(second, q).toEqual({ messages: newestFirst.slice(4, 8), hasMore: true });
+        const last = await store.search({ ...searchFor(q, [roomChannel("chat")], 4), before: second.messages.at(-1)!.id });
+        expect(last, q).toEqual({ messages: newestFirst.slice(8), hasMore: false });
+      }
+    });
+
+    it("when a query has no letter or digit, or is regular-expression syntax, then it matches nothing or is taken literally", async () => {
+      await store.insert(roomMessage("!!! (a+)+ .* ^$ [x] a+b"));
+      await store.insert(roomMessage("all around"));
+      expect(await store.search(searchFor("!!!"))).toEqual({ messages: [], hasMore: false });
+      expect(await store.search(searchFor(".*"))).toEqual({ messages: [], hasMore: false });
+      // Only the letters count: "(a+)+" is the word "a", and "x]" the word "x".
+      expect(await texts(searchFor("(a+)+"))).toEqual(["all around", "!!! (a+)+ .* ^$ [x] a+b"]);
+      expect(await texts(searchFor("x]"))).toEqual(["!!! (a+)+ .* ^$ [x] a+b"]);
+      expect(await texts(searchFor("al.*"))).toEqual(["all around"]);
     });
 
     it("when a CJK word stands inside a sentence, then search finds it there", async () => {
@@ -441,12 +477,17 @@ export function describeStoreContract(name: string, makeStorage: () => Promise<S
       expect(await texts(searchFor("東京"))).toEqual(["明日は東京都に行きます"]);
       expect(await texts(searchFor("京都"))).toEqual(["京都の秋", "明日は東京都に行きます"]);
       expect(await texts(searchFor("大阪"))).toEqual([]);
+      // Characters are matched in place, not as starts of words.
+      expect(await texts(searchFor("都"))).toEqual(["京都の秋", "明日は東京都に行きます"]);
+      expect(await texts(searchFor("京都の"))).toEqual(["京都の秋"]);
+      expect(await texts(searchFor("都の秋"))).toEqual(["京都の秋"]);
     });
 
     it("when text is full-width or upper case, then it is found by its normal form", async () => {
       await store.insert(roomMessage("ＨＥＬＬＯ Ｗｏｒｌｄ"));
       expect(await texts(searchFor("hello world"))).toEqual(["ＨＥＬＬＯ Ｗｏｒｌｄ"]);
       expect(await texts(searchFor("ＷＯＲＬＤ"))).toEqual(["ＨＥＬＬＯ Ｗｏｒｌｄ"]);
+      expect(await texts(searchFor("ｈｅｌ WOR"))).toEqual(["ＨＥＬＬＯ Ｗｏｒｌｄ"]);
     });
 
     it("when a message is edited or deleted, then search follows its text", async () => {

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { createLogger } from "../../server/logger.js";
 import { roomChannel } from "../../server/channels/channel.js";
 import { models } from "../../server/messages/message.model.js";
-import { SEARCH_MAX_CANDIDATES, searchMongo } from "../../server/messages/mongo-search.js";
+import { SEARCH_MAX_CANDIDATES, searchMongo, termFilter } from "../../server/messages/mongo-search.js";
 import { SEARCH_MAX_TERMS, searchMatcher } from "../../server/messages/search-terms.js";
 import { MongoStorage } from "../../server/storage/mongo-storage.js";
 import { freshDatabaseUri } from "../helpers/mongo.js";
@@ -194,33 +194,46 @@ describe("MongoStorage specifics", () => {
     }
   });
 
-  it("when a search has looked at its bound of messages holding the word, then it stops with what it found and hasMore false", async () => {
-    const { store, conn } = await storeWithConnection();
-    const Message = models(conn).Message;
-    try {
-      expect(SEARCH_MAX_CANDIDATES).toBe(2_000);
-      const build = roomMessageBuilder(alice);
-      const inChat = (text: string) => build(text);
-      const inSecret = (text: string) => build(text, { room: "secret", channel: roomChannel("secret") });
-      // Oldest first: two readable matches, then 30 the asker cannot read.
-      const older = (await store.messages.insert(inChat("lunch at noon"))).message;
-      const newer = (await store.messages.insert(inChat("lunch again"))).message;
-      for (let i = 0; i < 30; i++) await store.messages.insert(inSecret(`lunch in secret ${i}`));
-      const m = searchMatcher("lunch");
-      const query = { terms: m.terms, phrases: m.phrases, matches: m.matches, channels: [roomChannel("chat")], limit: 1 };
-      const shown = (r: { docs: { _id: string }[]; hasMore: boolean }) => ({ ids: r.docs.map((d) => d._id), hasMore: r.hasMore });
+  it.each(["lunch", "lu", "l"])(
+    "when a search for %s has looked at its bound of messages with a word starting with it, then it stops with what it found and hasMore false",
+    async (q) => {
+      const { store, conn } = await storeWithConnection();
+      const Message = models(conn).Message;
+      try {
+        expect(SEARCH_MAX_CANDIDATES).toBe(2_000);
+        const build = roomMessageBuilder(alice);
+        const inChat = (text: string) => build(text);
+        const inSecret = (text: string) => build(text, { room: "secret", channel: roomChannel("secret") });
+        // Oldest first: two readable matches, then 30 the asker cannot read.
+        const older = (await store.messages.insert(inChat("lunch at noon"))).message;
+        const newer = (await store.messages.insert(inChat("Lunchtime again"))).message;
+        for (let i = 0; i < 30; i++) await store.messages.insert(inSecret(`lunch in secret ${i}`));
+        const m = searchMatcher(q);
+        const query = { terms: m.terms, phrases: m.phrases, matches: m.matches, channels: [roomChannel("chat")], limit: 1 };
+        const shown = (r: { docs: { _id: string }[]; hasMore: boolean }) => ({ ids: r.docs.map((d) => d._id), hasMore: r.hasMore });
 
-      // 30 candidates are all in another channel: nothing found, and no promise of more.
-      expect(shown(await searchMongo(Message, query, 30))).toEqual({ ids: [], hasMore: false });
-      // One more reaches the newer readable match; the older one lies beyond the bound.
-      expect(shown(await searchMongo(Message, query, 31))).toEqual({ ids: [newer.id], hasMore: false });
-      expect(shown(await searchMongo(Message, query, 32))).toEqual({ ids: [newer.id], hasMore: true });
-      // The store's own bound is far above this: it finds both.
-      expect((await store.messages.search({ ...query, limit: 10 })).messages.map((x) => x.id)).toEqual([newer.id, older.id]);
-    } finally {
-      await conn.close();
-      await store.close();
-    }
+        // 30 candidates are all in another channel: nothing found, and no promise of more.
+        expect(shown(await searchMongo(Message, query, 30))).toEqual({ ids: [], hasMore: false });
+        // One more reaches the newer readable match; the older one lies beyond the bound.
+        expect(shown(await searchMongo(Message, query, 31))).toEqual({ ids: [newer.id], hasMore: false });
+        expect(shown(await searchMongo(Message, query, 32))).toEqual({ ids: [newer.id], hasMore: true });
+        // The store's own bound is far above this: it finds both.
+        expect((await store.messages.search({ ...query, limit: 10 })).messages.map((x) => x.id)).toEqual([newer.id, older.id]);
+      } finally {
+        await conn.close();
+        await store.close();
+      }
+    },
+  );
+
+  it("when a query word becomes a regular expression, then it is anchored and literal; a CJK term stays an equality", () => {
+    expect(termFilter("meet")).toEqual(/^meet/);
+    expect(termFilter("東京")).toBe("東京");
+    const literal = termFilter("a.b(c+)*[d]|e$^f\\g{2}?/-");
+    expect(literal).toBeInstanceOf(RegExp);
+    expect((literal as RegExp).test("a.b(c+)*[d]|e$^f\\g{2}?/-x")).toBe(true);
+    expect((literal as RegExp).test("axb(c+)*[d]|e$^f\\g{2}?/-")).toBe(false);
+    expect((literal as RegExp).test("za.b(c+)*[d]|e$^f\\g{2}?/-")).toBe(false);
   });
 
   it("when the URI is malformed, then init fails with a clear error", async () => {

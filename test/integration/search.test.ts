@@ -33,12 +33,13 @@ describe.each(STORES)("search on the %s", (_store, storeEnv) => {
     await ok(alice.socket, "join", "chat");
     const a = await say(alice, "chat", `Lunch ${w} at noon`);
     await say(alice, "chat", `${w} dinner only`);
-    await say(alice, "chat", `lunchbox ${w}`);
+    await say(alice, "chat", `brunch ${w}`);
+    const box = await say(alice, "chat", `lunchbox ${w}`);
     const b = (await ok<Sent>(bob.socket, "broadcast", { text: `LUNCH! ${w.toUpperCase()}` })).message;
     const { messages, hasMore } = await search(carol, { q: `lunch ${w}` });
-    expect(messages).toEqual([b, a]);
+    expect(messages).toEqual([b, box, a]);
     expect(hasMore).toBe(false);
-    expect((await search(carol, { q: `  ${w.toUpperCase()}   LUNCH ` })).messages).toEqual([b, a]);
+    expect((await search(carol, { q: `  ${w.toUpperCase()}   LUNCH ` })).messages).toEqual([b, box, a]);
   });
 
   it("when searching Chinese or Japanese text, then a run of characters matches as a substring", async () => {
@@ -121,7 +122,36 @@ describe.each(STORES)("search on the %s", (_store, storeEnv) => {
     });
   });
 
-  it("when the query is empty, too long, not a string, an operator or without letters, then INVALID_INPUT and the connection stays up", async () => {
+  it("when a query word is the start of a word, then it finds it; inside a word, it does not", async () => {
+    const w = unique();
+    await ok(alice.socket, "join", "chat");
+    const meeting = await say(alice, "chat", `Meeting tomorrow ${w}`);
+    const meet = await say(alice, "chat", `let's meet ${w}`);
+    await say(alice, "chat", `greet everyone ${w}`);
+    expect((await search(bob, { q: `meet ${w}` })).messages).toEqual([meet, meeting]);
+    expect((await search(bob, { q: `MEETING ${w}` })).messages).toEqual([meeting]);
+    expect((await search(bob, { q: `eting ${w}` })).messages).toEqual([]);
+    expect((await search(bob, { q: `eet ${w}` })).messages).toEqual([]);
+    // The unique word itself by its first letters, and by one.
+    expect((await search(bob, { q: `${w.slice(0, 5)} me` })).messages).toEqual([meet, meeting]);
+    expect((await search(bob, { q: `m ${w}` })).messages).toEqual([meet, meeting]);
+  });
+
+  it("when the query has no letter or digit, then it finds nothing, without an error", async () => {
+    await ok(alice.socket, "join", "chat");
+    await say(alice, "chat", "!!! ??? ...");
+    for (const q of ["!!!", "   ?", "?!…", ".*", "(+)+", "😀"]) {
+      expect(await call(bob.socket, "search", { q }), q).toEqual({ ok: true, messages: [], hasMore: false });
+    }
+    expect(await call(bob.socket, "search", { q: "!!!", room: "chat" })).toEqual({ ok: true, messages: [], hasMore: false });
+    // The narrowing is still checked.
+    expect(await call(bob.socket, "search", { q: "!!!", room: "no-such-room-here" })).toMatchObject({
+      ok: false,
+      error: { code: "NOT_FOUND" },
+    });
+  });
+
+  it("when the query is empty, too long, not a string or an operator, then INVALID_INPUT and the connection stays up", async () => {
     for (const query of [
       { q: "" },
       { q: "   " },
@@ -129,7 +159,6 @@ describe.each(STORES)("search on the %s", (_store, storeEnv) => {
       { q: { $regex: ".*" } },
       { q: ["a"] },
       { q: 5 },
-      { q: "?!…" },
       { q: "a", limit: 0 },
       { q: "a", limit: 101 },
       { q: "a", before: "nope" },

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { SEARCH_MAX_TERMS, searchMatcher, searchTerms } from "../../server/messages/search-terms.js";
+import { snippet } from "../../public/src/highlight.js";
+import { matchRanges, SEARCH_MAX_TERMS, searchMatcher, searchTerms } from "../../server/messages/search-terms.js";
 
 describe("search terms", () => {
   it("when text has words, then terms are its distinct lower-cased words in order", () => {
@@ -39,12 +40,35 @@ describe("search terms", () => {
 });
 
 describe("search matcher", () => {
-  it("when the query has several words, then every one must be a word of the text, in any case", () => {
+  it("when the query has several words, then every one must start a word of the text, in any case", () => {
     const m = searchMatcher("Lunch NOON");
     expect(m.terms).toEqual(["lunch", "noon"]);
     expect(m.matches("noon is lunch time")).toBe(true);
-    expect(m.matches("lunchbox at noon")).toBe(false);
+    expect(m.matches("lunchbox at noontime")).toBe(true);
     expect(m.matches("lunch only")).toBe(false);
+    expect(m.matches("brunch at afternoon")).toBe(false);
+  });
+
+  it("when a query word is the start of a word, then it matches; inside or past the end of one, it does not", () => {
+    const meet = searchMatcher("meet");
+    expect(meet.matches("Meeting tomorrow")).toBe(true);
+    expect(meet.matches("let's MEET")).toBe(true);
+    expect(meet.matches("greet and meat")).toBe(false);
+    expect(searchMatcher("meeting").matches("meeting")).toBe(true);
+    expect(searchMatcher("meeting").matches("meet")).toBe(false);
+    expect(searchMatcher("eting").matches("meeting")).toBe(false);
+    expect(searchMatcher("ＭＥＥ").matches("ｍｅｅｔｉｎｇ")).toBe(true);
+    expect(searchMatcher("caf").matches("Cafe\u0301")).toBe(true);
+  });
+
+  it("when the query has no letter or digit, then it has no terms and nothing matches it", () => {
+    for (const q of ["!!!", "   ?", ".*", "😀"]) {
+      const m = searchMatcher(q);
+      expect(m.terms, q).toEqual([]);
+      expect(m.phrases, q).toEqual([]);
+    }
+    // Regular-expression syntax is just punctuation around words.
+    expect(searchMatcher("(a+)+").terms).toEqual(["a"]);
   });
 
   it("when the query has a CJK run, then it must occur in the text as a substring", () => {
@@ -65,5 +89,85 @@ describe("search matcher", () => {
 
   it("when terms are ordered, then the longest come first", () => {
     expect(searchMatcher("a abc ab").terms).toEqual(["abc", "ab", "a"]);
+  });
+});
+
+describe("match ranges, for showing what matched", () => {
+  /** The text with each range in brackets. */
+  const marked = (text: string, q: string) => {
+    let out = "";
+    let at = 0;
+    for (const [start, end] of matchRanges(text, q)) {
+      out += `${text.slice(at, start)}[${text.slice(start, end)}]`;
+      at = end;
+    }
+    return out + text.slice(at);
+  };
+
+  it("when a query word starts words of the text, then the start of each is marked, in the text's own case", () => {
+    expect(marked("Meeting tomorrow, meet me there", "meet")).toBe("[Meet]ing tomorrow, [meet] me there");
+    expect(marked("greet the meeting", "eting")).toBe("greet the meeting");
+    expect(marked("meeting meet", "meet meeting")).toBe("[meeting] [meet]");
+    expect(marked("Lunch at noon", "NOON lun")).toBe("[Lun]ch at [noon]");
+  });
+
+  it("when the text is full-width or decomposed, then the marks cover the characters that matched", () => {
+    expect(marked("ＨＥＬＬＯ Ｗｏｒｌｄ", "hello wor")).toBe("[ＨＥＬＬＯ] [Ｗｏｒ]ｌｄ");
+    expect(marked("Cafe\u0301 time", "café")).toBe("[Cafe\u0301] time");
+    // A mark never parts from its letter.
+    expect(marked("Cafe\u0301s", "cafe")).toBe("Cafe\u0301s");
+    expect(marked("Cafe\u0301s", "caf")).toBe("[Caf]e\u0301s");
+  });
+
+  it("when the query has a CJK run, then each place it occurs is marked, however the text is spaced", () => {
+    expect(marked("明日は東京都に行きます", "東京")).toBe("明日は[東京]都に行きます");
+    expect(marked("读书会 书", "书")).toBe("读[书]会 [书]");
+    expect(marked("abc𠀀𠀁", "𠀁")).toBe("abc𠀀[𠀁]");
+    expect(marked("東京東京", "東京 京東")).toBe("[東京東京]");
+  });
+
+  it("when nothing matches or the query has no letter or digit, then nothing is marked", () => {
+    expect(matchRanges("anything at all", "!!!")).toEqual([]);
+    expect(matchRanges("anything at all", "zebra")).toEqual([]);
+    expect(matchRanges("", "a")).toEqual([]);
+  });
+});
+
+describe("result snippets", () => {
+  /** The snippet as text with each match in brackets. */
+  const shown = (text: string, q: string, max?: number) =>
+    snippet(text, q, max)
+      .map((p) => (p.match ? `[${p.text}]` : p.text))
+      .join("");
+
+  it("when the text is short and matches near its start, then all of it is shown with the matches marked", () => {
+    expect(shown("Meeting tomorrow at noon", "meet noon")).toBe("[Meet]ing tomorrow at [noon]");
+    expect(shown("line one\nmeet here", "meet")).toBe("line one\n[meet] here");
+    expect(shown("nothing matched", "!!!")).toBe("nothing matched");
+  });
+
+  it("when the first match lies far into a long text, then the text is cut at a word shortly before it, and after", () => {
+    const text = `${"filler words ".repeat(40)}the meeting is moved ${"and more words ".repeat(40)}`;
+    const out = shown(text, "meeting", 120);
+    expect(out.startsWith("…")).toBe(true);
+    expect(out.endsWith("…")).toBe(true);
+    expect(out).toContain("[meeting] is moved");
+    // Cut at spaces, so no word is cut in two.
+    expect(out).toMatch(/^…(filler|words) /);
+    expect(out).toMatch(/ (and|more|words)…$/);
+    expect(out.length).toBeLessThanOrEqual(120 + 4);
+    expect(out.indexOf("[meeting]")).toBeLessThanOrEqual(62);
+  });
+
+  it("when the first match is a few lines down, then the snippet starts at its line", () => {
+    expect(shown("a\nb\nc\nd\nthe meeting\ne", "meeting")).toBe("…the [meeting]\ne");
+  });
+
+  it("when a long text has no space to cut at, then it is cut by characters, never inside a character", () => {
+    const text = `${"字".repeat(100)}東京${"𠀀".repeat(200)}`;
+    const out = shown(text, "東京", 50);
+    expect(out.startsWith("…")).toBe(true);
+    expect(out).toContain("[東京]");
+    expect(out).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/);
   });
 });

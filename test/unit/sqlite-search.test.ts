@@ -22,12 +22,15 @@ const searchFor = (q: string, channels: string[], extra: Partial<SearchQuery> = 
 };
 
 describe("mayBeWord, the cheap test before `matches`", () => {
-  it("when a query word is glued to ASCII letters or digits, then it is turned away; CJK runs are plain substrings", () => {
-    expect(mayBeWord("meeting at noon", "meet")).toBe(false);
+  it("when a query word follows ASCII letters or digits, then it is turned away; CJK runs are plain substrings", () => {
+    expect(mayBeWord("meeting at noon", "meet")).toBe(true);
+    expect(mayBeWord("meeting at noon", "eting")).toBe(false);
+    expect(mayBeWord("greet", "eet")).toBe(false);
     expect(mayBeWord("let's meet, then", "meet")).toBe(true);
     expect(mayBeWord("meetmeet meet", "meet")).toBe(true);
     expect(mayBeWord("abc東京都def", "東京")).toBe(true);
-    expect(mayBeWord("2024 in 東京", "20")).toBe(false);
+    expect(mayBeWord("2024 in 東京", "20")).toBe(true);
+    expect(mayBeWord("in 2024", "024")).toBe(false);
   });
 
   it("when `matches` accepts a text, then every phrase passes the cheap test too", () => {
@@ -83,6 +86,27 @@ describe("SQLite search", () => {
     expect(await storage.messages.search(searchFor("hi", [chat]))).toEqual({ messages: [], hasMore: false });
     const recent = await storage.messages.insert(build("hi again"));
     expect((await storage.messages.search(searchFor("hi", [chat]))).messages).toEqual([recent.message]);
+  }, 30_000);
+
+  it("when a query word starts words of indexed messages, then the trigram index finds them and the check keeps starts of words only", async () => {
+    const stored = await insertAll(["meeting notes", "Greet the team", "a MEETUP", "meet", "sweeten it"].map((t) => build(t)));
+    await storage.messages.indexPending();
+    const texts = async (q: string) => (await storage.messages.search(searchFor(q, [chat]))).messages.map((m) => m.text);
+    expect(stored).toHaveLength(5);
+    expect(await texts("mee")).toEqual(["meet", "a MEETUP", "meeting notes"]);
+    expect(await texts("meetu")).toEqual(["a MEETUP"]);
+    expect(await texts("eet")).toEqual([]);
+    expect(await texts("eting")).toEqual([]);
+    expect(await texts("swe gre")).toEqual([]);
+    expect(await texts("te")).toEqual(["Greet the team"]);
+  });
+
+  it("when a one-letter prefix's match is older than the newest SEARCH_MAX_SCANNED messages of its channels, then it is not found", async () => {
+    await storage.messages.insert(build("meeting long ago"));
+    await insertAll(Array.from({ length: SEARCH_MAX_SCANNED }, (_, i) => build(`nothing ${i}`)));
+    expect(await storage.messages.search(searchFor("m", [chat]))).toEqual({ messages: [], hasMore: false });
+    const recent = await storage.messages.insert(build("Monday then"));
+    expect((await storage.messages.search(searchFor("m", [chat]))).messages).toEqual([recent.message]);
   }, 30_000);
 
   it("when a message is found, then it does not matter whether its indexing pass has run yet, nor whether it was edited or deleted before or after", async () => {
