@@ -83,12 +83,15 @@ export class SearchView {
     }
     this.render();
     // The first new result (the first of all after a new search), or the heading when there is none.
-    const target = this.hits()[shown] ?? (before ? this.more : $("search-heading"));
+    const target = this.hits()[shown] ?? (before && !this.more.hidden ? this.more : $("search-heading"));
     target.focus();
     // On a phone the rooms panel, closing, gives the focus back to its button once closed: take it back.
     const sidebar = $("sidebar");
     if (sidebar.classList.contains("show") || sidebar.classList.contains("hiding")) {
-      sidebar.addEventListener("hidden.bs.offcanvas", () => void (this.panel.hidden || target.focus()), { once: true });
+      const refocus = () => {
+        if (!this.panel.hidden) target.focus();
+      };
+      sidebar.addEventListener("hidden.bs.offcanvas", refocus, { once: true });
     }
   }
 
@@ -99,7 +102,8 @@ export class SearchView {
     this.status.textContent =
       this.error ??
       (count === 0 ? t("search.none") : this.hasMore ? t("search.resultsMore", { count }) : t("search.results", { count }));
-    this.more.hidden = !this.hasMore || this.error !== undefined;
+    // After a failed "More results" the button stays, to try again.
+    this.more.hidden = !this.hasMore;
     const q = this.query;
     render(
       html`${repeat(
