@@ -69,7 +69,8 @@ export type Page = { messages: ChatMessage[]; hasMore: boolean };
 /** `hasMore`: older messages than `history` exist (an addition to protocol v1). */
 export type JoinResult = { room: string; members: User[]; history: ChatMessage[]; hasMore: boolean };
 export type Presence = { room: string; members: User[] };
-export type TypingNotice = { room: string; user: User; typing: boolean };
+/** Someone is typing in a room (`room`), or to the receiver in their private conversation (`with`: the typist's userId). */
+export type TypingNotice = ({ room: string } | { with: string }) & { user: User; typing: boolean };
 
 /** Where a message lives, as clients name it (protocol v1.1). */
 export type Channel = { room: string } | { with: string } | { broadcast: true };
@@ -191,7 +192,8 @@ export function createSchemas(textMax: number = LIMITS.textMax) {
         z.strictObject({ broadcast: z.literal(true), ...page }),
       ])
       .refine(atMostOne, { message: "give at most one of before, after, changedAfter" }),
-    typing: z.strictObject({ room: roomSchema, typing: z.boolean() }),
+    // Exactly one of `room` (the rest of the room hears it) and `toUser` (that person, in your private conversation).
+    typing: z.union([z.strictObject({ room: roomSchema, typing: z.boolean() }), z.strictObject({ toUser: idSchema, typing: z.boolean() })]),
     search: z.union([z.strictObject(searchPage), ...channels(searchPage)]),
     read: z.union(channels({ upTo: messageIdSchema })),
     edit: z.strictObject({ id: messageIdSchema, text }),
@@ -235,7 +237,7 @@ export interface ClientToServerEvents {
     },
     ack: AckFn<Page>,
   ) => void;
-  typing: (payload: { room: string; typing: boolean }, ack?: AckFn<object>) => void;
+  typing: (payload: ({ room: string } | { toUser: string }) & { typing: boolean }, ack?: AckFn<object>) => void;
   /** At most one of `room`, `with`, `broadcast` narrows the search to that channel. */
   search: (
     query: { q: string; before?: string; limit?: number; room?: string; with?: string; broadcast?: true },

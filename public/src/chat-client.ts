@@ -109,7 +109,7 @@ export class ChatClient extends Conversations {
     });
     s.on("message", (message) => this.onMessage(message));
     s.on("presence", (presence) => this.onPresence(presence));
-    s.on("typing", ({ room, user, typing }) => this.events.typing(room, user, typing));
+    s.on("typing", (notice) => this.events.typing(notice));
     s.on("message updated", (message) => this.onMessageUpdated(message));
     s.on("mention", ({ message }) => this.onMention(message));
     s.on("read", (notice) => this.onRead(notice));
@@ -130,9 +130,9 @@ export class ChatClient extends Conversations {
     this.pump.kick();
   }
 
-  /** Tells the open room whether this person is typing. */
-  typing(room: string, typing: boolean): void {
-    if (this.socket?.connected) this.socket.emit("typing", { room, typing });
+  /** Tells the open room, or the other person of a private conversation (`toUser`), whether this person is typing. */
+  typing(to: { room: string } | { toUser: string }, typing: boolean): void {
+    if (this.socket?.connected) this.socket.emit("typing", { ...to, typing });
   }
 
   /**

@@ -1,5 +1,5 @@
 /** What the client tells the page (it never touches the DOM itself). */
-import type { AckError, ChatMessage, Session, User } from "../../server/protocol";
+import type { AckError, ChatMessage, Session, TypingNotice } from "../../server/protocol";
 import type { Channel } from "./channels";
 
 export type ConnState = "connected" | "reconnecting" | "offline";
@@ -17,5 +17,6 @@ export type ClientEvents = {
   message(message: ChatMessage, channel: Channel, isNew: boolean): void;
   /** Someone mentioned this person in a conversation whose messages this tab does not receive (a room not joined). */
   mentionElsewhere(message: ChatMessage): void;
-  typing(room: string, user: User, typing: boolean): void;
+  /** Someone is typing in a room (`room`) or to this person in their private conversation (`with`). */
+  typing(notice: TypingNotice): void;
 };

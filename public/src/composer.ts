@@ -1,11 +1,18 @@
 /**
  * The composer: a textarea that grows with its text, Enter to send and
  * Shift+Enter for a new line — never sending while an input method (Chinese
- * pinyin, Japanese kana…) is still composing — plus an emoji panel.
+ * pinyin, Japanese kana…) is still composing — plus an emoji panel usable by
+ * keyboard, one draft per conversation kept across reloads (drafts.ts), a
+ * counter near the text limit, and Up in an empty box to edit one's last
+ * message.
  */
+import { html, render } from "lit-html";
+import { repeat } from "lit-html/directives/repeat.js";
+import { LIMITS } from "../../server/names";
 import type { ChatMessage, User } from "../../server/protocol";
 import { $, $input, closestIn, el } from "./dom";
-import { t } from "./i18n";
+import { Drafts, limitState } from "./drafts";
+import { currentLocale, t } from "./i18n";
 
 export type ComposerHooks = {
   /**
@@ -19,10 +26,17 @@ export type ComposerHooks = {
   typing(active: boolean): void;
   /** Who can be mentioned here (the open room's members), for @-completion. */
   people(): readonly User[];
+  /** This person's newest message in the open conversation that is not deleted (Up edits it). */
+  lastOwn(): ChatMessage | undefined;
+  /** The signed-in person's userId: drafts are kept per person. */
+  owner(): string;
 };
 
 /** What the composer is doing besides writing a new message. */
 type Mode = { kind: "new" } | { kind: "reply"; message: ChatMessage } | { kind: "edit"; message: ChatMessage };
+
+/** Where the text stands against the limit; a change of zone is announced. */
+type Zone = "ok" | "near" | "over";
 
 /** The "@partial name" being typed right before the caret. */
 const MENTION_QUERY = /(?:^|\s)@([^\s@]{0,24})$/u;
@@ -36,6 +50,33 @@ const EMOJI = [
 ];
 /** How long without a keystroke before "typing" ends. */
 const TYPING_IDLE_MS = 2500;
+/** How long after the last keystroke the draft is written to storage (and at once when the page goes away). */
+const DRAFT_SAVE_MS = 300;
+
+/**
+ * Where a key moves the focus in a grid of `count` cells, `columns` wide
+ * (arrows; Home/End within the row, with Ctrl the whole grid), or undefined
+ * for a key that does not move it.
+ */
+function gridMove(key: string, ctrl: boolean, index: number, count: number, columns: number): number | undefined {
+  const rowStart = index - (index % columns);
+  switch (key) {
+    case "ArrowRight":
+      return Math.min(index + 1, count - 1);
+    case "ArrowLeft":
+      return Math.max(index - 1, 0);
+    case "ArrowDown":
+      return index + columns < count ? index + columns : index;
+    case "ArrowUp":
+      return index - columns >= 0 ? index - columns : index;
+    case "Home":
+      return ctrl ? 0 : rowStart;
+    case "End":
+      return ctrl ? count - 1 : Math.min(rowStart + columns - 1, count - 1);
+    default:
+      return undefined;
+  }
+}
 
 export class Composer {
   private readonly form = $("composer");
@@ -43,13 +84,28 @@ export class Composer {
   private readonly emojiButton = $("emoji-button");
   private readonly panel = $("emoji-panel");
   private readonly suggestions = $("mention-list");
+  private readonly counter = $("text-count");
+  private readonly counterLive = $("text-count-live");
+  private readonly error = $("text-error");
+  /** The server's text limit, as the page was given it. */
+  private readonly textMax = Number($("app").dataset.textMax) || LIMITS.textMax;
+  private readonly drafts = new Drafts(localStorage, this.textMax);
   private typingIdle: ReturnType<typeof setTimeout> | undefined;
+  private draftTimer: ReturnType<typeof setTimeout> | undefined;
   /** People picked with @-completion: name → userId. */
   private readonly picked = new Map<string, string>();
   private shown: User[] = [];
   private selected = 0;
   private mode: Mode = { kind: "new" };
+  /** The new message being written, put aside while editing an older one. */
   private draft = "";
+  /** The conversation whose draft is in the box. */
+  private channel: string | undefined;
+  private zone: Zone = "ok";
+  /** A send was refused for length, and the text is still too long. */
+  private refused = false;
+  /** The emoji that has the panel's one tab stop. */
+  private emojiFocus = 0;
 
   constructor(private readonly hooks: ComposerHooks) {
     this.form.addEventListener("submit", (event) => {
@@ -65,6 +121,7 @@ export class Composer {
         this.cancelMode();
         return;
       }
+      if (event.key === "ArrowUp" && this.editLast(event)) return;
       if (event.key !== "Enter" || event.shiftKey) return;
       event.preventDefault();
       this.submit();
@@ -72,9 +129,11 @@ export class Composer {
     this.input.addEventListener("input", () => {
       this.fit();
       this.suggest();
+      this.renderLimit();
+      this.saveDraftSoon();
       this.hooks.typing(true);
       clearTimeout(this.typingIdle);
-      this.typingIdle = setTimeout(() => this.hooks.typing(false), TYPING_IDLE_MS);
+      this.typingIdle = setTimeout(() => this.stopTyping(), TYPING_IDLE_MS);
     });
     this.setUpEmoji();
     this.suggestions.addEventListener("mousedown", (event) => event.preventDefault());
@@ -85,6 +144,27 @@ export class Composer {
     });
     this.input.addEventListener("blur", () => this.closeSuggestions());
     $("composer-context-cancel").addEventListener("click", () => this.cancelMode());
+    // A reload or a closed tab keeps what was typed in the last moments too.
+    window.addEventListener("pagehide", () => this.saveDraft());
+    document.addEventListener("visibilitychange", () => {
+      if (document.hidden) this.saveDraft();
+    });
+  }
+
+  /**
+   * The conversation `channel` is open: the draft of the one left is kept,
+   * the one of `channel` comes back into the box.
+   */
+  show(channel: string): void {
+    if (channel === this.channel) return;
+    this.saveDraft();
+    if (this.typingIdle !== undefined) this.stopTyping();
+    this.channel = channel;
+    this.input.value = this.drafts.get(this.hooks.owner(), channel);
+    this.refused = false;
+    this.fit();
+    this.closeSuggestions();
+    this.renderLimit(false);
   }
 
   /** Answers `message`: the next message sent quotes it. */
@@ -103,6 +183,7 @@ export class Composer {
     this.fit();
     this.renderMode();
     this.input.focus();
+    this.input.setSelectionRange(message.text.length, message.text.length);
   }
 
   /** Back to writing a new message (an edit gives the draft back). */
@@ -115,20 +196,21 @@ export class Composer {
     this.renderMode();
   }
 
-  /** The banner above the box and the button's label, in the current language. */
+  /** The banner above the box, the button's label and the limit's counter, in the current language. */
   renderMode(): void {
     const banner = $("composer-context");
     banner.hidden = this.mode.kind === "new";
     const cancel = $("composer-context-cancel");
     if (this.mode.kind === "reply") {
       const { message } = this.mode;
-      $("composer-context-text").textContent = `${t("reply.banner", { name: message.from.name })}: ${message.text}`;
+      $("composer-context-text").textContent = t("reply.banner", { name: message.from.name, text: message.text });
       cancel.setAttribute("aria-label", t("reply.cancel"));
     } else if (this.mode.kind === "edit") {
       $("composer-context-text").textContent = t("edit.banner");
       cancel.setAttribute("aria-label", t("edit.cancel"));
     }
     $("send").textContent = t(this.mode.kind === "edit" ? "composer.save" : "composer.send");
+    this.renderLimit(false);
   }
 
   focus(): void {
@@ -138,6 +220,13 @@ export class Composer {
   private submit(): void {
     const text = this.input.value.trim();
     if (!text) return;
+    if (limitState(text, this.textMax).over) {
+      // Refused here, as the server would: the text stays to be shortened.
+      this.refused = true;
+      this.renderLimit(false);
+      this.input.focus();
+      return;
+    }
     const mode = this.mode;
     this.input.value = mode.kind === "edit" ? this.draft : "";
     this.mode = { kind: "new" };
@@ -145,15 +234,82 @@ export class Composer {
     this.fit();
     this.closeSuggestions();
     clearTimeout(this.typingIdle);
+    this.typingIdle = undefined;
     this.hooks.typing(false);
     if (mode.kind === "edit") {
       if (text !== mode.message.text) this.hooks.edit(mode.message.id, text);
       return;
     }
+    this.saveDraft();
     const mentions = [...this.picked].filter(([name]) => text.includes(`@${name}`)).map(([, userId]) => userId);
     this.picked.clear();
     this.hooks.send(text, [...new Set(mentions)], mode.kind === "reply" ? mode.message.id : undefined);
   }
+
+  /** Up in an empty box: edits this person's last message here. True when it did. */
+  private editLast(event: KeyboardEvent): boolean {
+    if (event.shiftKey || event.altKey || event.ctrlKey || event.metaKey) return false;
+    if (this.mode.kind === "edit" || this.input.value !== "" || this.input.selectionStart !== 0) return false;
+    const message = this.hooks.lastOwn();
+    if (!message) return false;
+    event.preventDefault();
+    this.edit(message);
+    return true;
+  }
+
+  private stopTyping(): void {
+    clearTimeout(this.typingIdle);
+    this.typingIdle = undefined;
+    this.hooks.typing(false);
+  }
+
+  // ---- drafts --------------------------------------------------------------
+
+  /** The new message being written (while editing, the one put aside). */
+  private draftText(): string {
+    return this.mode.kind === "edit" ? this.draft : this.input.value;
+  }
+
+  private saveDraftSoon(): void {
+    clearTimeout(this.draftTimer);
+    this.draftTimer = setTimeout(() => this.saveDraft(), DRAFT_SAVE_MS);
+  }
+
+  private saveDraft(): void {
+    clearTimeout(this.draftTimer);
+    if (this.channel !== undefined) this.drafts.set(this.hooks.owner(), this.channel, this.draftText());
+  }
+
+  // ---- the limit -----------------------------------------------------------
+
+  /**
+   * The counter (from 90 % of the limit; in a warning style past it), the
+   * refusal next to the field, and — only when the text moves into another
+   * zone — one polite announcement of it.
+   */
+  private renderLimit(announce = true): void {
+    const { count, near, over } = limitState(this.input.value, this.textMax);
+    const number = new Intl.NumberFormat(currentLocale());
+    this.counter.hidden = !near;
+    this.counter.textContent = near ? t("composer.count", { n: number.format(count), max: number.format(this.textMax) }) : "";
+    this.counter.classList.toggle("over", over);
+    const zone: Zone = over ? "over" : near ? "near" : "ok";
+    if (zone !== this.zone && announce) {
+      this.counterLive.textContent =
+        zone === "over"
+          ? t("composer.over", { count: count - this.textMax, n: number.format(count - this.textMax) })
+          : zone === "near"
+            ? t("composer.left", { count: this.textMax - count, n: number.format(this.textMax - count) })
+            : "";
+    }
+    this.zone = zone;
+    if (!over) this.refused = false;
+    this.error.textContent = this.refused ? t("composer.tooLong", { n: number.format(count), max: number.format(this.textMax) }) : "";
+    if (over) this.input.setAttribute("aria-invalid", "true");
+    else this.input.removeAttribute("aria-invalid");
+  }
+
+  // ---- @-completion ----------------------------------------------------------
 
   /** Shows the people whose name starts with the "@…" being typed. */
   private suggest(): void {
@@ -229,15 +385,53 @@ export class Composer {
     this.input.style.height = `${this.input.scrollHeight + 2}px`;
   }
 
-  private setUpEmoji(): void {
-    this.panel.append(
-      ...EMOJI.map((emoji) => el("button", { text: emoji, attrs: { type: "button", "data-emoji": emoji, "aria-label": emoji } })),
+  // ---- emoji -----------------------------------------------------------------
+
+  /** Emoji per row: as many as the panel's CSS lays out (`--emoji-columns`; fewer, larger ones on touch screens). */
+  private emojiColumns(): number {
+    const columns = Number.parseInt(getComputedStyle(this.panel).getPropertyValue("--emoji-columns"), 10);
+    return columns > 0 ? columns : 8;
+  }
+
+  /** The panel as a grid (rows of `emojiColumns()`) with one tab stop, the emoji last focused. */
+  private renderEmoji(): void {
+    const columns = this.emojiColumns();
+    const rows: { start: number; emoji: string[] }[] = [];
+    for (let start = 0; start < EMOJI.length; start += columns) rows.push({ start, emoji: EMOJI.slice(start, start + columns) });
+    render(
+      html`${repeat(
+        rows,
+        (row) => `${columns}:${row.start}`,
+        (row) =>
+          html`<div role="row" class="emoji-row">${repeat(
+            row.emoji,
+            (emoji) => emoji,
+            (emoji, i) =>
+              html`<span role="gridcell"><button type="button" class="emoji-choice" data-emoji=${emoji} aria-label=${emoji}
+                tabindex=${row.start + i === this.emojiFocus ? "0" : "-1"}>${emoji}</button></span>`,
+          )}</div>`,
+      )}`,
+      this.panel,
     );
+  }
+
+  private emojiButtons(): HTMLButtonElement[] {
+    return [...this.panel.querySelectorAll<HTMLButtonElement>("button[data-emoji]")];
+  }
+
+  private focusEmoji(index: number): void {
+    this.emojiFocus = index;
+    this.renderEmoji();
+    this.emojiButtons()[index]?.focus();
+  }
+
+  private setUpEmoji(): void {
     const toggle = (open: boolean) => {
       this.panel.hidden = !open;
       this.emojiButton.setAttribute("aria-expanded", String(open));
-      if (open) this.panel.querySelector<HTMLButtonElement>("button")?.focus();
+      if (open) this.focusEmoji(this.emojiFocus);
     };
+    this.renderEmoji();
     this.emojiButton.addEventListener("click", () => toggle(this.panel.hidden !== false));
     this.panel.addEventListener("click", (event) => {
       const button = closestIn<HTMLElement>(event, this.panel, "button[data-emoji]");
@@ -245,12 +439,33 @@ export class Composer {
       this.insert(button.dataset.emoji);
       toggle(false);
     });
+    this.panel.addEventListener("focusin", (event) => {
+      const index = this.emojiButtons().indexOf(event.target as HTMLButtonElement);
+      if (index >= 0 && index !== this.emojiFocus) {
+        this.emojiFocus = index;
+        this.renderEmoji();
+      }
+    });
+    // Tabbing (or clicking) away from the panel closes it.
+    this.panel.addEventListener("focusout", (event) => {
+      const next = event.relatedTarget;
+      if (next instanceof Node && !this.panel.contains(next) && next !== this.emojiButton) toggle(false);
+    });
     this.panel.addEventListener("keydown", (event) => {
       if (event.key === "Escape") {
+        event.preventDefault();
         event.stopPropagation();
         toggle(false);
         this.emojiButton.focus();
+        return;
       }
+      const buttons = this.emojiButtons();
+      const index = buttons.indexOf(event.target as HTMLButtonElement);
+      if (index < 0) return;
+      const next = gridMove(event.key, event.ctrlKey || event.metaKey, index, buttons.length, this.emojiColumns());
+      if (next === undefined) return;
+      event.preventDefault();
+      this.focusEmoji(next);
     });
     document.addEventListener("click", (event) => {
       if (!this.panel.hidden && event.target instanceof Node && !this.panel.parentElement?.contains(event.target)) toggle(false);

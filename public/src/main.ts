@@ -7,7 +7,7 @@
 import { LIMITS, nameProblem, roomProblem } from "../../server/names";
 import { isLocale } from "../../server/i18n/translate";
 import type { ChatMessage, User } from "../../server/protocol";
-import { BROADCAST_ID, linesOf, type Channel } from "./channels";
+import { BROADCAST_ID, dmChannelId, linesOf, roomChannelId, type Channel } from "./channels";
 import { ChatClient, type ConnState } from "./chat-client";
 import { Composer } from "./composer";
 import { ConversationView } from "./conversation-view";
@@ -20,7 +20,7 @@ import { channelTitle, Sidebar } from "./sidebar";
 import { setMode, storedMode, THEME_MODES } from "./theme-mode";
 import { fitToVisualViewport } from "./viewport";
 
-/** Who is typing where: `room \0 socketId` → the timer that forgets it. */
+/** Who is typing where: `channel id \0 socketId` → the timer that forgets it. */
 const typingTimers = new Map<string, ReturnType<typeof setTimeout>>();
 let connState: ConnState = "offline";
 let myName = "";
@@ -56,15 +56,18 @@ const client = new ChatClient({
       alert: true,
     });
   },
-  typing(room, user, typing) {
-    const key = `${room}\u0000${user.socketId}`;
+  typing(notice) {
+    const { user, typing } = notice;
+    const where = "room" in notice ? roomChannelId(notice.room) : dmChannelId(notice.with);
+    const key = `${where}\u0000${user.socketId}`;
     const forget = () => {
       typingTimers.delete(key);
       renderTyping();
     };
     clearTimeout(typingTimers.get(key));
-    if (typing) typingTimers.set(key, setTimeout(forget, 4000));
-    else forget();
+    if (!typing) return forget();
+    typingTimers.set(key, setTimeout(forget, 4000));
+    renderTyping();
   },
 });
 
@@ -103,7 +106,10 @@ document.addEventListener("visibilitychange", () => {
   const channel = client.channels.get(client.active);
   if (!document.hidden && channel && conversation.atEnd()) client.markRead(channel);
 });
-let typingRoom: string | undefined;
+/** Where this person was last said to be typing (a channel id), to whom, and when. */
+let typingSent: { where: string; to: { room: string } | { toUser: string }; at: number } | undefined;
+/** While typing goes on, "typing" is said again this often: the others forget it after 4 s. */
+const TYPING_REPEAT_MS = 3000;
 const composer = new Composer({
   send: (text, mentions, replyTo) => client.send(text, { ...(mentions.length ? { mentions } : {}), ...(replyTo ? { replyTo } : {}) }),
   edit: (id, text) => void client.edit(id, text),
@@ -114,12 +120,22 @@ const composer = new Composer({
   },
   typing(active) {
     const channel = client.channels.get(client.active);
-    const room = active && channel?.kind === "room" ? channel.room : undefined;
-    if (room === typingRoom) return;
-    if (typingRoom) client.typing(typingRoom, false);
-    if (room) client.typing(room, true);
-    typingRoom = room;
+    const to = !active || !channel ? undefined : channel.kind === "room" ? { room: channel.room! } : channel.kind === "dm" && channel.peer ? { toUser: channel.peer.userId } : undefined;
+    const where = to ? channel?.id : undefined;
+    if (where === typingSent?.where && (!typingSent || Date.now() - typingSent.at < TYPING_REPEAT_MS)) return;
+    if (typingSent && typingSent.where !== where) client.typing(typingSent.to, false);
+    if (to && where) client.typing(to, true);
+    typingSent = to && where ? { where, to, at: Date.now() } : undefined;
   },
+  lastOwn: () => {
+    const channel = client.channels.get(client.active);
+    let last: ChatMessage | undefined;
+    for (const m of channel?.messages.values() ?? []) {
+      if (m.from.userId === client.me && !m.deletedAt && (!last || m.id > last.id)) last = m;
+    }
+    return last;
+  },
+  owner: () => client.me,
 });
 const notifier = new Notifier((tag) => client.activate(tag));
 const search = new SearchView({
@@ -167,6 +183,8 @@ function render(): void {
   const channel = client.channels.get(client.active) ?? client.channels.get(BROADCAST_ID)!;
   // A reply or an edit belongs to the conversation it was started in.
   if (channel.id !== shownChannel) composer.cancelMode();
+  // Each conversation keeps its own draft.
+  composer.show(channel.id);
   shownChannel = channel.id;
   $("channel-title").textContent = channelTitle(channel);
   $("channel-sub").textContent =
@@ -193,9 +211,9 @@ function renderTyping(): void {
   const channel = client.channels.get(client.active);
   const names = new Set<string>();
   for (const key of typingTimers.keys()) {
-    const [room, socketId] = key.split("\u0000");
-    if (channel?.room === undefined || room !== channel.room) continue;
-    const name = channel.members.find((m) => m.socketId === socketId)?.name;
+    const [where, socketId] = key.split("\u0000");
+    if (!channel || where !== channel.id) continue;
+    const name = channel.kind === "dm" ? channel.peer?.name : channel.members.find((m) => m.socketId === socketId)?.name;
     if (name) names.add(name);
   }
   const list = new Intl.ListFormat(document.documentElement.lang, { type: "conjunction" }).format([...names]);

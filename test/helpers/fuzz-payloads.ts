@@ -527,12 +527,27 @@ export function invalidCalls(ctx: FuzzContext): fc.Arbitrary<FuzzCall> {
     optional: {},
     bad: { id: badMessageId(ctx.messageId), emoji: badEmoji, on: notABoolean },
   };
+  // Either target key may replace the other: never added as an "unknown" key.
+  const typingTargets = ["room", "toUser"];
   const typing: Shape = {
     event: "typing",
     required: { room: () => ctx.room, typing: () => true },
     optional: {},
     bad: { room: badRoom, typing: notABoolean },
+    reserved: typingTargets,
   };
+  const typingToUser: Shape = {
+    event: "typing",
+    required: { toUser: () => ctx.peerUserId, typing: () => true },
+    optional: {},
+    bad: { toUser: badKey, typing: notABoolean },
+    reserved: typingTargets,
+  };
+  const typingBothTargets = fc.constant<FuzzCall>({
+    event: "typing",
+    args: [{ room: ctx.room, toUser: ctx.peerUserId, typing: true }],
+    category: "typing:room-and-toUser",
+  });
 
   return fc
     .oneof(
@@ -543,7 +558,7 @@ export function invalidCalls(ctx: FuzzContext): fc.Arbitrary<FuzzCall> {
       objectCalls(broadcast),
       fc.oneof(objectCalls(privateMessage), objectCalls(privateToUser), bothRecipients),
       fc.oneof(objectCalls(historyRoom), objectCalls(historyWith), objectCalls(historyBroadcast), historySelectors, historyBothWays, historyChangedAndPaged),
-      objectCalls(typing),
+      fc.oneof(objectCalls(typing), objectCalls(typingToUser), typingBothTargets),
       fc.oneof(objectCalls(searchPlain), ...searchNarrowed.map(objectCalls), ...readShapes.map(objectCalls), twoChannels),
       conversationsCalls,
       objectCalls(edit),
