@@ -27,8 +27,10 @@ export const DEFAULT_ROOMS = ["chat", "study"] as const;
  * Devanagari need), decimal digits of any script, and a few separators.
  * Not other numerals (①, ½, Ⅻ): they are symbols, not digits.
  */
-export const NAME_PATTERN = /^[\p{L}\p{M}\p{Nd} _.-]+$/u;
-export const ROOM_PATTERN = /^[\p{L}\p{M}\p{Nd}_-]+$/u;
+const NAME_CHAR = String.raw`[\p{L}\p{M}\p{Nd} _.-]`;
+const ROOM_CHAR = String.raw`[\p{L}\p{M}\p{Nd}_-]`;
+export const NAME_PATTERN = new RegExp(`^${NAME_CHAR}+$`, "u");
+export const ROOM_PATTERN = new RegExp(`^${ROOM_CHAR}+$`, "u");
 /** Something visible to tell people apart: at least one letter or digit, not only marks. */
 const HAS_LETTER_OR_DIGIT = /[\p{L}\p{Nd}]/u;
 
@@ -46,18 +48,50 @@ export const lengthBetween =
     return n >= min && n <= max;
   };
 
+/**
+ * What is wrong with a name or room name, for telling a person in their own
+ * language: its length in characters (`count`) is out of range, it holds a
+ * character that is not allowed (`char`, the first one), or it has no letter
+ * or digit.
+ */
+export type NameFault = { kind: "length"; count: number } | { kind: "character"; char: string } | { kind: "letter" };
+
+const NAME_CHAR_ONLY = new RegExp(`^${NAME_CHAR}$`, "u");
+const ROOM_CHAR_ONLY = new RegExp(`^${ROOM_CHAR}$`, "u");
+
+function faultOf(value: string, max: number, allowed: RegExp): NameFault | null {
+  const count = charCount(value);
+  if (count < 1 || count > max) return { kind: "length", count };
+  const char = [...value].find((c) => !allowed.test(c));
+  if (char !== undefined) return { kind: "character", char };
+  if (!HAS_LETTER_OR_DIGIT.test(value)) return { kind: "letter" };
+  return null;
+}
+
+/** What is wrong with a display name (already trimmed), or null when it is fine. */
+export function nameFault(name: string): NameFault | null {
+  return faultOf(name, LIMITS.nameMax, NAME_CHAR_ONLY);
+}
+
+/** What is wrong with a room name, or null when it is fine. */
+export function roomFault(room: string): NameFault | null {
+  return faultOf(room, LIMITS.roomMax, ROOM_CHAR_ONLY);
+}
+
 /** Why a display name (already trimmed) is refused, or null when it is fine. */
 export function nameProblem(name: string): string | null {
-  if (!lengthBetween(1, LIMITS.nameMax)(name)) return `must be 1-${LIMITS.nameMax} characters`;
-  if (!NAME_PATTERN.test(name)) return "may contain letters, digits, spaces and _ . - only";
-  if (!HAS_LETTER_OR_DIGIT.test(name)) return "must contain a letter or a digit";
-  return null;
+  const fault = nameFault(name);
+  if (!fault) return null;
+  if (fault.kind === "length") return `must be 1-${LIMITS.nameMax} characters`;
+  if (fault.kind === "character") return "may contain letters, digits, spaces and _ . - only";
+  return "must contain a letter or a digit";
 }
 
 /** Why a room name is refused, or null when it is fine. */
 export function roomProblem(room: string): string | null {
-  if (!lengthBetween(1, LIMITS.roomMax)(room)) return `must be 1-${LIMITS.roomMax} characters`;
-  if (!ROOM_PATTERN.test(room)) return "may contain letters, digits, _ and - only";
-  if (!HAS_LETTER_OR_DIGIT.test(room)) return "must contain a letter or a digit";
-  return null;
+  const fault = roomFault(room);
+  if (!fault) return null;
+  if (fault.kind === "length") return `must be 1-${LIMITS.roomMax} characters`;
+  if (fault.kind === "character") return "may contain letters, digits, _ and - only";
+  return "must contain a letter or a digit";
 }

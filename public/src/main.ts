@@ -4,7 +4,7 @@
  * settings (language, theme). Views draw and report clicks; only this file
  * connects the two.
  */
-import { LIMITS, nameProblem, roomProblem } from "../../server/names";
+import { LIMITS, nameFault, nameProblem, roomFault, type NameFault } from "../../server/names";
 import { isLocale } from "../../server/i18n/translate";
 import type { ChatMessage, User } from "../../server/protocol";
 import { BROADCAST_ID, dmChannelId, linesOf, roomChannelId, type Channel } from "./channels";
@@ -16,9 +16,9 @@ import { $, $input } from "./dom";
 import { errorText, onLocaleChange, setLocale, t } from "./i18n";
 import { Notifier } from "./notifications";
 import { SearchView } from "./search-view";
-import { channelTitle, Sidebar } from "./sidebar";
+import { channelTitle, closePanels, Sidebar } from "./sidebar";
 import { setMode, storedMode, THEME_MODES } from "./theme-mode";
-import { fitToVisualViewport } from "./viewport";
+import { fitToVisualViewport, keepEndInView } from "./viewport";
 
 /** Who is typing where: `channel id \0 socketId` → the timer that forgets it. */
 const typingTimers = new Map<string, ReturnType<typeof setTimeout>>();
@@ -43,6 +43,8 @@ const client = new ChatClient({
     myName = session.name;
     $("me-socket").textContent = session.socketId;
     showMain();
+    if (enteringByForm) focusConversation();
+    enteringByForm = false;
   },
   refused: () => showLogin(t("login.invalid", { max: LIMITS.nameMax })),
   message: (message, channel, isNew) => {
@@ -72,9 +74,12 @@ const client = new ChatClient({
 });
 
 const sidebar = new Sidebar({
-  room: (name) => void client.openRoom(name),
-  channel: (id) => client.activate(id),
-  person: (user: User) => void client.openPrivate(user),
+  room: (name) => void client.openRoom(name).then(focusConversation),
+  channel: (id) => {
+    client.activate(id);
+    focusConversation();
+  },
+  person: (user: User) => void client.openPrivate(user).then(focusConversation),
 });
 let pendingDelete: string | undefined;
 const conversation = new ConversationView({
@@ -228,8 +233,10 @@ function renderMe(): void {
 function renderTheme(): void {
   const mode = storedMode();
   const button = $("theme");
-  button.setAttribute("aria-label", `${t("header.theme")}: ${t(`theme.${mode}`)}`);
-  button.title = t(`theme.${mode}`);
+  const label = t("theme.current", { mode: t(`theme.${mode}`) });
+  button.setAttribute("aria-label", label);
+  button.title = label;
+  $("theme-menu").textContent = label;
 }
 
 let errorTimer: ReturnType<typeof setTimeout> | undefined;
@@ -244,6 +251,8 @@ function showMain(): void {
   myName ||= client.saved.name ?? "";
   renderMe();
   $("me").hidden = false;
+  $("conn").hidden = false;
+  $("app").classList.add("in-chat");
   $("login").hidden = true;
   $("main").hidden = false;
   for (const id of ["open-sidebar", "open-people"]) $(id).hidden = false;
@@ -253,20 +262,50 @@ function showMain(): void {
 function showLogin(error = ""): void {
   $("login").hidden = false;
   $("main").hidden = true;
+  // Connection and queue only mean something once someone has entered.
+  $("conn").hidden = true;
+  $("app").classList.remove("in-chat");
+  $("queued").hidden = true;
   $("login-error").textContent = error;
+  $("name").toggleAttribute("aria-invalid", error !== "");
   $input<HTMLInputElement>("name").value = client.saved.name ?? "";
   $("name").focus();
+}
+
+/** The sign-in form was used (not a saved identity): focus the conversation once in. */
+let enteringByForm = false;
+
+/**
+ * Puts focus where a person continues after entering or opening a
+ * conversation: the message box, or on touch screens the conversation's
+ * heading (focusing the box would open the on-screen keyboard unasked).
+ */
+function focusConversation(): void {
+  if ($("main").hidden) return;
+  if (window.matchMedia("(pointer: coarse)").matches) $("channel-title").focus();
+  else composer.focus();
+}
+
+/** What is wrong with a name (`login`) or a room name (`room`), in the page's language. */
+function faultText(fault: NameFault, field: "login" | "room"): string {
+  const max = field === "login" ? LIMITS.nameMax : LIMITS.roomMax;
+  if (fault.kind === "length") return fault.count === 0 ? t(`${field}.empty`) : t(`${field}.tooLong`, { count: fault.count, max });
+  if (fault.kind === "character") return t(`${field}.character`, { char: fault.char === " " ? t("char.space") : fault.char });
+  return t(`${field}.letter`);
 }
 
 // ---- wiring ------------------------------------------------------------------
 
 $("login-form").addEventListener("submit", (event) => {
   event.preventDefault();
-  const name = $input<HTMLInputElement>("name").value.trim();
-  const problem = nameProblem(name);
-  $("login-error").textContent = problem ? t("login.invalid", { max: LIMITS.nameMax }) : "";
-  if (problem) return;
+  const input = $input<HTMLInputElement>("name");
+  const name = input.value.trim();
+  const fault = nameFault(name);
+  $("login-error").textContent = fault ? faultText(fault, "login") : "";
+  input.toggleAttribute("aria-invalid", fault !== null);
+  if (fault) return input.focus();
   myName = name;
+  enteringByForm = true;
   client.start(name);
 });
 
@@ -274,9 +313,16 @@ $("new-room-form").addEventListener("submit", (event) => {
   event.preventDefault();
   const input = $input<HTMLInputElement>("new-room");
   const room = input.value.trim();
-  if (roomProblem(room)) return showError(t("error.roomName", { max: LIMITS.roomMax }));
+  const fault = roomFault(room);
+  // Said next to the field (and announced): on a phone the panel covers the rest of the page.
+  $("new-room-error").textContent = fault ? faultText(fault, "room") : "";
+  input.toggleAttribute("aria-invalid", fault !== null);
+  if (fault) return input.focus();
   input.value = "";
-  void client.joinRoom(room, true);
+  closePanels();
+  void client.joinRoom(room, true).then((joined) => {
+    if (joined) focusConversation();
+  });
 });
 
 $("leave").addEventListener("click", () => {
@@ -298,12 +344,15 @@ onLocaleChange(() => {
   render();
 });
 
-$("theme").addEventListener("click", () => {
-  setMode(THEME_MODES[(THEME_MODES.indexOf(storedMode()) + 1) % THEME_MODES.length]!);
-  renderTheme();
-});
+for (const id of ["theme", "theme-menu"]) {
+  $(id).addEventListener("click", () => {
+    setMode(THEME_MODES[(THEME_MODES.indexOf(storedMode()) + 1) % THEME_MODES.length]!);
+    renderTheme();
+  });
+}
 
 fitToVisualViewport();
+keepEndInView($("messages"));
 renderConnection();
 renderTheme();
 // With a known identity, show the chat straight away: queued messages and

@@ -2,11 +2,16 @@
  * The panels around the conversation: rooms (the whole row opens or joins
  * one), open conversations with unread badges, and the people in the open
  * room. Clicks are handled once per list (event delegation); on phones the
- * panels are Bootstrap offcanvas and close when something is picked.
+ * panels are Bootstrap offcanvas and close when something is picked. Lists are
+ * drawn with lit-html, keyed by room, conversation and person, so redrawing
+ * them (every change, and the room counts every 15 s) keeps each row's node —
+ * and the keyboard focus on it — in place.
  */
 import type { RoomInfo, User } from "../../server/protocol";
 import { BROADCAST_ID, type Channel } from "./channels";
-import { $, closestIn, el } from "./dom";
+import { html, nothing, render, type TemplateResult } from "lit-html";
+import { repeat } from "lit-html/directives/repeat.js";
+import { $, closestIn } from "./dom";
 import { t } from "./i18n";
 
 export type SidebarHooks = {
@@ -72,51 +77,54 @@ export class Sidebar {
 
   /** `mentions`: mentions waiting in rooms not joined. */
   renderRooms(rooms: readonly RoomInfo[], joined: (room: string) => boolean, mentions: ReadonlyMap<string, number>): void {
-    this.rooms.replaceChildren(
-      ...rooms.map((info) => {
-        const isJoined = joined(info.name);
-        const members = t("room.members", { count: info.members });
-        return el(
-          "li",
-          {},
-          el(
-            "button",
-            {
-              className: `room-row${isJoined ? " joined" : ""}`,
-              title: t(isJoined ? "room.open" : "room.join", { room: info.name }),
-              attrs: { type: "button", "data-room": info.name },
-            },
-            el("span", { className: "name", text: `# ${info.name}` }),
-            ...mentionBadge(mentions.get(info.name) ?? 0),
-            el("span", { className: "count", text: String(info.members), attrs: { "aria-hidden": "true" } }),
-            el("span", { className: "visually-hidden", text: `, ${members}${isJoined ? `, ${t("room.joined")}` : ""}` }),
-          ),
-        );
-      }),
+    render(
+      repeat(
+        rooms,
+        (info) => info.name,
+        (info) => {
+          const isJoined = joined(info.name);
+          const members = t("room.members", { count: info.members });
+          return html`<li>
+            <button
+              type="button"
+              class="room-row${isJoined ? " joined" : ""}"
+              title=${t(isJoined ? "room.open" : "room.join", { room: info.name })}
+              data-room=${info.name}
+            >
+              <span class="name">${`# ${info.name}`}</span>${mentionBadge(mentions.get(info.name) ?? 0)}<span class="count" aria-hidden="true"
+                >${info.members}</span
+              ><span class="visually-hidden">${`, ${members}${isJoined ? `, ${t("room.joined")}` : ""}`}</span>
+            </button>
+          </li>`;
+        },
+      ),
+      this.rooms,
     );
   }
 
   renderChannels(ordered: readonly Channel[], active: string): void {
-    this.channels.replaceChildren(
-      ...ordered.map((channel) => {
-        const title = channelTitle(channel);
-        const button = el(
-          "button",
-          {
-            className: `nav-link w-100 text-start${channel.id === active ? " active" : ""}`,
-            attrs: { type: "button", "data-channel": channel.id, ...(channel.id === active ? { "aria-current": "true" } : {}) },
-          },
-          el("span", { className: "label", text: title }),
-        );
-        button.append(...mentionBadge(channel.mentions));
-        if (channel.unread > 0) {
-          button.append(
-            el("span", { className: "badge text-bg-primary", text: String(channel.unread), attrs: { "aria-hidden": "true" } }),
-            el("span", { className: "visually-hidden", text: t("room.unread", { count: channel.unread }) }),
-          );
-        }
-        return el("li", { className: "nav-item" }, button);
-      }),
+    render(
+      repeat(
+        ordered,
+        (channel) => channel.id,
+        (channel) => {
+          const current = channel.id === active;
+          return html`<li class="nav-item">
+            <button
+              type="button"
+              class="nav-link w-100 text-start${current ? " active" : ""}"
+              data-channel=${channel.id}
+              aria-current=${current ? "true" : nothing}
+            >
+              <span class="label">${channelTitle(channel)}</span>${mentionBadge(channel.mentions)}${channel.unread > 0
+                ? html`<span class="badge text-bg-primary" aria-hidden="true">${channel.unread}</span
+                    ><span class="visually-hidden">${t("room.unread", { count: channel.unread })}</span>`
+                : nothing}
+            </button>
+          </li>`;
+        },
+      ),
+      this.channels,
     );
   }
 
@@ -124,34 +132,28 @@ export class Sidebar {
   renderPeople(members: readonly User[] | undefined, me: string): void {
     this.shownPeople = [...(members ?? [])];
     if (!members) {
-      this.people.replaceChildren(el("li", { className: "text-body-secondary", text: t("people.none") }));
+      render(html`<li class="text-body-secondary">${t("people.none")}</li>`, this.people);
       return;
     }
-    this.people.replaceChildren(
-      ...members.map((user) =>
-        user.userId === me
-          ? el(
-              "li",
-              { className: "py-1 px-2" },
-              el("span", { text: t("me.you", { name: user.name }) }),
-              el("br"),
-              el("code", { text: user.socketId }),
-            )
-          : el(
-              "li",
-              {},
-              el(
-                "button",
-                {
-                  className: "btn btn-sm btn-outline-secondary border-0",
-                  attrs: { type: "button", "data-socket-id": user.socketId, title: t("people.message", { name: user.name }) },
-                },
-                el("span", { text: user.name }),
-                el("br"),
-                el("code", { text: user.socketId }),
-              ),
-            ),
+    render(
+      repeat(
+        members,
+        (user) => user.socketId,
+        (user) =>
+          user.userId === me
+            ? html`<li class="py-1 px-2"><span>${t("me.you", { name: user.name })}</span><br /><code>${user.socketId}</code></li>`
+            : html`<li>
+                <button
+                  type="button"
+                  class="btn btn-sm btn-outline-secondary border-0"
+                  data-socket-id=${user.socketId}
+                  title=${t("people.message", { name: user.name })}
+                >
+                  <span>${user.name}</span><br /><code>${user.socketId}</code>
+                </button>
+              </li>`,
       ),
+      this.people,
     );
   }
 
@@ -159,29 +161,29 @@ export class Sidebar {
   renderPeers(peers: readonly User[]): void {
     this.shownPeers = [...peers];
     $("peer-heading").hidden = peers.length === 0;
-    this.peers.replaceChildren(
-      ...peers.map((user) =>
-        el(
-          "li",
-          {},
-          el("button", {
-            className: "btn btn-sm btn-outline-secondary border-0 w-100 text-start",
-            text: user.name,
-            attrs: { type: "button", "data-user-id": user.userId, title: t("people.message", { name: user.name }) },
-          }),
-        ),
+    render(
+      repeat(
+        peers,
+        (user) => user.userId,
+        (user) => html`<li>
+          <button
+            type="button"
+            class="btn btn-sm btn-outline-secondary border-0 w-100 text-start"
+            data-user-id=${user.userId}
+            title=${t("people.message", { name: user.name })}
+          >${user.name}</button>
+        </li>`,
       ),
+      this.peers,
     );
   }
 }
 
 /** "@2" for unread mentions, with its meaning for screen readers. */
-function mentionBadge(count: number): HTMLElement[] {
-  if (count <= 0) return [];
-  return [
-    el("span", { className: "badge text-bg-warning mention-badge", text: `@${count}`, attrs: { "aria-hidden": "true" } }),
-    el("span", { className: "visually-hidden", text: t("mention.count", { count }) }),
-  ];
+function mentionBadge(count: number): TemplateResult | typeof nothing {
+  if (count <= 0) return nothing;
+  return html`<span class="badge text-bg-warning mention-badge" aria-hidden="true">@${count}</span
+    ><span class="visually-hidden">${t("mention.count", { count })}</span>`;
 }
 
 /** How a conversation is named: "# room", "@ person", or "Everyone". */

@@ -43,7 +43,7 @@ const FOREIGN =
   "template, noscript, style, textarea, select, isindex, xss, param, body body, form form";
 
 /** The regions the page fills with user-supplied text, and the only tags allowed inside them. */
-const DYNAMIC = ["#message-list", "#online-list", "#channel-list", "#room-list", "#send-error", "#login-error", "#typing", "#channel-title", "#channel-sub", "#me-name"];
+const DYNAMIC = ["#message-list", "#online-list", "#channel-list", "#room-list", "#send-error", "#login-error", "#new-room-error", "#typing", "#channel-title", "#channel-sub", "#me-name"];
 const ALLOWED_TAGS = ["LI", "DIV", "SPAN", "TIME", "BUTTON", "CODE", "BR", "A"];
 
 /**
@@ -332,12 +332,13 @@ describe("XSS payloads are shown as text and never run", () => {
     const roomListBefore = await roomer.page.locator("#room-list li").count();
     for (const p of SINGLE_LINE.slice(0, 6)) {
       await roomer.page.evaluate(() => {
-        (globalThis as unknown as BrowserGlobals).document.getElementById("send-error")!.textContent = "";
+        (globalThis as unknown as BrowserGlobals).document.getElementById("new-room-error")!.textContent = "";
       });
       await roomer.page.fill("#new-room", p.payload);
       await roomer.page.press("#new-room", "Enter");
-      await expect.poll(() => roomer.page.textContent("#send-error")).toMatch(/\S/);
-      expect(await roomer.page.locator("#send-error *").count()).toBe(0);
+      // Said next to the field, naming the character that can't be used — as text.
+      await expect.poll(() => roomer.page.textContent("#new-room-error")).toMatch(/\S/);
+      expect(await roomer.page.locator("#new-room-error *").count()).toBe(0);
     }
     expect(await roomer.page.locator("#channel-list button").count()).toBe(channelsBefore);
     expect(await roomer.page.locator("#room-list li").count()).toBe(roomListBefore);
