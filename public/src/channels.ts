@@ -3,16 +3,27 @@
  * and one per private conversation, each with its messages kept in id order
  * and deduplicated by id.
  */
-import type { ChatMessage, ErrorCode, User } from "../../server/protocol";
-import type { OutboxEntry } from "./delivery";
+import type { ChatMessage, ErrorCode, User } from "../../server/protocol.js";
+import { isChange, targetKey, type Change, type ChangeEntry, type OutboxEntry } from "./delivery.js";
 
 export type ChannelKind = "room" | "broadcast" | "dm";
 
-/** A line shown in a channel: a stored message, one still being sent, or a local notice. */
+/**
+ * A line shown in a channel: a stored message, one still being sent, or a local notice.
+ * A stored message with this person's changes still in the outbox is shown
+ * as it will be (`shownMessage`) and carries `pending`: the view marks it as
+ * waiting to be sent, and dims the reactions named there.
+ */
 export type Line =
-  | { type: "message"; message: ChatMessage }
+  | { type: "message"; message: ChatMessage; pending?: PendingChange; refused?: RefusedChange }
   | { type: "pending"; clientId: string; text: string; failed?: ErrorCode; offline?: boolean }
   | ({ type: "notice" } & Notice);
+
+/** What of a message's shown state is still waiting in the outbox: an edit, the deletion, reactions (by emoji). */
+export type PendingChange = { edit: boolean; delete: boolean; reactions: string[] };
+
+/** The last change of this person's to a message that the server refused for good, and why; shown with the message. */
+export type RefusedChange = { change: Change; code: ErrorCode };
 
 /** Someone joined or left a room, seen while the page was open. */
 export type Notice = { id: string; event: "joined" | "left"; name: string; at: string };
@@ -27,6 +38,8 @@ export type Channel = {
   messages: Map<string, ChatMessage>;
   /** Messages the server refused for good, by clientId, shown until the page reloads. */
   failed: Map<string, { text: string; code: ErrorCode }>;
+  /** Changes the server refused for good, by message id, shown until the page reloads or a later change of the message is applied. */
+  refused: Map<string, RefusedChange>;
   notices: Notice[];
   members: User[];
   hasMore: boolean;
@@ -68,6 +81,7 @@ export class Channels {
         ...init,
         messages: new Map(),
         failed: new Map(),
+        refused: new Map(),
         notices: [],
         members: [],
         hasMore: false,
@@ -149,19 +163,72 @@ export class Channels {
 }
 
 /**
- * A channel's lines in display order: stored messages by id and notices by
- * time, then what is still queued (`outbox`, already filtered to this
- * channel) and what failed.
+ * A message as this person will see it once their queued changes are
+ * applied: the held message with the edits, deletion and reactions of
+ * `changes` (its entries in the outbox, oldest first) on top. Its `rev` is
+ * the held one with the entries' ids appended, so anything drawn per rev is
+ * drawn again; the server's answer (a newer rev) takes its place.
  */
-export function linesOf(channel: Channel, outbox: readonly OutboxEntry[], online: boolean): Line[] {
+export function shownMessage(message: ChatMessage, changes: readonly ChangeEntry[], me: string): ChatMessage {
+  if (changes.length === 0) return message;
+  let shown: ChatMessage = { ...message, rev: [message.rev, ...changes.map((c) => c.clientId)].join("+") };
+  for (const change of changes) {
+    if (shown.deletedAt !== undefined) break;
+    if (change.kind === "edit") {
+      shown = { ...shown, text: change.text, editedAt: change.queuedAt };
+    } else if (change.kind === "delete") {
+      shown = { ...shown, text: "", deletedAt: change.queuedAt, reactions: [] };
+    } else {
+      shown = { ...shown, reactions: toggled(shown.reactions ?? [], change.emoji, me, change.on) };
+    }
+  }
+  return shown;
+}
+
+function toggled(reactions: NonNullable<ChatMessage["reactions"]>, emoji: string, me: string, on: boolean): NonNullable<ChatMessage["reactions"]> {
+  const held = reactions.find((r) => r.emoji === emoji);
+  if (on === (held?.userIds.includes(me) ?? false)) return reactions;
+  if (!held) return [...reactions, { emoji, userIds: [me] }];
+  return reactions
+    .map((r) => (r !== held ? r : { emoji, userIds: on ? [...r.userIds, me] : r.userIds.filter((u) => u !== me) }))
+    .filter((r) => r.userIds.length > 0);
+}
+
+/** Which parts of a message's shown state `changes` (its queued entries) account for. */
+function pendingOf(changes: readonly ChangeEntry[]): PendingChange {
+  return {
+    edit: changes.some((c) => c.kind === "edit"),
+    delete: changes.some((c) => c.kind === "delete"),
+    reactions: changes.flatMap((c) => (c.kind === "react" ? [c.emoji] : [])),
+  };
+}
+
+/**
+ * A channel's lines in display order: stored messages by id (as they will be
+ * once this person's queued changes are applied, with the last refused
+ * change of theirs) and notices by time, then
+ * the messages still queued for this channel and what failed. `outbox` is
+ * the whole outbox.
+ */
+export function linesOf(channel: Channel, outbox: readonly OutboxEntry[], online: boolean, me = ""): Line[] {
+  const changes = new Map<string, ChangeEntry[]>();
+  for (const e of outbox) if (isChange(e) && channel.messages.has(e.id)) changes.set(e.id, [...(changes.get(e.id) ?? []), e]);
   const stored: Line[] = [...channel.messages.values()]
     .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-    .map((message) => ({ type: "message", message }));
+    .map((message) => {
+      const queued = changes.get(message.id);
+      const refused = channel.refused.get(message.id);
+      return {
+        type: "message",
+        ...(queued ? { message: shownMessage(message, queued, me), pending: pendingOf(queued) } : { message }),
+        ...(refused ? { refused } : {}),
+      };
+    });
   const notices: Line[] = channel.notices.map((n) => ({ type: "notice", ...n }));
   const merged = [...stored, ...notices].sort((a, b) => timeOf(a).localeCompare(timeOf(b)));
   const delivered = new Set([...channel.messages.values()].map((m) => m.clientId));
   const queued: Line[] = outbox
-    .filter((e) => !delivered.has(e.clientId))
+    .flatMap((e) => (e.kind === "message" && targetKey(e.target) === channel.id && !delivered.has(e.clientId) ? [e] : []))
     .map((e) => ({ type: "pending", clientId: e.clientId, text: e.text, offline: !online }));
   const failed: Line[] = [...channel.failed].map(([clientId, f]) => ({
     type: "pending",

@@ -6,11 +6,11 @@
  * knows of its conversations lives in Conversations, which this extends.
  */
 import type { AckError, ChatMessage } from "../../server/protocol";
-import { markCaughtUp } from "./channels";
+import { markCaughtUp, shownMessage } from "./channels";
 import { connect, newClientId, request } from "./connection";
 import type { ClientEvents } from "./client-events";
 import { Conversations } from "./conversations";
-import { gapAfter, Outbox, OutboxPump, retryWhile, targetKey, type Extras, type OutboxEntry, type Target } from "./delivery";
+import { gapAfter, Outbox, OutboxPump, retryWhile, targetKey, type Change, type Extras, type OutboxEntry, type Target } from "./delivery";
 
 export type { ClientEvents, ConnState } from "./client-events";
 
@@ -28,11 +28,28 @@ export class ChatClient extends Conversations {
       (entry) => this.sendEntry(entry),
       {
         acked: (entry, message) => {
-          const channel = this.channels.get(targetKey(entry.target));
-          if (channel) this.channels.add(channel, [message]);
+          if (entry.kind === "message") {
+            const channel = this.channels.get(targetKey(entry.target));
+            if (channel) this.channels.add(channel, [message]);
+          } else {
+            // The message's new state replaces what was shown from the outbox.
+            const channel = this.channels.channelFor(message, this.me);
+            if (channel) this.channels.update(channel, message);
+            channel?.refused.delete(message.id);
+          }
           this.events.changed();
         },
         failed: (entry, error) => {
+          if (entry.kind !== "message") {
+            // Left the outbox, so the page shows the message as the server holds it again, saying what was refused.
+            const { clientId: _id, queuedAt: _at, ...change } = entry;
+            for (const channel of this.channels.list()) {
+              if (channel.messages.has(entry.id)) channel.refused.set(entry.id, { change, code: error.code });
+            }
+            this.events.failed(error, { change: entry });
+            this.events.changed();
+            return;
+          }
           const channel = this.channels.get(targetKey(entry.target));
           channel?.failed.set(entry.clientId, { text: entry.text, code: error.code });
           this.events.failed(error, { private: entry.target.kind === "private" });
@@ -130,6 +147,25 @@ export class ChatClient extends Conversations {
     this.pump.kick();
   }
 
+  /** Queues a change like a message: applied now if connected, else once the connection is back. */
+  protected queueChange(change: Change): boolean {
+    const entry = this.outbox.change(change, newClientId());
+    this.events.changed();
+    this.pump.kick();
+    // Undoing a queued reaction leaves nothing to send, and that is its success.
+    return entry !== undefined || change.kind === "react";
+  }
+
+  /** A message as this person sees it: what the server holds plus their changes still queued. */
+  shown(message: ChatMessage): ChatMessage {
+    return shownMessage(message, this.outbox.changesOf(message.id), this.me);
+  }
+
+  /** Whether this person's `emoji` shows on a message (so a click takes it back), queued changes included. */
+  reacted(message: ChatMessage, emoji: string): boolean {
+    return this.shown(message).reactions?.some((r) => r.emoji === emoji && r.userIds.includes(this.me)) ?? false;
+  }
+
   /** Tells the open room, or the other person of a private conversation (`toUser`), whether this person is typing. */
   typing(to: { room: string } | { toUser: string }, typing: boolean): void {
     if (this.socket?.connected) this.socket.emit("typing", { ...to, typing });
@@ -162,11 +198,20 @@ export class ChatClient extends Conversations {
     return results.every(Boolean) && conversations;
   }
 
-  private sendEntry({ target, text, clientId, replyTo, mentions }: OutboxEntry) {
+  private sendEntry(entry: OutboxEntry) {
     if (!this.socket) {
       const error: AckError = { code: "UNAVAILABLE", message: "not connected" };
       return Promise.resolve({ ok: false as const, error });
     }
+    switch (entry.kind) {
+      case "edit":
+        return request(this.socket, "edit", { id: entry.id, text: entry.text });
+      case "delete":
+        return request(this.socket, "delete", { id: entry.id });
+      case "react":
+        return request(this.socket, "react", { id: entry.id, emoji: entry.emoji, on: entry.on });
+    }
+    const { target, text, clientId, replyTo, mentions } = entry;
     const extras = { ...(replyTo ? { replyTo } : {}), ...(mentions?.length ? { mentions } : {}) };
     switch (target.kind) {
       case "room":

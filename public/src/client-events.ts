@@ -1,14 +1,15 @@
 /** What the client tells the page (it never touches the DOM itself). */
 import type { AckError, ChatMessage, Session, TypingNotice } from "../../server/protocol";
 import type { Channel } from "./channels";
+import type { ChangeEntry } from "./delivery";
 
 export type ConnState = "connected" | "reconnecting" | "offline";
 
 export type ClientEvents = {
   /** Anything shown may have changed. */
   changed(): void;
-  /** A request failed; `context` says which, for the message shown. */
-  failed(error: AckError, context?: { join?: string; private?: boolean }): void;
+  /** A request failed; `context` says which, for the message shown (`change`: a queued edit, deletion or reaction, now undone). */
+  failed(error: AckError, context?: { join?: string; private?: boolean; change?: ChangeEntry }): void;
   connection(state: ConnState): void;
   session(session: Session): void;
   /** The name was refused: ask for another. */

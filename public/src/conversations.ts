@@ -4,12 +4,13 @@
  * It owns the data and tells the page what changed through `ClientEvents`;
  * it never touches the DOM. ChatClient adds the connection itself.
  */
-import type { Ack, AckError, ChatMessage, Presence, ReadNotice, RoomInfo, User } from "../../server/protocol";
+import type { AckError, ChatMessage, Presence, ReadNotice, RoomInfo, User } from "../../server/protocol";
 import { DEFAULT_ROOMS, roomProblem } from "../../server/names";
 import { catchUp, catchUpChanges } from "./catch-up";
 import { BROADCAST_ID, Channels, dmChannelId, markCaughtUp, noteMembershipChanges, roomChannelId, type Channel } from "./channels";
 import { request, type ChatSocket } from "./connection";
 import type { ClientEvents } from "./client-events";
+import type { Change } from "./delivery";
 import { ReadMarkers } from "./read-markers";
 import { loadSaved, storeSaved } from "./saved-state";
 
@@ -103,35 +104,30 @@ export abstract class Conversations {
     this.reads.mark(channel);
   }
 
-  /** Changes a message of this person's (protocol v1.1 `edit`). */
+  /**
+   * Changes a message of this person's (protocol v1.1 `edit`). Like the
+   * deletion and reactions below, the change waits in the outbox until the
+   * server has applied it (now, or once connected again) and is shown at once,
+   * marked as waiting; a refusal undoes it on the page and says why
+   * (`ClientEvents.failed` with the change). Resolves false when there is
+   * nothing to send: the message is already being deleted.
+   */
   async edit(id: string, text: string): Promise<boolean> {
-    return this.change((s) => request(s, "edit", { id, text }));
+    return this.queueChange({ kind: "edit", id, text });
   }
 
   /** Deletes a message of this person's: everyone sees a tombstone. */
   async remove(id: string): Promise<boolean> {
-    return this.change((s) => request(s, "delete", { id }));
+    return this.queueChange({ kind: "delete", id });
   }
 
   /** Adds (`on`) or takes back this person's `emoji` on a message. */
   async react(id: string, emoji: string, on: boolean): Promise<boolean> {
-    return this.change((s) => request(s, "react", { id, emoji, on }));
+    return this.queueChange({ kind: "react", id, emoji, on });
   }
 
-  private async change(call: (socket: ChatSocket) => Promise<Ack<{ message: ChatMessage }>>): Promise<boolean> {
-    if (!this.socket?.connected) {
-      this.events.failed({ code: "UNAVAILABLE", message: "not connected" });
-      return false;
-    }
-    const res = await call(this.socket);
-    if (!res.ok) {
-      this.events.failed(res.error);
-      return false;
-    }
-    const channel = this.channels.channelFor(res.message, this.me);
-    if (channel && this.channels.update(channel, res.message)) this.events.changed();
-    return true;
-  }
+  /** Queues a change for the server (see `edit`); false when it was dropped as moot. */
+  protected abstract queueChange(change: Change): boolean;
 
   /** Pages older history into `channel` until message `id` is held (at most 40 pages); true when it is. */
   async loadUntil(channel: Channel, id: string): Promise<boolean> {

@@ -17,7 +17,19 @@ export type Target =
 /** What a message carries besides its text (protocol v1.1): the message it answers, who it mentions. */
 export type Extras = { replyTo?: string; mentions?: string[] };
 
-export type OutboxEntry = { clientId: string; target: Target; text: string; queuedAt: string } & Extras;
+/** A message waiting to be sent. Entries stored before changes were queued have no `kind`: they are messages. */
+export type MessageEntry = { kind: "message"; clientId: string; target: Target; text: string; queuedAt: string } & Extras;
+
+/** A change to a stored message of this person's (protocol v1.1 `edit`, `delete`, `react`); each is idempotent on the server. */
+export type Change =
+  | { kind: "edit"; id: string; text: string }
+  | { kind: "delete"; id: string }
+  | { kind: "react"; id: string; emoji: string; on: boolean };
+
+/** A change waiting to be sent; `clientId` only names the entry in the outbox. */
+export type ChangeEntry = Change & { clientId: string; queuedAt: string };
+
+export type OutboxEntry = MessageEntry | ChangeEntry;
 
 /** The part of the Web Storage API the outbox needs (sessionStorage in browsers). */
 export interface KeyValueStorage {
@@ -28,9 +40,20 @@ export interface KeyValueStorage {
 /** Errors worth retrying: the same request may succeed later. */
 const RETRYABLE: ReadonlySet<ErrorCode> = new Set(["UNAVAILABLE", "RATE_LIMITED", "INTERNAL"]);
 
-/** Messages waiting for their ack, oldest first, persisted on every change. */
+export const isChange = (entry: OutboxEntry): entry is ChangeEntry => entry.kind !== "message";
+
+/**
+ * Messages and changes waiting for their ack, oldest first, persisted on
+ * every change. Changes are coalesced as they are queued, except with the
+ * entry being sent (`sending`), whose answer is still to come: a second edit
+ * of a message replaces the first; taking a reaction back cancels giving it
+ * (and the other way round); a deletion drops the message's queued edits and
+ * reactions, which it makes moot.
+ */
 export class Outbox {
   private entries: OutboxEntry[];
+  /** The clientId of the entry the pump is sending, if any. */
+  sending: string | undefined;
 
   constructor(
     private readonly storage: KeyValueStorage,
@@ -47,9 +70,43 @@ export class Outbox {
     return this.entries.length;
   }
 
-  add(target: Target, text: string, clientId: string, extras: Extras = {}): OutboxEntry {
-    const entry: OutboxEntry = { clientId, target, text, queuedAt: new Date().toISOString(), ...extras };
+  /** The changes queued for message `id`, oldest first. */
+  changesOf(id: string): ChangeEntry[] {
+    return this.entries.filter((e): e is ChangeEntry => isChange(e) && e.id === id);
+  }
+
+  add(target: Target, text: string, clientId: string, extras: Extras = {}): MessageEntry {
+    const entry: MessageEntry = { kind: "message", clientId, target, text, queuedAt: new Date().toISOString(), ...extras };
     this.entries.push(entry);
+    this.save();
+    return entry;
+  }
+
+  /**
+   * Queues a change, coalesced with those queued before it. Returns its entry
+   * (or the equal one already queued), or undefined when it left nothing to
+   * send: it undid a queued reaction, or the message is being deleted.
+   */
+  change(change: Change, clientId: string): ChangeEntry | undefined {
+    const ofMessage = this.changesOf(change.id);
+    if (ofMessage.some((e) => e.kind === "delete")) return change.kind === "delete" ? ofMessage.find((e) => e.kind === "delete") : undefined;
+    const open = ofMessage.filter((e) => e.clientId !== this.sending);
+    let moot: ChangeEntry[] = [];
+    if (change.kind === "edit") {
+      moot = open.filter((e) => e.kind === "edit");
+    } else if (change.kind === "delete") {
+      moot = open;
+    } else {
+      const queued = open.find((e) => e.kind === "react" && e.emoji === change.emoji);
+      if (queued?.kind === "react" && queued.on === change.on) return queued;
+      if (queued) {
+        this.entries = this.entries.filter((e) => e !== queued);
+        this.save();
+        return undefined;
+      }
+    }
+    const entry: ChangeEntry = { ...change, clientId, queuedAt: new Date().toISOString() };
+    this.entries = [...this.entries.filter((e) => !moot.includes(e as ChangeEntry)), entry];
     this.save();
     return entry;
   }
@@ -64,27 +121,50 @@ export class Outbox {
   }
 }
 
+const CHANGE_KINDS: ReadonlySet<unknown> = new Set(["edit", "delete", "react"]);
+
 function load(storage: KeyValueStorage, key: string): OutboxEntry[] {
   try {
     const parsed: unknown = JSON.parse(storage.getItem(key) ?? "[]");
-    return Array.isArray(parsed) ? (parsed as OutboxEntry[]).filter((e) => typeof e?.clientId === "string") : [];
+    if (!Array.isArray(parsed)) return [];
+    return parsed.flatMap((raw: unknown): OutboxEntry[] => {
+      if (typeof raw !== "object" || raw === null) return [];
+      const e = raw as Partial<OutboxEntry> & { kind?: unknown };
+      if (typeof e.clientId !== "string") return [];
+      if (e.kind === undefined || e.kind === "message") return [{ ...(e as MessageEntry), kind: "message" }];
+      return CHANGE_KINDS.has(e.kind) && typeof (e as ChangeEntry).id === "string" ? [e as ChangeEntry] : [];
+    });
   } catch {
     return [];
   }
 }
 
+/** What the server is sent for a change: the payload of its `edit`, `delete` or `react` event. */
+export function changePayload(change: Change): { id: string; text: string } | { id: string } | { id: string; emoji: string; on: boolean } {
+  switch (change.kind) {
+    case "edit":
+      return { id: change.id, text: change.text };
+    case "delete":
+      return { id: change.id };
+    case "react":
+      return { id: change.id, emoji: change.emoji, on: change.on };
+  }
+}
+
 export type PumpHooks = {
-  /** The server stored the message (or had stored it already: a retry). */
+  /** The server stored the message or applied the change (or had already: a retry); `message` is its new state. */
   acked(entry: OutboxEntry, message: ChatMessage): void;
-  /** The server refused it for good (e.g. NOT_IN_ROOM, NOT_FOUND); it left the outbox. */
+  /** The server refused it for good (e.g. NOT_IN_ROOM, NOT_FOUND, FORBIDDEN); it left the outbox. */
   failed(entry: OutboxEntry, error: AckError): void;
 };
 
 /**
- * Sends the outbox one message at a time, in order. A retryable answer
+ * Sends the outbox one entry at a time, in order. A retryable answer
  * (storage down, rate limited, no answer) waits with exponential backoff and
- * tries the same message again — its clientId makes the retry harmless. The
- * pump stops while disconnected; call `kick()` once connected again.
+ * tries the same entry again — a message's clientId makes the retry
+ * harmless, and changes are idempotent (an edit sets the text, a reaction is
+ * on or off, deleting twice leaves one tombstone). The pump stops while
+ * disconnected; call `kick()` once connected again.
  */
 export class OutboxPump {
   private running = false;
@@ -115,7 +195,8 @@ export class OutboxPump {
     while (!this.stopped && this.isConnected()) {
       const next = this.outbox.list()[0];
       if (!next) return;
-      const res = await this.send(next);
+      this.outbox.sending = next.clientId;
+      const res = await this.send(next).finally(() => (this.outbox.sending = undefined));
       if (res.ok) {
         this.outbox.remove(next.clientId);
         this.hooks.acked(next, res.message);

@@ -11,7 +11,8 @@ import { BROADCAST_ID, dmChannelId, linesOf, roomChannelId, type Channel } from 
 import { ChatClient, type ConnState } from "./chat-client";
 import { Composer } from "./composer";
 import { ConversationView } from "./conversation-view";
-import { targetKey } from "./delivery";
+import { refusalText } from "./change-text";
+import { isChange } from "./delivery";
 import { $, $input } from "./dom";
 import { errorText, onLocaleChange, setLocale, t } from "./i18n";
 import { Notifier } from "./notifications";
@@ -31,6 +32,8 @@ const client = new ChatClient({
     if (context?.join) {
       const reason = error.code === "FORBIDDEN" ? t("error.roomsFull") : errorText(error);
       showError(t("error.join", { room: context.join, reason }));
+    } else if (context?.change) {
+      showError(refusalText(context.change, error.code));
     } else {
       showError(context?.private && error.code === "NOT_FOUND" ? t("error.peerGone") : errorText(error));
     }
@@ -89,8 +92,9 @@ const conversation = new ConversationView({
   },
   act(action) {
     if (action.kind === "reply") composer.reply(action.message);
-    else if (action.kind === "edit") composer.edit(action.message);
-    else if (action.kind === "react") void client.react(action.message.id, action.emoji, action.on);
+    // As shown: with this person's changes still waiting to be sent.
+    else if (action.kind === "edit") composer.edit(client.shown(action.message));
+    else if (action.kind === "react") void client.react(action.message.id, action.emoji, !client.reacted(action.message, action.emoji));
     else {
       pendingDelete = action.message.id;
       window.bootstrap?.Modal.getOrCreateInstance($("delete-modal")).show();
@@ -177,7 +181,10 @@ function render(): void {
   if ($("main").hidden) return;
   const queued = $("queued");
   queued.hidden = client.outbox.size === 0;
-  queued.textContent = t("queued", { count: client.outbox.size });
+  const changes = client.outbox.list().filter(isChange).length;
+  const messages = client.outbox.size - changes;
+  queued.textContent =
+    changes === 0 ? t("queued", { count: messages }) : messages === 0 ? t("queued.changes", { count: changes }) : t("queued.mixed", { count: client.outbox.size });
   const all = client.channels.list();
   sidebar.renderChannels(
     [client.channels.get(BROADCAST_ID)!, ...all.filter((c) => c.kind === "room"), ...all.filter((c) => c.kind === "dm")],
@@ -199,8 +206,7 @@ function render(): void {
         ? t("channel.everyoneSub")
         : t("channel.roomSub", { count: channel.members.length });
   $("leave").hidden = channel.kind !== "room";
-  const queuedHere = client.outbox.list().filter((e) => targetKey(e.target) === channel.id);
-  conversation.render(channel, linesOf(channel, queuedHere, client.connected), client.me, mentionsMe);
+  conversation.render(channel, linesOf(channel, client.outbox.list(), client.connected, client.me), client.me, mentionsMe);
   sidebar.renderPeople(channel.kind === "dm" && channel.peer ? [channel.peer] : channel.kind === "room" ? channel.members : undefined, client.me);
   renderTyping();
 }

@@ -5,7 +5,8 @@
  * links are built as elements whose href passed `linkify`'s http(s) check.
  */
 import type { ChatMessage } from "../../server/protocol";
-import type { Line } from "./channels";
+import { refusalText } from "./change-text";
+import type { Line, PendingChange, RefusedChange } from "./channels";
 import { el } from "./dom";
 import { exactTime, shortTime } from "./format";
 import { t } from "./i18n";
@@ -148,10 +149,35 @@ function reactionChips(m: ChatMessage, me: string, nameOf?: (userId: string) => 
   );
 }
 
+/** Marks what of a message is still waiting to be sent ("edit waiting to be sent"), and a change of it the server refused (see `Line`). */
+function markChanges(item: HTMLLIElement, pending: PendingChange | undefined, refused: RefusedChange | undefined): HTMLLIElement {
+  let last = item.querySelector(".text");
+  if (pending) {
+    item.classList.add("pending-change");
+    const parts = [
+      ...(pending.delete ? [t("change.pending.delete")] : []),
+      ...(pending.edit && !pending.delete ? [t("change.pending.edit")] : []),
+      ...(pending.reactions.length > 0 && !pending.delete ? [t("change.pending.react")] : []),
+    ];
+    const label = el("div", { className: "pending-label", text: parts.join(" · ") });
+    last?.after(label);
+    last = label;
+    for (const chip of item.querySelectorAll<HTMLElement>(".reaction[data-reaction]")) {
+      if (!pending.reactions.includes(chip.dataset.reaction ?? "")) continue;
+      const named = `${chip.getAttribute("aria-label") ?? ""} (${t("change.pending.react")})`;
+      chip.classList.add("pending");
+      chip.setAttribute("aria-label", named);
+      chip.title = named;
+    }
+  }
+  if (refused) last?.after(el("div", { className: "refused-label", text: refusalText(refused.change, refused.code) }));
+  return item;
+}
+
 export function renderLine(line: ShownLine, options: MessageOptions): HTMLLIElement {
   switch (line.type) {
     case "message":
-      return renderMessage(line.message, options);
+      return markChanges(renderMessage(line.message, options), line.pending, line.refused);
     case "pending":
       return el(
         "li",

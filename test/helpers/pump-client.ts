@@ -5,7 +5,7 @@
  */
 import { io } from "socket.io-client";
 import type { Ack, ChatMessage, Page } from "../../server/protocol.js";
-import { fetchNewer, gapAfter, Outbox, OutboxPump, retryWhile, type KeyValueStorage } from "../../public/src/delivery.js";
+import { changePayload, fetchNewer, gapAfter, Outbox, OutboxPump, retryWhile, type KeyValueStorage } from "../../public/src/delivery.js";
 import type { TestSocket } from "./client.js";
 
 export type PumpClient = {
@@ -88,7 +88,10 @@ export async function pumpClient(
   };
   const pump = new OutboxPump(
     outbox,
-    (entry) => request<{ message: ChatMessage }>(socket, ackTimeoutMs, "message", { room, text: entry.text, clientId: entry.clientId }),
+    (entry) =>
+      entry.kind === "message"
+        ? request<{ message: ChatMessage }>(socket, ackTimeoutMs, "message", { room, text: entry.text, clientId: entry.clientId })
+        : request<{ message: ChatMessage }>(socket, ackTimeoutMs, entry.kind, changePayload(entry)),
     {
       acked: (entry, message) => client.acked.set(entry.clientId, message),
       failed: (entry, error) => client.failed.push({ clientId: entry.clientId, code: error.code }),
