@@ -263,9 +263,10 @@ export const badMentions = (validId: string): fc.Arbitrary<unknown> =>
     { arbitrary: notAString.filter((v) => !Array.isArray(v)), weight: 3 },
   );
 
-/** Search `q`: empty or blank, longer than 100 characters, no letter or digit, lone surrogates, not a string. */
+/** Search `q`: empty or blank, longer than 100 characters, lone surrogates, not a string. */
 export const badQuery: fc.Arbitrary<unknown> = fc.oneof(
-  { arbitrary: fc.constantFrom("", " ", "\t\n", "\u3000", "?!", "…", "--", "😀", "$", "{}"), weight: 2 },
+  // Empty once trimmed. (A query of only punctuation or emoji, "?!" or "😀", is valid and finds nothing.)
+  { arbitrary: fc.constantFrom("", " ", "\t\n", "\u3000"), weight: 2 },
   { arbitrary: tooLong(100, ["a", "字", "é", "7"]), weight: 2 },
   { arbitrary: fc.array(fc.constantFrom(...TRIMMABLE), { minLength: 1, maxLength: 12 }).map((a) => a.join("")), weight: 1 },
   { arbitrary: loneSurrogate, weight: 1 },
