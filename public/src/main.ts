@@ -139,7 +139,9 @@ const composer = new Composer({
   lastOwn: () => {
     const channel = client.channels.get(client.active);
     let last: ChatMessage | undefined;
-    for (const m of channel?.messages.values() ?? []) {
+    for (const held of channel?.messages.values() ?? []) {
+      // As shown: a deletion still waiting skips the message, an edit still waiting is what is edited.
+      const m = client.shown(held);
       if (m.from.userId === client.me && !m.deletedAt && (!last || m.id > last.id)) last = m;
     }
     return last;

@@ -136,6 +136,10 @@ describe("sending while offline", () => {
     const tombstone = line(alice.page, "message deleted");
     await expect.poll(() => tombstone.locator(".pending-label").textContent()).toBe("deletion waiting to be sent");
     expect(await line(alice.page, "this was a mistake").count()).toBe(0);
+    // Up in the empty box edits one's last message as shown: the one being deleted is skipped, the waiting edit is the text.
+    await alice.page.press("#text", "ArrowUp");
+    expect(await alice.page.inputValue("#text")).toBe("hello everybody");
+    await alice.page.press("#text", "Escape");
 
     // No false promise: nothing says it failed, the header counts what waits.
     await expect.poll(() => alice.page.textContent("#queued")).toBe("3 changes waiting to send");
