@@ -3,13 +3,23 @@
  * bottom while the reader is there, a "new messages" pill instead of jumping
  * when they scrolled up, older messages paged in when they reach the top,
  * and new messages from others announced to screen readers.
+ *
+ * The list is drawn with lit-html, keyed by message id: a message that did
+ * not change keeps its node, so focus and a text selection inside it survive
+ * every redraw. The list is one Tab stop (one message has tabindex 0: the
+ * last one focused, else the newest); the arrow keys, Home, End, PageUp and
+ * PageDown move between messages, Enter opens the focused message's actions
+ * and Escape closes them (see list-controls.ts).
  */
+import { render } from "lit-html";
+import { repeat } from "lit-html/directives/repeat.js";
 import type { ChatMessage } from "../../server/protocol";
 import type { Channel, Line } from "./channels";
-import { $, el } from "./dom";
+import { $ } from "./dom";
 import { dayKey, dayLabel } from "./format";
-import { currentLocale, t } from "./i18n";
-import { refreshTimes, renderLine, type ShownLine } from "./message-line";
+import { t } from "./i18n";
+import { emptyTemplate, lineTemplate, type ShownLine } from "./message-line";
+import { ListControls, type ListState, type MessageAction } from "./list-controls";
 
 /** Messages of one sender closer together than this share one header. */
 const GROUP_MS = 5 * 60_000;
@@ -29,12 +39,9 @@ export type ConversationHooks = {
   nameOf(userId: string): string | undefined;
 };
 
-export type MessageAction =
-  | { kind: "reply" | "edit" | "delete"; message: ChatMessage }
-  | { kind: "react"; message: ChatMessage; emoji: string; on: boolean };
+export type { MessageAction };
 
-/** How long a touch must rest on a message to open its actions (phones have no hover). */
-const LONG_PRESS_MS = 500;
+type Drawn = { lines: readonly Line[]; me: string; mentionsMe: (m: ChatMessage) => boolean };
 
 export class ConversationView {
   private readonly pane = $("messages");
@@ -42,75 +49,38 @@ export class ConversationView {
   private readonly pill = $("new-pill");
   private readonly older = $("older");
   private readonly announcer = $("announcer");
-  /** Rendered message nodes by id, reused while their look does not change. */
-  private readonly nodes = new Map<string, { signature: string; node: HTMLLIElement }>();
+  private readonly state: ListState = { current: "", open: "", reacting: "", who: "" };
+  private drawn: Drawn | undefined;
   private channel: Channel | undefined;
   private me = "";
   private newest = "";
   private oldest = "";
   private unseen = 0;
   private loading = false;
+  private drawing = false;
 
   constructor(private readonly hooks: ConversationHooks) {
     this.pane.addEventListener("scroll", () => this.onScroll(), { passive: true });
     this.pill.addEventListener("click", () => this.scrollToEnd());
     this.older.addEventListener("click", () => void this.loadOlder());
-    setInterval(() => refreshTimes(this.list), 30_000);
-    this.list.addEventListener("click", (event) => this.onClick(event));
-    this.setUpLongPress();
-  }
-
-  private onClick(event: Event): void {
-    const target = event.target instanceof Element ? event.target : null;
-    const item = target?.closest<HTMLElement>("li[data-id]");
-    const message = item ? this.channel?.messages.get(item.dataset.id ?? "") : undefined;
-    if (!target || !item || !message || !this.channel) return;
-    const button = target.closest<HTMLElement>("button");
-    if (!button) return;
-    if (button.dataset.jump) return this.hooks.jump(this.channel, button.dataset.jump);
-    const emoji = button.dataset.react ?? button.dataset.reaction;
-    if (emoji) {
-      const mine = message.reactions?.find((r) => r.emoji === emoji)?.userIds.includes(this.me) ?? false;
-      this.closeActions();
-      return this.hooks.act({ kind: "react", message, emoji, on: !mine });
-    }
-    const action = button.dataset.action;
-    if (action === "react") {
-      const row = item.querySelector<HTMLElement>(".quick-reactions");
-      if (row) {
-        row.hidden = !row.hidden;
-        item.classList.toggle("show-actions", !row.hidden);
-        if (!row.hidden) row.querySelector("button")?.focus();
-      }
-    } else if (action === "reply" || action === "edit" || action === "delete") {
-      this.closeActions();
-      this.hooks.act({ kind: action, message });
-    }
-  }
-
-  /** A long press on a message shows its actions (and keeps them until another message is pressed). */
-  private setUpLongPress(): void {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const cancel = () => clearTimeout(timer);
-    this.list.addEventListener(
-      "touchstart",
-      (event) => {
-        const item = event.target instanceof Element ? event.target.closest<HTMLElement>("li[data-id]") : null;
-        if (!item || item.classList.contains("deleted")) return;
-        timer = setTimeout(() => {
-          this.closeActions();
-          item.classList.add("show-actions");
-        }, LONG_PRESS_MS);
+    // Relative times age while the page is open.
+    setInterval(() => this.draw(), 30_000);
+    new ListControls(this.list, this.state, {
+      draw: () => this.draw(),
+      message: (id) => this.channel?.messages.get(id),
+      me: () => this.me,
+      act: (action) => this.hooks.act(action),
+      jump: (id) => {
+        if (this.channel) this.hooks.jump(this.channel, id);
       },
-      { passive: true },
-    );
-    for (const type of ["touchend", "touchmove", "touchcancel"]) this.list.addEventListener(type, cancel, { passive: true });
+      loadOlder: () => void this.loadOlder(),
+    });
   }
 
-  /** Hides every message's action bar and quick-reaction row. */
+  /** Hides every message's action bar, quick reactions and reactors. */
   closeActions(): void {
-    for (const item of this.list.querySelectorAll(".show-actions")) item.classList.remove("show-actions");
-    for (const row of this.list.querySelectorAll<HTMLElement>(".quick-reactions")) row.hidden = true;
+    Object.assign(this.state, { open: "", reacting: "", who: "" });
+    this.draw();
   }
 
   /** Draws `lines` of `channel` as seen by `me`; `mentionsMe` picks the messages to highlight. */
@@ -119,7 +89,7 @@ export class ConversationView {
     const switched = channel !== this.channel;
     if (switched) {
       this.channel = channel;
-      this.nodes.clear();
+      Object.assign(this.state, { current: "", open: "", reacting: "", who: "" });
       this.unseen = 0;
       this.pane.setAttribute("aria-label", t("messages.label", { title: channel.title }));
     }
@@ -132,7 +102,8 @@ export class ConversationView {
     const fromOthers = arrived.filter((m) => m.from.userId !== me);
     const prepended = !switched && oldest !== "" && this.oldest !== "" && oldest < this.oldest;
 
-    this.list.replaceChildren(...this.build(lines, me, mentionsMe));
+    this.drawn = { lines, me, mentionsMe };
+    this.draw();
     this.older.hidden = !channel.hasMore;
     this.newest = newest;
     this.oldest = oldest;
@@ -153,15 +124,25 @@ export class ConversationView {
 
   /** Scrolls a held message into view, highlights it briefly and moves focus to it. */
   reveal(id: string): boolean {
-    const node = this.list.querySelector<HTMLElement>(`li[data-id="${CSS.escape(id)}"]`);
+    const node = this.item(id);
     if (!node) return false;
     node.scrollIntoView({ block: "center" });
     node.classList.remove("flash");
     void node.offsetWidth; // restart the animation
     node.classList.add("flash");
-    node.tabIndex = -1;
-    node.focus({ preventScroll: true });
+    this.focusMessage(id);
     return true;
+  }
+
+  /**
+   * Moves focus to a message (after a dialog about it closed, say), or, when
+   * it is no longer shown, to the list's Tab stop.
+   */
+  focusMessage(id: string): void {
+    if (this.item(id)) this.state.current = id;
+    this.draw();
+    const node = this.item(this.state.current) ?? this.list.querySelector<HTMLElement>("li[data-id][tabindex='0']");
+    node?.focus({ preventScroll: true });
   }
 
   /** Scrolls to the newest message and forgets the unseen count. */
@@ -175,6 +156,10 @@ export class ConversationView {
   /** The reader is at (or near) the newest message. */
   atEnd(): boolean {
     return this.pane.scrollHeight - this.pane.scrollTop - this.pane.clientHeight < EDGE;
+  }
+
+  private item(id: string): HTMLElement | null {
+    return id ? this.list.querySelector<HTMLElement>(`li[data-id="${CSS.escape(id)}"]`) : null;
   }
 
   private showPill(): void {
@@ -204,8 +189,26 @@ export class ConversationView {
     }
   }
 
-  private build(lines: readonly Line[], me: string, mentionsMe: (m: ChatMessage) => boolean): HTMLLIElement[] {
-    const shown: HTMLLIElement[] = [];
+  /** (Re)draws the list from the lines last given, keeping unchanged nodes. */
+  private draw(): void {
+    if (!this.drawn) return;
+    // Focus events fired while the list is being changed ask for another drawing: after this one.
+    if (this.drawing) return void queueMicrotask(() => this.draw());
+    this.drawing = true;
+    try {
+      this.drawLines(this.drawn);
+    } finally {
+      this.drawing = false;
+    }
+  }
+
+  private drawLines({ lines, me, mentionsMe }: Drawn): void {
+    const ids = new Set(lines.flatMap((l) => (l.type === "message" ? [l.message.id] : [])));
+    const state = this.state;
+    if (!ids.has(state.current)) state.current = [...ids].at(-1) ?? "";
+    for (const key of ["open", "reacting", "who"] as const) if (!ids.has(state[key])) state[key] = "";
+    const now = new Date();
+    const shown: { key: string; line: ShownLine; cont: boolean; mention: boolean; quoteDeleted: boolean }[] = [];
     let day = "";
     let previous: Line | undefined;
     for (const line of lines) {
@@ -214,12 +217,13 @@ export class ConversationView {
         const date = new Date(at);
         if (dayKey(date) !== day) {
           day = dayKey(date);
-          shown.push(renderLine({ type: "day", id: day, label: dayLabel(date) } satisfies ShownLine, { me, cont: false, mention: false }));
+          shown.push({ key: `day:${day}`, line: { type: "day", id: day, label: dayLabel(date, now) }, cont: false, mention: false, quoteDeleted: false });
           previous = undefined;
         }
       }
       if (line.type !== "message") {
-        shown.push(renderLine(line, { me, cont: false, mention: false }));
+        const key = line.type === "pending" ? `pending:${line.clientId}` : `notice:${line.id}`;
+        shown.push({ key, line, cont: false, mention: false, quoteDeleted: false });
         previous = line;
         continue;
       }
@@ -228,27 +232,35 @@ export class ConversationView {
         previous?.type === "message" &&
         previous.message.from.userId === m.from.userId &&
         Date.parse(m.createdAt) - Date.parse(previous.message.createdAt) < GROUP_MS;
-      const mentioned = m.from.userId !== me && mentionsMe(m);
+      const mention = m.from.userId !== me && mentionsMe(m);
       const quoteDeleted =
         m.replyTo !== undefined &&
         (m.replyTo.deleted === true || this.channel?.messages.get(m.replyTo.id)?.deletedAt !== undefined);
-      // A message's rev changes with every edit, deletion or reaction.
-      const signature = `${currentLocale()}|${cont}|${mentioned}|${quoteDeleted}|${m.rev}`;
-      let cached = this.nodes.get(m.id);
-      if (cached?.signature !== signature) {
-        cached = { signature, node: renderLine(line, { me, cont, mention: mentioned, nameOf: this.hooks.nameOf, quoteDeleted }) };
-        this.nodes.set(m.id, cached);
-      }
-      shown.push(cached.node);
+      shown.push({ key: `m:${m.id}`, line, cont, mention, quoteDeleted });
       previous = line;
     }
-    if (shown.length === 0) shown.push(el("li", { className: "empty", text: t("messages.empty") }));
-    if (this.nodes.size > shown.length * 2) this.pruneNodes(lines);
-    return shown;
-  }
-
-  private pruneNodes(lines: readonly Line[]): void {
-    const held = new Set(lines.flatMap((l) => (l.type === "message" ? [l.message.id] : [])));
-    for (const id of this.nodes.keys()) if (!held.has(id)) this.nodes.delete(id);
+    const template =
+      shown.length === 0
+        ? emptyTemplate()
+        : repeat(
+            shown,
+            (s) => s.key,
+            (s) => {
+              const id = s.line.type === "message" ? s.line.message.id : "";
+              return lineTemplate(s.line, {
+                me,
+                cont: s.cont,
+                mention: s.mention,
+                quoteDeleted: s.quoteDeleted,
+                nameOf: this.hooks.nameOf,
+                current: id !== "" && id === state.current,
+                open: id !== "" && id === state.open,
+                reacting: id !== "" && id === state.reacting,
+                who: id !== "" && id === state.who,
+                now,
+              });
+            },
+          );
+    render(template, this.list);
   }
 }

@@ -85,6 +85,8 @@ const sidebar = new Sidebar({
   person: (user: User) => void client.openPrivate(user).then(focusConversation),
 });
 let pendingDelete: string | undefined;
+/** The message the delete dialog is about: focus goes back to it when the dialog closes, however it closes. */
+let deleteAbout: string | undefined;
 const conversation = new ConversationView({
   loadOlder: (channel) => client.loadOlder(channel),
   readToEnd: (channel) => {
@@ -96,7 +98,7 @@ const conversation = new ConversationView({
     else if (action.kind === "edit") composer.edit(client.shown(action.message));
     else if (action.kind === "react") void client.react(action.message.id, action.emoji, !client.reacted(action.message, action.emoji));
     else {
-      pendingDelete = action.message.id;
+      pendingDelete = deleteAbout = action.message.id;
       window.bootstrap?.Modal.getOrCreateInstance($("delete-modal")).show();
     }
   },
@@ -110,6 +112,11 @@ $("delete-confirm").addEventListener("click", () => {
   if (pendingDelete) void client.remove(pendingDelete);
   pendingDelete = undefined;
   window.bootstrap?.Modal.getOrCreateInstance($("delete-modal")).hide();
+});
+$("delete-modal").addEventListener("hidden.bs.modal", () => {
+  pendingDelete = undefined;
+  if (deleteAbout) conversation.focusMessage(deleteAbout);
+  deleteAbout = undefined;
 });
 document.addEventListener("visibilitychange", () => {
   const channel = client.channels.get(client.active);

@@ -1,53 +1,30 @@
 /**
- * Turns one line of a conversation into DOM: a message (with its sender and
- * time unless it continues the previous sender's run), a message still being
- * sent, a notice, or a day separator. Text goes in through textContent only;
- * links are built as elements whose href passed `linkify`'s http(s) check.
+ * One line of a conversation as a lit-html template: a message (with its
+ * sender and time, or, continuing the previous sender's run, the time at its
+ * side and the sender for screen readers only), a message still being sent,
+ * a notice, or a day separator. User text goes into text positions and
+ * attribute values only; links are anchors whose href passed `linkify`'s
+ * http(s) check.
  */
+import { html, nothing, type TemplateResult } from "lit-html";
+import { classMap } from "lit-html/directives/class-map.js";
 import type { ChatMessage } from "../../server/protocol";
-import { refusalText } from "./change-text";
 import type { Line, PendingChange, RefusedChange } from "./channels";
-import { el } from "./dom";
+import { refusalText } from "./change-text";
 import { exactTime, shortTime } from "./format";
 import { t } from "./i18n";
 import { linkify } from "./linkify";
 
-/** A line as shown: with `cont` when it continues the same sender's run. */
+/** A line as shown: a line of the conversation, or a day separator. */
 export type ShownLine = Line | { type: "day"; id: string; label: string };
 
-/** The text of a message with its links as anchors. */
-export function messageText(text: string): HTMLDivElement {
-  const node = el("div", { className: "text" });
-  for (const segment of linkify(text)) {
-    if (segment.href === undefined) {
-      node.append(segment.text);
-    } else {
-      const link = el("a", { text: segment.text, attrs: { target: "_blank", rel: "noopener noreferrer" } });
-      link.href = segment.href;
-      node.append(link);
-    }
-  }
-  return node;
-}
-
-/** A `<time>` showing a relative time, refreshed by `refreshTimes`, exact on hover. */
-export function timeElement(iso: string): HTMLTimeElement {
-  const at = new Date(iso);
-  return el("time", { text: shortTime(at), title: exactTime(at), attrs: { datetime: iso } });
-}
-
-/** Re-renders every relative time under `root` (they age while the page is open). */
-export function refreshTimes(root: ParentNode): void {
-  const now = new Date();
-  for (const node of root.querySelectorAll<HTMLTimeElement>("time[datetime]")) {
-    node.textContent = shortTime(new Date(node.dateTime), now);
-  }
-}
-
-/** `nameOf` names the people who reacted, where the page knows them. */
 /**
- * `quoteDeleted`: the page knows that the message this one replies to has been
- * deleted since; a quote the server has withdrawn (`replyTo.deleted`) shows the same.
+ * How a message is shown. `cont`: it continues the same sender's run.
+ * `quoteDeleted`: the page knows that the message this one replies to has
+ * been deleted since (a quote the server withdrew, `replyTo.deleted`, shows the same).
+ * `current`: the message is the list's one Tab stop. `open`: its action bar is
+ * open (its controls are Tab stops then), `reacting`: with the quick reactions,
+ * `who`: the names of the people who reacted are shown.
  */
 export type MessageOptions = {
   me: string;
@@ -55,146 +32,134 @@ export type MessageOptions = {
   mention: boolean;
   nameOf?: (userId: string) => string | undefined;
   quoteDeleted?: boolean;
+  current?: boolean;
+  open?: boolean;
+  reacting?: boolean;
+  who?: boolean;
+  now?: Date;
+  /** This person's changes to the message still waiting to be sent (see `Line`). */
+  pending?: PendingChange | undefined;
+  /** This person's last change to the message the server refused (see `Line`). */
+  refused?: RefusedChange | undefined;
 };
 
 /** Emoji offered for a quick reaction. */
 export const QUICK_REACTIONS = ["👍", "❤️", "😂", "😮", "😢", "🙏", "🎉", "👀"];
 
-export function renderMessage(m: ChatMessage, { me, cont, mention, nameOf, quoteDeleted }: MessageOptions): HTMLLIElement {
-  const mine = m.from.userId === me;
+/** The text of a message with its links as anchors (Tab stops only when `tabbable`). */
+function messageText(text: string, tabbable: boolean, extra: TemplateResult | typeof nothing = nothing): TemplateResult {
+  const tabindex = tabbable ? "0" : "-1";
+  const parts = linkify(text).map((s) =>
+    s.href === undefined ? s.text : html`<a href=${s.href} target="_blank" rel="noopener noreferrer" tabindex=${tabindex}>${s.text}</a>`,
+  );
+  return html`<div class="text">${parts}${extra}</div>`;
+}
+
+/** A relative time ("5 minutes ago"), exact on hover; redrawn as it ages. */
+function timeOf(iso: string, now: Date, className = ""): TemplateResult {
+  const at = new Date(iso);
+  return html`<time class=${className || nothing} datetime=${iso} title=${exactTime(at)}>${shortTime(at, now)}</time>`;
+}
+
+export function messageTemplate(m: ChatMessage, o: MessageOptions): TemplateResult {
+  const mine = m.from.userId === o.me;
   const deleted = m.deletedAt !== undefined;
-  const classes = ["msg", mine ? "mine" : "", cont ? "cont" : "", mention ? "mention" : "", deleted ? "deleted" : ""].filter(Boolean).join(" ");
-  const item = el("li", { className: classes, attrs: { "data-id": m.id, "data-from": m.from.userId } });
-  if (!deleted) item.append(actions(m, mine));
-  if (!cont) {
-    item.append(
-      el(
-        "div",
-        { className: "meta" },
-        el("span", {
-          className: "from",
-          text: mine ? t("messages.mine", { name: m.from.name }) : m.from.name,
-          title: t("me.socket", { id: m.from.socketId }),
-        }),
-        timeElement(m.createdAt),
-      ),
-    );
-  }
-  if (m.replyTo && !deleted) {
-    const withdrawn = quoteDeleted === true || m.replyTo.deleted === true;
-    const quote = withdrawn ? { ...m.replyTo, text: t("message.deleted") } : m.replyTo;
-    item.append(
-      el(
-        "button",
-        {
-          className: "reply-quote",
-          title: t("reply.jump"),
-          attrs: { type: "button", "data-jump": quote.id, "aria-label": t("reply.quote", { name: quote.from.name, text: quote.text }) },
-        },
-        el("span", { className: "quote-from", text: quote.from.name }),
-        el("span", { className: "quote-text", text: quote.text }),
-      ),
-    );
-  }
-  const text = deleted ? el("div", { className: "text tombstone", text: t("message.deleted") }) : messageText(m.text);
-  // A continued message has no visible header: keep its time for hover and screen readers.
-  if (cont) text.title = exactTime(new Date(m.createdAt));
-  if (m.editedAt && !deleted) text.append(" ", el("span", { className: "edited", text: `(${t("message.edited")})`, title: exactTime(new Date(m.editedAt)) }));
-  item.append(text);
-  if (m.reactions?.length && !deleted) item.append(reactionChips(m, me, nameOf));
-  return item;
+  const now = o.now ?? new Date();
+  const inner = o.open ? "0" : "-1";
+  const name = mine ? t("messages.mine", { name: m.from.name }) : m.from.name;
+  const classes = { mine, cont: o.cont, mention: o.mention, deleted, open: o.open === true && !deleted, "pending-change": o.pending !== undefined };
+  const header = o.cont
+    ? html`<div class="meta cont-meta"><span class="visually-hidden">${name}</span>${timeOf(m.createdAt, now, "side-time")}</div>`
+    : html`<div class="meta"><span class="from" title=${t("me.socket", { id: m.from.socketId })}>${name}</span>${timeOf(m.createdAt, now)}</div>`;
+  const edited =
+    m.editedAt && !deleted ? html` <span class="edited" title=${exactTime(new Date(m.editedAt))}>(${t("message.edited")})</span>` : nothing;
+  const text = deleted ? html`<div class="text tombstone">${t("message.deleted")}</div>` : messageText(m.text, o.open === true, edited);
+  return html`<li class="msg ${classMap(classes)}" data-id=${m.id} data-from=${m.from.userId} tabindex=${o.current ? "0" : "-1"}>
+    ${deleted ? nothing : more(m, o, inner)}${header}${m.replyTo && !deleted ? quoteOf(m, o, inner) : nothing}${text}${pendingLabel(o.pending)}${o.refused ? html`<div class="refused-label">${refusalText(o.refused.change, o.refused.code)}</div>` : nothing}${deleted ? nothing : reactions(m, o, inner)}${deleted ? nothing : actions(m, mine, o, inner)}
+  </li>`;
 }
 
-/** Reply, React (a row of quick emoji), and for one's own messages Edit and Delete. */
-function actions(m: ChatMessage, mine: boolean): HTMLElement {
-  const button = (action: string, label: string) =>
-    el("button", { className: "btn btn-sm btn-light", text: label, attrs: { type: "button", "data-action": action } });
-  const bar = el(
-    "div",
-    { className: "actions", attrs: { role: "group", "aria-label": t("actions.label", { name: m.from.name }) } },
-    button("reply", t("actions.reply")),
-    button("react", t("actions.react")),
-  );
-  if (mine) bar.append(button("edit", t("actions.edit")), button("delete", t("actions.delete")));
-  bar.append(
-    el(
-      "div",
-      { className: "quick-reactions", attrs: { hidden: "" } },
-      ...QUICK_REACTIONS.map((emoji) =>
-        el("button", { className: "btn btn-sm btn-light", text: emoji, attrs: { type: "button", "data-react": emoji, "aria-label": t("reaction.add", { emoji }) } }),
-      ),
-    ),
-  );
-  return bar;
+/** The quoted message a reply answers; a click shows it. Its name is its visible text, after "In reply to". */
+function quoteOf(m: ChatMessage, o: MessageOptions, tabindex: string): TemplateResult {
+  const replyTo = m.replyTo!;
+  const withdrawn = o.quoteDeleted === true || replyTo.deleted === true;
+  const text = withdrawn ? t("message.deleted") : replyTo.text;
+  return html`<button type="button" class="reply-quote" data-jump=${replyTo.id} title=${t("reply.jump")} tabindex=${tabindex}><span class="visually-hidden">${t("reply.in")} </span><span class="quote-from">${replyTo.from.name}</span><span class="quote-text">${text}</span></button>`;
 }
 
-function reactionChips(m: ChatMessage, me: string, nameOf?: (userId: string) => string | undefined): HTMLElement {
-  return el(
-    "div",
-    { className: "reactions" },
-    ...(m.reactions ?? []).map(({ emoji, userIds }) => {
-      const names = userIds.map((id) => (id === me ? t("messages.mine", { name: "" }).trim() : (nameOf?.(id) ?? "…"))).join(", ");
-      const label = t("reaction.label", { emoji, count: userIds.length, names });
-      return el(
-        "button",
-        {
-          className: `reaction${userIds.includes(me) ? " mine" : ""}`,
-          title: label,
-          attrs: { type: "button", "data-reaction": emoji, "aria-pressed": String(userIds.includes(me)), "aria-label": label },
-        },
-        el("span", { text: emoji, attrs: { "aria-hidden": "true" } }),
-        el("span", { className: "count", text: String(userIds.length), attrs: { "aria-hidden": "true" } }),
-      );
-    }),
-  );
+/** The text naming who gave one reaction: "👍: 2 reactions, you, Bob". */
+function reactionLabel(emoji: string, userIds: readonly string[], o: MessageOptions): string {
+  const you = t("reaction.you");
+  const names = userIds.map((id) => (id === o.me ? you : (o.nameOf?.(id) ?? "…"))).join(", ");
+  return t("reaction.label", { emoji, count: userIds.length, names });
 }
 
-/** Marks what of a message is still waiting to be sent ("edit waiting to be sent"), and a change of it the server refused (see `Line`). */
-function markChanges(item: HTMLLIElement, pending: PendingChange | undefined, refused: RefusedChange | undefined): HTMLLIElement {
-  let last = item.querySelector(".text");
-  if (pending) {
-    item.classList.add("pending-change");
-    const parts = [
-      ...(pending.delete ? [t("change.pending.delete")] : []),
-      ...(pending.edit && !pending.delete ? [t("change.pending.edit")] : []),
-      ...(pending.reactions.length > 0 && !pending.delete ? [t("change.pending.react")] : []),
-    ];
-    const label = el("div", { className: "pending-label", text: parts.join(" · ") });
-    last?.after(label);
-    last = label;
-    for (const chip of item.querySelectorAll<HTMLElement>(".reaction[data-reaction]")) {
-      if (!pending.reactions.includes(chip.dataset.reaction ?? "")) continue;
-      const named = `${chip.getAttribute("aria-label") ?? ""} (${t("change.pending.react")})`;
-      chip.classList.add("pending");
-      chip.setAttribute("aria-label", named);
-      chip.title = named;
-    }
-  }
-  if (refused) last?.after(el("div", { className: "refused-label", text: refusalText(refused.change, refused.code) }));
-  return item;
+/** The reaction chips (a click gives or takes back one's own), and who reacted when asked for. */
+function reactions(m: ChatMessage, o: MessageOptions, tabindex: string): TemplateResult | typeof nothing {
+  const given = m.reactions ?? [];
+  if (given.length === 0) return nothing;
+  const chips = given.map(({ emoji, userIds }) => {
+    const waiting = o.pending?.reactions.includes(emoji) === true;
+    const label = reactionLabel(emoji, userIds, o) + (waiting ? ` (${t("change.pending.react")})` : "");
+    const mine = userIds.includes(o.me);
+    return html`<button type="button" class="reaction ${classMap({ mine, pending: waiting })}" data-reaction=${emoji} title=${label} aria-label=${label} aria-pressed=${String(mine)} tabindex=${tabindex}><span aria-hidden="true">${emoji}</span><span class="count" aria-hidden="true">${userIds.length}</span></button>`;
+  });
+  const who = o.who ? given.map(({ emoji, userIds }) => html`<div>${reactionLabel(emoji, userIds, o)}</div>`) : nothing;
+  return html`<div class="reactions">${chips}</div><div class="reacted-by" id=${`who-${m.id}`} ?hidden=${!o.who}>${who}</div>`;
 }
 
-export function renderLine(line: ShownLine, options: MessageOptions): HTMLLIElement {
+/** The "…" button: opens (and closes) the message's action bar; first in the message, so that on phones the text flows around it. */
+function more(m: ChatMessage, o: MessageOptions, tabindex: string): TemplateResult {
+  const label = t("actions.more", { name: m.from.name });
+  return html`<button type="button" class="more btn btn-sm btn-light" data-action="more" tabindex=${tabindex} aria-expanded=${String(o.open === true)} aria-controls=${`actions-${m.id}`} aria-label=${label} title=${label}>…</button>`;
+}
+
+/** The action bar: Reply, React (a row of quick emoji), Who reacted, and for one's own messages Edit and Delete. */
+function actions(m: ChatMessage, mine: boolean, o: MessageOptions, tabindex: string): TemplateResult {
+  const button = (action: string, label: string, expanded?: boolean, controls?: string) =>
+    html`<button type="button" class="btn btn-sm btn-light" data-action=${action} tabindex=${tabindex} aria-expanded=${expanded === undefined ? nothing : String(expanded)} aria-controls=${controls ?? nothing}>${label}</button>`;
+  const hasReactions = (m.reactions?.length ?? 0) > 0;
+  return html`<div class="actions" id=${`actions-${m.id}`} role="group" aria-label=${t("actions.label", { name: m.from.name })}>
+      ${button("reply", t("actions.reply"))}${button("react", t("actions.react"), o.reacting === true, `react-${m.id}`)}${hasReactions ? button("who", t("actions.who"), o.who === true, `who-${m.id}`) : nothing}${mine ? html`${button("edit", t("actions.edit"))}${button("delete", t("actions.delete"))}` : nothing}
+      <div class="quick-reactions" id=${`react-${m.id}`} ?hidden=${!o.reacting}>${QUICK_REACTIONS.map(
+        (emoji) =>
+          html`<button type="button" class="btn btn-sm btn-light" data-react=${emoji} aria-label=${t("reaction.add", { emoji })} tabindex=${tabindex}>${emoji}</button>`,
+      )}</div>
+    </div>`;
+}
+
+/** What of a message is still waiting to be sent, said next to it ("edit waiting to be sent"). */
+function pendingLabel(pending: PendingChange | undefined): TemplateResult | typeof nothing {
+  if (!pending) return nothing;
+  const parts = [
+    ...(pending.delete ? [t("change.pending.delete")] : []),
+    ...(pending.edit && !pending.delete ? [t("change.pending.edit")] : []),
+    ...(pending.reactions.length > 0 && !pending.delete ? [t("change.pending.react")] : []),
+  ];
+  return html`<div class="pending-label">${parts.join(" · ")}</div>`;
+}
+
+/** Any line of the conversation. */
+export function lineTemplate(line: ShownLine, options: MessageOptions): TemplateResult {
   switch (line.type) {
     case "message":
-      return markChanges(renderMessage(line.message, options), line.pending, line.refused);
-    case "pending":
-      return el(
-        "li",
-        { className: "msg pending mine", attrs: { "data-client-id": line.clientId } },
-        el("div", {
-          className: "meta",
-          text: line.failed
-            ? t("pending.failed", { reason: t(`error.${line.failed}`) })
-            : line.offline
-              ? t("pending.queued")
-              : t("pending.sending"),
-        }),
-        messageText(line.text),
-      );
+      return messageTemplate(line.message, { ...options, pending: line.pending, refused: line.refused });
+    case "pending": {
+      const state = line.failed
+        ? t("pending.failed", { reason: t(`error.${line.failed}`) })
+        : line.offline
+          ? t("pending.queued")
+          : t("pending.sending");
+      return html`<li class="msg pending mine" data-client-id=${line.clientId}><div class="meta">${state}</div>${messageText(line.text, false)}</li>`;
+    }
     case "notice":
-      return el("li", { className: "system", text: t(`notice.${line.event}`, { name: line.name }) });
+      return html`<li class="system">${t(`notice.${line.event}`, { name: line.name })}</li>`;
     case "day":
-      return el("li", { className: "day", text: line.label });
+      return html`<li class="day">${line.label}</li>`;
   }
+}
+
+/** The line shown in a conversation without messages. */
+export function emptyTemplate(): TemplateResult {
+  return html`<li class="empty">${t("messages.empty")}</li>`;
 }

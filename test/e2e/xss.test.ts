@@ -95,7 +95,8 @@ async function scan(page: Page): Promise<Scan> {
       for (const region of dynamic) {
         for (const a of Array.from(document.querySelectorAll(`${region} a`))) {
           const href = a.getAttribute("href") ?? "";
-          const names = Array.from(a.attributes, (attr) => attr.name).sort().join(",");
+          // tabindex: links are Tab stops only in the message whose actions are open.
+          const names = Array.from(a.attributes, (attr) => attr.name).filter((name) => name !== "tabindex").sort().join(",");
           if (!/^https?:\/\//i.test(href) || a.getAttribute("rel") !== "noopener noreferrer" || names !== "href,rel,target") {
             unsafeLinks.push(`${names} ${href.slice(0, 60)}`);
           }
