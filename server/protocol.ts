@@ -66,6 +66,8 @@ export type Session = { userId: string; name: string; token: string; socketId: s
 /** `unread` (v1.1): only for rooms the asker has a read marker in. */
 export type RoomInfo = { name: string; members: number; unread?: number };
 export type Page = { messages: ChatMessage[]; hasMore: boolean };
+/** `history { around }` (v1.2): oldest first, the message itself among them. */
+export type AroundPage = { messages: ChatMessage[]; hasOlder: boolean; hasNewer: boolean };
 /** `hasMore`: older messages than `history` exist (an addition to protocol v1). */
 export type JoinResult = { room: string; members: User[]; history: ChatMessage[]; hasMore: boolean };
 export type Presence = { room: string; members: User[] };
@@ -154,12 +156,14 @@ export function createSchemas(textMax: number = LIMITS.textMax) {
   const page = {
     before: messageIdSchema.optional(),
     after: messageIdSchema.optional(),
+    /** v1.2: the message itself with the ones either side of it. */
+    around: messageIdSchema.optional(),
     /** v1.1: the channel's messages whose rev is greater, in rev order. */
     changedAfter: revSchema.optional(),
     limit: z.number().int().min(1).max(LIMITS.historyMax).default(LIMITS.historyDefault),
   };
-  const atMostOne = (q: { before?: string | undefined; after?: string | undefined; changedAfter?: string | undefined }) =>
-    [q.before, q.after, q.changedAfter].filter((v) => v !== undefined).length <= 1;
+  type PageBounds = { before?: string | undefined; after?: string | undefined; around?: string | undefined; changedAfter?: string | undefined };
+  const atMostOne = (q: PageBounds) => [q.before, q.after, q.around, q.changedAfter].filter((v) => v !== undefined).length <= 1;
   // v1.1: mentioned userIds, at most 20, duplicates dropped.
   const mentions = z
     .array(idSchema)
@@ -191,7 +195,7 @@ export function createSchemas(textMax: number = LIMITS.textMax) {
         z.strictObject({ with: idSchema, ...page }),
         z.strictObject({ broadcast: z.literal(true), ...page }),
       ])
-      .refine(atMostOne, { message: "give at most one of before, after, changedAfter" }),
+      .refine(atMostOne, { message: "give at most one of before, after, around, changedAfter" }),
     // Exactly one of `room` (the rest of the room hears it) and `toUser` (that person, in your private conversation).
     typing: z.union([z.strictObject({ room: roomSchema, typing: z.boolean() }), z.strictObject({ toUser: idSchema, typing: z.boolean() })]),
     search: z.union([z.strictObject(searchPage), ...channels(searchPage)]),
@@ -232,10 +236,11 @@ export interface ClientToServerEvents {
     query: ({ room: string } | { with: string } | { broadcast: true }) & {
       before?: string;
       after?: string;
+      around?: string;
       changedAfter?: string;
       limit?: number;
     },
-    ack: AckFn<Page>,
+    ack: AckFn<Page | AroundPage>,
   ) => void;
   typing: (payload: ({ room: string } | { toUser: string }) & { typing: boolean }, ack?: AckFn<object>) => void;
   /** At most one of `room`, `with`, `broadcast` narrows the search to that channel. */

@@ -8,7 +8,7 @@ import { readableChannel } from "../channels/access.js";
 import { BROADCAST_CHANNEL, directChannel, roomChannel } from "../channels/channel.js";
 import { AppError } from "../errors.js";
 import type { Logger } from "../logger.js";
-import type { ChatMessage, HistoryInput, Page, ReplyTo, User } from "../protocol.js";
+import type { AroundPage, ChatMessage, HistoryInput, Page, ReplyTo, User } from "../protocol.js";
 import type { Limiter } from "../storage/limiter.js";
 import { storageCall } from "../storage/storage-call.js";
 import { quoteOf } from "./message-change.js";
@@ -166,13 +166,46 @@ export class MessageService {
   /**
    * A page of history the viewer may read: a room, the viewer's own private
    * conversation with another user, or broadcasts. With `changedAfter`: the
-   * change feed of that channel (see MessageStore.changes).
+   * change feed of that channel (see MessageStore.changes). With `around`:
+   * that message and the ones either side of it (see `around`).
    */
-  async history(viewerId: string, query: HistoryInput): Promise<Page> {
-    const { changedAfter, limit, before, after, ...ref } = query;
+  async history(viewerId: string, query: HistoryInput & { around?: undefined }): Promise<Page>;
+  async history(viewerId: string, query: HistoryInput): Promise<Page | AroundPage>;
+  async history(viewerId: string, query: HistoryInput): Promise<Page | AroundPage> {
+    const { changedAfter, limit, before, after, around, ...ref } = query;
     const channel = await readableChannel(viewerId, ref, this.deps.roomExists);
     if (changedAfter !== undefined) return this.storage(() => this.deps.store.changes({ channel, after: changedAfter, limit }));
+    if (around !== undefined) return this.around(channel, around, limit);
     return this.storage(() => this.deps.store.page({ channel, before, after, limit }));
+  }
+
+  /**
+   * Oldest first: message `id` of `channel` (its tombstone when deleted), up
+   * to ⌊(limit − 1) / 2⌋ older messages and up to the rest newer. Near either
+   * end fewer come back: the other side is not filled up. NOT_FOUND when the
+   * message is not in that channel — which is how another pair's private
+   * message stays out of reach, as `channel` is always one the viewer may read.
+   */
+  private async around(channel: string, id: string, limit: number): Promise<AroundPage> {
+    const { store } = this.deps;
+    const message = await this.storage(() => store.get(id));
+    if (!message || message.channel !== channel) throw new AppError("NOT_FOUND", "no such message in this conversation");
+    const olderWanted = Math.floor((limit - 1) / 2);
+    const newerWanted = limit - 1 - olderWanted;
+    // A side that wants nothing still asks for one message, to tell whether there is any.
+    const [older, newer] = await Promise.all([
+      this.storage(() => store.page({ channel, before: id, limit: Math.max(olderWanted, 1) })),
+      this.storage(() => store.page({ channel, after: id, limit: Math.max(newerWanted, 1) })),
+    ]);
+    const side = (page: Page, wanted: number) =>
+      wanted === 0 ? { messages: [], more: page.messages.length > 0 } : { messages: page.messages, more: page.hasMore };
+    const before = side(older, olderWanted);
+    const after = side(newer, newerWanted);
+    return {
+      messages: [...before.messages, toChatMessage(message), ...after.messages],
+      hasOlder: before.more,
+      hasNewer: after.more,
+    };
   }
 
   /** Runs a store call within the concurrency bound; any storage failure becomes UNAVAILABLE. */

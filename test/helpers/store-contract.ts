@@ -106,6 +106,17 @@ export function describeStoreContract(name: string, makeStorage: () => Promise<S
       expect(none).toEqual({ messages: [], hasMore: false });
     });
 
+    it("when paging one message either side of the first and the last, then the edges say so (what history around is made of)", async () => {
+      const sent: string[] = [];
+      for (let i = 0; i < 3; i++) sent.push((await store.insert(roomMessage(`m${i}`))).message.id);
+      const channel = roomChannel("chat");
+      expect(await store.page({ channel, before: sent[0], limit: 1 })).toEqual({ messages: [], hasMore: false });
+      expect((await store.page({ channel, after: sent[0], limit: 1 })).messages.map((m) => m.id)).toEqual([sent[1]]);
+      expect((await store.page({ channel, after: sent[0], limit: 1 })).hasMore).toBe(true);
+      expect((await store.page({ channel, before: sent[2], limit: 1 })).messages.map((m) => m.id)).toEqual([sent[1]]);
+      expect(await store.page({ channel, after: sent[2], limit: 1 })).toEqual({ messages: [], hasMore: false });
+    });
+
     it("when channels differ, then pages never mix them", async () => {
       await store.insert(roomMessage("in chat"));
       await store.insert(roomMessage("in study", { room: "study", channel: roomChannel("study") }));
