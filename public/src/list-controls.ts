@@ -47,6 +47,14 @@ export class ListControls {
     list.addEventListener("keydown", (event) => this.onKey(event));
     list.addEventListener("focusin", (event) => this.onFocusIn(event));
     list.addEventListener("focusout", (event) => this.onFocusOut(event));
+    // A press anywhere outside the message whose actions are open closes them.
+    document.addEventListener("pointerdown", (event) => {
+      const open = this.state.open || this.state.reacting;
+      if (open && this.itemOf(event.target)?.dataset.id !== open) {
+        Object.assign(this.state, { open: "", reacting: "" });
+        this.hooks.draw();
+      }
+    });
     this.setUpLongPress();
   }
 

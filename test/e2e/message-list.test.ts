@@ -283,6 +283,11 @@ describe("the message list", () => {
     await other.locator(".more").tap();
     await expect.poll(() => other.getAttribute("class")).not.toContain("open");
     expect(await page.locator("#message-list .actions:visible").count()).toBe(0);
+    // A tap outside the message closes its actions too.
+    await other.locator(".more").tap();
+    await expect.poll(() => other.getAttribute("class")).toContain("open");
+    await page.locator("#channel-title").tap();
+    await expect.poll(() => other.getAttribute("class")).not.toContain("open");
     await context.close();
   });
 
