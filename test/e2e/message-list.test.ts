@@ -203,6 +203,12 @@ describe("the message list", () => {
     expect(await focused(page)).toMatchObject({ id: sent[0]!.id, onItem: true });
     await page.keyboard.press("End");
     expect(await focused(page)).toMatchObject({ id: sent[49]!.id, onItem: true });
+    // A grouped message names its sender to screen readers, and shows its time while focused.
+    const newest = page.locator(`#message-list li[data-id="${sent[49]!.id}"]`);
+    expect(await newest.getAttribute("class")).toContain("cont");
+    expect(await newest.locator(".cont-meta .visually-hidden").textContent()).toBe("Bob");
+    await expect.poll(() => newest.locator(".cont-meta").evaluate((meta) => (globalThis as unknown as G).getComputedStyle(meta as unknown as El).opacity)).toBe("1");
+    expect(await page.locator(`#message-list li[data-id="${sent[48]!.id}"] .cont-meta`).evaluate((meta) => (globalThis as unknown as G).getComputedStyle(meta as unknown as El).opacity)).toBe("0");
 
     // Enter opens the message's actions: its own controls become Tab stops, Escape gives focus back to the message.
     await page.keyboard.press("Enter");
