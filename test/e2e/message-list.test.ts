@@ -399,17 +399,17 @@ describe("the message list", () => {
     await context.close();
   });
 
-  it("when a conversation has replies, reactions, grouped messages and an open action bar, then axe finds no serious violations (label-content-name-mismatch included), on desktop and phone", async () => {
+  it("when a conversation has replies, reactions, grouped messages and an open action bar, then axe finds no serious violations (label-content-name-mismatch included), on desktop and phone, light and dark, English and Chinese", async () => {
     const bob = await connectClient(env.server.url, { name: "Bob" });
     await ok(bob.socket, "join", "audit");
     const first = (await ok<Sent>(bob.socket, "message", { room: "audit", text: "first, see https://example.com" })).message;
     await ok(bob.socket, "message", { room: "audit", text: "second in the same run", replyTo: first.id });
     await ok(bob.socket, "react", { id: first.id, emoji: "❤️", on: true });
-    for (const [options, name] of [
-      [DESKTOP, "Auditor"],
-      [PHONE, "Pocket"],
+    for (const [options, name, colorScheme, locale] of [
+      [DESKTOP, "Auditor", "light", "en"],
+      [PHONE, "Pocket", "dark", "zh-CN"],
     ] as const) {
-      const { context, page } = await enter(env.browser, env.server.url, name, { ...options, ...speaking("en") });
+      const { context, page } = await enter(env.browser, env.server.url, name, { ...options, ...speaking(locale), colorScheme });
       if (options === PHONE) {
         await page.click("#open-sidebar");
         await page.click('button[data-room="audit"]');
