@@ -77,12 +77,6 @@ export class ConversationView {
     });
   }
 
-  /** Hides every message's action bar, quick reactions and reactors. */
-  closeActions(): void {
-    Object.assign(this.state, { open: "", reacting: "", who: "" });
-    this.draw();
-  }
-
   /** Draws `lines` of `channel` as seen by `me`; `mentionsMe` picks the messages to highlight. */
   render(channel: Channel, lines: readonly Line[], me: string, mentionsMe: (m: ChatMessage) => boolean): void {
     this.me = me;
