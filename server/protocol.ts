@@ -68,15 +68,36 @@ export type RoomInfo = { name: string; members: number; unread?: number };
 export type Page = { messages: ChatMessage[]; hasMore: boolean };
 /** `history { around }` (v1.2): oldest first, the message itself among them. */
 export type AroundPage = { messages: ChatMessage[]; hasOlder: boolean; hasNewer: boolean };
-/** `hasMore`: older messages than `history` exist (an addition to protocol v1). */
-export type JoinResult = { room: string; members: User[]; history: ChatMessage[]; hasMore: boolean };
+/** A person in a room (v1.2): one entry however many sockets (tabs) they have there. */
+export type Person = { userId: string; name: string; account?: string; sockets: string[] };
+/**
+ * `hasMore`: older messages than `history` exist (an addition to protocol v1).
+ * v1.2: `count` distinct people, cluster-wide; `people` the first PEOPLE_LISTED
+ * of them by userId; `members` (one per socket) those people's sockets, cut at the same number.
+ */
+export type JoinResult = { room: string; members: User[]; people: Person[]; count: number; history: ChatMessage[]; hasMore: boolean };
+/** `members` (v1.2): a page of a room's people, by userId. */
+export type MembersPage = { people: Person[]; count: number; hasMore: boolean };
+/**
+ * The v1 `presence` payload. Since v1.2 the server sends PresenceNotice
+ * instead; this type remains until the page reads the new one.
+ * @deprecated use PresenceNotice
+ */
 export type Presence = { room: string; members: User[] };
+/**
+ * `presence` (v1.2): who came and went in a room during one merge window, and
+ * how many people are in it now; names only while it holds at most 100 people.
+ */
+export type PresenceNotice = { room: string; count: number; joined?: Person[]; left?: { userId: string; name: string }[] };
+/** `person` (v1.2): someone you have a private conversation with came online or went offline. */
+export type PersonNotice = { userId: string; name: string; online: boolean };
 /** Someone is typing in a room (`room`), or to the receiver in their private conversation (`with`: the typist's userId). */
 export type TypingNotice = ({ room: string } | { with: string }) & { user: User; typing: boolean };
 
 /** Where a message lives, as clients name it (protocol v1.1). */
 export type Channel = { room: string } | { with: string } | { broadcast: true };
-export type Conversation = { user: { userId: string; name: string }; last: ChatMessage; unread: number };
+/** `online` (v1.2): whether that person has any socket connected, cluster-wide. */
+export type Conversation = { user: { userId: string; name: string }; last: ChatMessage; unread: number; online: boolean };
 export type ReadNotice = Channel & { upTo: string };
 export type MentionNotice = { message: ChatMessage };
 
@@ -186,6 +207,12 @@ export function createSchemas(textMax: number = LIMITS.textMax) {
   const send = { text, clientId: clientIdSchema.optional(), replyTo: messageIdSchema.optional(), mentions };
   return {
     room: roomSchema,
+    /** v1.2: a page of a room's people, strictly after the userId `after`. */
+    members: z.strictObject({
+      room: roomSchema,
+      after: idSchema.optional(),
+      limit: z.number().int().min(1).max(LIMITS.historyMax).default(LIMITS.historyMax),
+    }),
     message: z.strictObject({ room: roomSchema, ...send }),
     broadcast: z.strictObject(send),
     privateMessage: z.union([z.strictObject({ to: idSchema, ...send }), z.strictObject({ toUser: idSchema, ...send })]),
@@ -220,6 +247,7 @@ export interface ClientToServerEvents {
   join: (room: string, ack: AckFn<JoinResult>) => void;
   leave: (room: string, ack: AckFn<{ room: string }>) => void;
   rooms: (ack: AckFn<{ rooms: RoomInfo[] }>) => void;
+  members: (query: { room: string; after?: string; limit?: number }, ack: AckFn<MembersPage>) => void;
   message: (
     payload: { room: string; text: string; clientId?: string; replyTo?: string; mentions?: string[] },
     ack: AckFn<{ message: ChatMessage }>,
@@ -232,15 +260,15 @@ export interface ClientToServerEvents {
     payload: ({ to: string } | { toUser: string }) & { text: string; clientId?: string; replyTo?: string; mentions?: string[] },
     ack: AckFn<{ message: ChatMessage }>,
   ) => void;
+  /** With `around` (v1.2) the ack is an AroundPage instead (an event has one signature in this map). */
   history: (
     query: ({ room: string } | { with: string } | { broadcast: true }) & {
       before?: string;
       after?: string;
-      around?: string;
       changedAfter?: string;
       limit?: number;
     },
-    ack: AckFn<Page | AroundPage>,
+    ack: AckFn<Page>,
   ) => void;
   typing: (payload: ({ room: string } | { toUser: string }) & { typing: boolean }, ack?: AckFn<object>) => void;
   /** At most one of `room`, `with`, `broadcast` narrows the search to that channel. */
@@ -258,16 +286,20 @@ export interface ClientToServerEvents {
 export interface ServerToClientEvents {
   session: (session: Session) => void;
   message: (message: ChatMessage) => void;
+  /**
+   * Sent as PresenceNotice since v1.2 (see membership.ts). Still typed with
+   * the v1 shape so that the page, which reads `members`, builds until it
+   * reads the new shape: then this becomes `(presence: PresenceNotice) => void`.
+   */
   presence: (presence: Presence) => void;
+  /** v1.2: someone the receiver has a private conversation with came online or went offline. */
+  person: (notice: PersonNotice) => void;
   typing: (notice: TypingNotice) => void;
   mention: (notice: MentionNotice) => void;
   read: (notice: ReadNotice) => void;
   /** v1.1: the whole new state of an edited, deleted or reacted-to message. */
   "message updated": (message: ChatMessage) => void;
 }
-
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface InterServerEvents {}
 
 export interface SocketData {
   userId: string;
@@ -279,6 +311,7 @@ export const CLIENT_EVENTS = [
   "join",
   "leave",
   "rooms",
+  "members",
   "message",
   "broadcast",
   "private message",

@@ -44,7 +44,9 @@ export async function createChatServer(deps: {
   const metrics = createChatMetrics();
   const storage = instrumentStorage(deps.storage ?? (await createStorage(config, logger)), metrics);
   await storage.init();
-  const redis = config.redisUrl ? await createRedisScaleOut(config.redisUrl, config.redisPrefix, logger) : undefined;
+  const redis = config.redisUrl
+    ? await createRedisScaleOut(config.redisUrl, config.redisPrefix, logger, (command) => metrics.redisCommands.inc({ command }))
+    : undefined;
   const readiness = async () => ({
     storage: await storage.isReady(),
     ...(redis ? { redis: await redis.isReady() } : {}),

@@ -32,6 +32,10 @@ export type ChatMetrics = {
   storeSeconds: Histogram<"op">;
   rateLimited: Counter<"action">;
   connectionsRefused: Counter<"reason">;
+  /** Requests this node made to the other nodes and waited for (socket look-ups across the cluster). */
+  clusterRequests: Counter;
+  /** Commands this node sent to Redis on its publishing connection, by command (the adapter's stream reads excluded). */
+  redisCommands: Counter<"command">;
   /** Connects the scrape-time gauges to what they read; call once the server exists. */
   watch(sources: GaugeSources): void;
 };
@@ -117,6 +121,17 @@ export function createChatMetrics(): ChatMetrics {
       help: "Latency of storage calls, by store and method (e.g. messages.insert, people.setRead).",
       labelNames: ["op"] as const,
       buckets: STORE_BUCKETS,
+      registers,
+    }),
+    clusterRequests: new Counter({
+      name: "chat_cluster_requests_total",
+      help: "Requests this node made to the other nodes and waited for (socket look-ups across the cluster).",
+      registers,
+    }),
+    redisCommands: new Counter({
+      name: "chat_redis_commands_total",
+      help: "Commands sent to Redis on the publishing connection, by command (the adapter's stream reads excluded).",
+      labelNames: ["command"] as const,
       registers,
     }),
     rateLimited: new Counter({

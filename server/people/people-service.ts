@@ -50,7 +50,7 @@ export class PeopleService {
    * message and how many messages from the other person came after the
    * viewer's read marker (all of them when never read), capped at UNREAD_CAP.
    */
-  async conversations(viewerId: string): Promise<Conversation[]> {
+  async conversations(viewerId: string): Promise<Omit<Conversation, "online">[]> {
     const { store: people, messages } = this.deps;
     const refs = await this.call(() => people.conversations(viewerId, CONVERSATIONS_LISTED));
     if (refs.length === 0) return [];
@@ -60,7 +60,7 @@ export class PeopleService {
     ]);
     const names = new Map(users.map((u) => [u.userId, u.name]));
     const listed = await Promise.all(
-      refs.map(async (ref): Promise<Conversation | undefined> => {
+      refs.map(async (ref): Promise<Omit<Conversation, "online"> | undefined> => {
         const [page, unread] = await Promise.all([
           this.call(() => messages.page({ channel: ref.channel, limit: 1 })),
           this.call(() => messages.countUnread(ref.channel, markers.get(ref.channel) ?? BEFORE_ALL, viewerId, UNREAD_CAP)),
@@ -72,7 +72,7 @@ export class PeopleService {
         return { user: { userId: ref.peerId, name }, last, unread };
       }),
     );
-    return listed.filter((c): c is Conversation => c !== undefined);
+    return listed.filter((c) => c !== undefined);
   }
 
   /** Moves the viewer's read marker of a channel forward; returns the marker now stored. */
@@ -96,6 +96,12 @@ export class PeopleService {
       }),
     );
     return new Map(counts.filter((c) => c !== undefined));
+  }
+
+  /** Whom the viewer has private conversations with (the most recent CONVERSATIONS_SEARCHED). */
+  async conversationPeers(viewerId: string): Promise<string[]> {
+    const refs = await this.call(() => this.deps.store.conversations(viewerId, CONVERSATIONS_SEARCHED));
+    return refs.map((r) => r.peerId);
   }
 
   /** The channels of the viewer's conversations (for search), most recent first. */

@@ -4,6 +4,7 @@
  * down — this node answers for its own sockets instead of failing.
  */
 import type { Logger } from "../logger.js";
+import type { ChatMetrics } from "../metrics/chat-metrics.js";
 import type { SocketData } from "../protocol.js";
 import type { ChatServer } from "./types.js";
 
@@ -11,7 +12,8 @@ const CLUSTER_TIMEOUT_MS = 1500;
 
 export type FoundSocket = { id: string; data: SocketData };
 
-export async function fetchSocketsIn(io: ChatServer, room: string, logger: Logger): Promise<FoundSocket[]> {
+export async function fetchSocketsIn(io: ChatServer, room: string, logger: Logger, metrics: ChatMetrics): Promise<FoundSocket[]> {
+  metrics.clusterRequests.inc();
   try {
     return await io.in(room).timeout(CLUSTER_TIMEOUT_MS).fetchSockets();
   } catch (err) {

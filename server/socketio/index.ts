@@ -21,26 +21,24 @@ import type { Delivery, Services } from "../services.js";
 import { mentionFanOut } from "./mentions.js";
 import { changeHandlers } from "./changes.js";
 import { messageHandlers } from "./messages.js";
-import { peopleHandlers, recordConnection, rememberOnDisconnect } from "./people.js";
+import { Membership } from "./membership.js";
+import { peopleHandlers, personNotifier, recordConnection, rememberOnDisconnect } from "./people.js";
 import { ConnectionCap } from "./connection-cap.js";
 import { connectionRefusals, logConnected, logDisconnected, observeRefusals, refusedRequest } from "./connection-log.js";
 import { Drain } from "./drain.js";
 import { batchWrites } from "./write-batching.js";
 import { originAllowed } from "./origin.js";
 import { publish } from "./publish.js";
-import { announcePresence } from "./presence.js";
 import { createRateLimiter } from "./rate-limit.js";
 import { recoveryAdapter } from "./recovery-adapter.js";
-import { presenceOnLeave, roomHandlers } from "./rooms.js";
+import { roomHandlers } from "./rooms.js";
 import { eventRouter } from "./router.js";
 import { searchHandlers } from "./search.js";
 import { sessionMiddleware } from "./session.js";
 import { typingHandlers } from "./typing.js";
 import { releaseUpgradeRequests } from "./upgrade-requests.js";
 import {
-  isRoomKey,
   roomKey,
-  roomOfKey,
   userKey,
   type ChatServer,
   type ChatSocket,
@@ -70,6 +68,8 @@ export type SocketServer = {
   stats: SocketStats;
   /** The services the handlers use, as `deps.services` built them. */
   services: Services;
+  /** Who is where, cluster-wide, as this node sees it. */
+  membership: Membership;
   /**
    * Graceful stop: refuses new connections and requests, lets handlers in
    * flight finish and ack (up to `drainMs`), then closes every connection so
@@ -135,20 +135,27 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
     drain,
     metrics,
   };
+  // Who is where, cluster-wide; it follows the adapter's rooms, so joins, leaves,
+  // disconnections and recovered sessions all count without a listener per socket.
+  const membership: Membership = new Membership({
+    io,
+    logger,
+    clustered: deps.adapter !== undefined,
+    onPerson: personNotifier(ctx, () => membership),
+  });
   // Every listener is built here, once; each socket registers the same functions
   // (see SharedListener), so that an idle connection holds no closures of its own.
   const route = eventRouter(
     {
-      ...roomHandlers(ctx),
+      ...roomHandlers(ctx, membership),
       ...messageHandlers(ctx),
       ...changeHandlers(ctx),
       ...typingHandlers(ctx),
-      ...peopleHandlers(ctx),
+      ...peopleHandlers(ctx, membership),
       ...searchHandlers(ctx),
     },
     stats,
   );
-  const onDisconnecting = presenceOnLeave(ctx);
   const onDisconnect = [logDisconnected(ctx.addressOf, logger), rememberOnDisconnect(ctx)];
 
   // One function releases every connection, called with it as `this`; Engine.IO emits `close` once per connection.
@@ -177,13 +184,12 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
     logConnected(socket, addressOf(socket), logger);
     // Client events reach their handlers untyped on purpose: nothing from the wire is trusted until parsed (see ack.ts).
     socket.onAny(route);
-    socket.on("disconnecting", onDisconnecting);
     for (const listener of onDisconnect) socket.on("disconnect", listener);
 
     const { userId, name } = socket.data;
     if (socket.recovered) {
-      // The adapter restored its rooms; tell them it is back.
-      for (const key of socket.rooms) if (isRoomKey(key)) void announcePresence(io, roomOfKey(key), logger);
+      // The adapter restored its rooms before the socket was registered: count them now.
+      membership.restored(socket);
     } else {
       void socket.join(userKey(userId));
     }
@@ -201,12 +207,13 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
     const { allTaken, error } = await writes.writeOut(Math.max(0, deadline - performance.now()));
     if (error !== undefined) logger.warn({ err: error }, "shutdown: a connection's last writes failed");
     if (!allTaken) logger.warn("shutdown: some connections had not taken their last packets after the drain period");
+    membership.close();
     await new Promise<void>((resolve) => {
       void io.close(() => resolve());
     });
   };
 
-  return { io, stats, services, shutdown };
+  return { io, stats, services, membership, shutdown };
 }
 
 /** Routes a stored message (`message`) or its new state (`message updated`) to the sockets that may see it. */

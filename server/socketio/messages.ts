@@ -7,7 +7,7 @@ import { recipientByUser } from "./people.js";
 import { roomKey, userOf, type ChatSocket, type EventListeners, type HandlerContext } from "./types.js";
 
 export function messageHandlers(ctx: HandlerContext): EventListeners {
-  const { io, messages, schemas, logger } = ctx;
+  const { io, messages, schemas, logger, metrics } = ctx;
 
   /** A retry of a message already stored is acked with it even when it could not be sent now. */
   const originalOr = async (socket: ChatSocket, clientId: string | undefined, refusal: AppError) => {
@@ -36,11 +36,11 @@ export function messageHandlers(ctx: HandlerContext): EventListeners {
     const { text, clientId, mentions, replyTo } = input;
     let to;
     if ("toUser" in input) {
-      to = await recipientByUser(io, ctx.people, input.toUser, logger);
+      to = await recipientByUser(io, ctx.people, input.toUser, logger, metrics);
       if (!to) return originalOr(socket, clientId, new AppError("NOT_FOUND", "no one with that userId has connected"));
     } else {
       // Every socket is in a room named after its own id, on whichever node holds it.
-      const target = (await fetchSocketsIn(io, input.to, logger)).find((s) => s.id === input.to);
+      const target = (await fetchSocketsIn(io, input.to, logger, metrics)).find((s) => s.id === input.to);
       if (!target) return originalOr(socket, clientId, new AppError("NOT_FOUND", "no such socket is connected"));
       to = userOf(target);
     }

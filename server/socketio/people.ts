@@ -1,14 +1,17 @@
 /**
  * People (protocol v1.1): `conversations`, `read`, remembering who connects,
- * and finding a private message's recipient by userId.
+ * and finding a private message's recipient by userId; v1.2: whether each
+ * conversation's person is online, and `person` when that changes.
  */
 import { z } from "zod";
 import type { Logger } from "../logger.js";
-import type { User } from "../protocol.js";
+import type { ChatMetrics } from "../metrics/chat-metrics.js";
+import type { PersonNotice, User } from "../protocol.js";
 import type { PeopleService } from "../people/people-service.js";
 import { within } from "../within.js";
 import { ackListener, limit } from "./ack.js";
 import { fetchSocketsIn } from "./cluster.js";
+import type { Membership } from "./membership.js";
 import {
   userKey,
   userOf,
@@ -22,12 +25,13 @@ import {
 /** Longest a new socket's `session` waits for its person to be recorded (storage may be down). */
 const RECORD_WAIT_MS = 500;
 
-export function peopleHandlers(ctx: HandlerContext): EventListeners {
+export function peopleHandlers(ctx: HandlerContext, membership: Membership): EventListeners {
   const { people } = ctx;
 
   const conversations = ackListener(ctx, "conversations", z.tuple([]), async (socket) => {
     limit(ctx, socket, "history");
-    return { conversations: await people.conversations(socket.data.userId) };
+    const listed = await people.conversations(socket.data.userId);
+    return { conversations: listed.map((c) => ({ ...c, online: membership.isOnline(c.user.userId) })) };
   });
 
   const read = ackListener(ctx, "read", z.tuple([ctx.schemas.read]), async (socket, [input]) => {
@@ -78,9 +82,62 @@ export async function recipientByUser(
   people: PeopleService,
   userId: string,
   logger: Logger,
+  metrics: ChatMetrics,
 ): Promise<User | undefined> {
-  const [online] = await fetchSocketsIn(io, userKey(userId), logger);
+  const [online] = await fetchSocketsIn(io, userKey(userId), logger, metrics);
   if (online) return userOf(online);
   const known = await people.known(userId);
   return known && { userId, name: known.name, socketId: "" };
+}
+
+/** How many `person` look-ups of conversation lists run at once: a connection storm must not take storage from joins and sends. */
+const PERSON_LOOKUPS = 2;
+
+/**
+ * Tells this node's sockets of everyone who has a private conversation with
+ * `userId` that they came online or went offline (`person`). Every node
+ * learns of every change (membership.ts) and tells its own sockets, so no one
+ * is told twice. Look-ups wait in a queue, at most PERSON_LOOKUPS at a time,
+ * one per person however often they came and went meanwhile; the state sent
+ * is the one that holds once the conversation list has been read, so a quick
+ * offline-online pair cannot arrive in the wrong order.
+ */
+export function personNotifier(ctx: Pick<HandlerContext, "io" | "people" | "logger">, membership: () => Membership) {
+  const { io, people, logger } = ctx;
+  /** userId → the name last seen with, for those waiting. */
+  const waiting = new Map<string, string | undefined>();
+  let running = 0;
+
+  const tell = async (userId: string, name: string | undefined) => {
+    const peers = await people.conversationPeers(userId);
+    if (peers.length === 0) return;
+    const online = membership().isOnline(userId);
+    const shownName = (online ? membership().nameOf(userId) : undefined) ?? name ?? (await people.known(userId))?.name ?? "";
+    const notice: PersonNotice = { userId, name: shownName, online };
+    io.local.to(peers.map(userKey)).emit("person", notice);
+  };
+
+  const work = async () => {
+    running++;
+    try {
+      for (let next = waiting.entries().next(); !next.done; next = waiting.entries().next()) {
+        const [userId, name] = next.value;
+        waiting.delete(userId);
+        try {
+          await tell(userId, name);
+        } catch (err) {
+          logger.warn({ err: (err as Error).message, userId }, "could not tell conversations about a person");
+        }
+      }
+    } finally {
+      running--;
+    }
+  };
+
+  return (userId: string, name: string | undefined): void => {
+    // No one on this node to tell.
+    if (io.of("/").sockets.size === 0) return;
+    waiting.set(userId, name ?? waiting.get(userId));
+    if (running < PERSON_LOOKUPS) void work();
+  };
 }

@@ -20,6 +20,8 @@ export function createRateLimiter(rateLimit: Config["rateLimit"]): RateLimiter {
     history: { burst: 30, perSecond: 5 },
     typing: { burst: 20, perSecond: 4 },
     rooms: { burst: 20, perSecond: 2 },
+    // Paging through a big room's people, 100 at a time.
+    members: { burst: 30, perSecond: 5 },
     search: { burst: 30, perSecond: 5 },
     read: { burst: 30, perSecond: 5 },
   };

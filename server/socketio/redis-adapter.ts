@@ -24,7 +24,16 @@ export type RedisScaleOut = {
   close(): Promise<void>;
 };
 
-export async function createRedisScaleOut(url: string, prefix: string, logger: Logger): Promise<RedisScaleOut> {
+/**
+ * @param onCommand called with the name of every command sent on the
+ *   publishing connection (for `chat_redis_commands_total`)
+ */
+export async function createRedisScaleOut(
+  url: string,
+  prefix: string,
+  logger: Logger,
+  onCommand: (command: string) => void = () => {},
+): Promise<RedisScaleOut> {
   const client = createClient({
     url,
     socket: { connectTimeout: 2000, reconnectStrategy: (retries) => Math.min(100 * 2 ** retries, 2000) },
@@ -46,10 +55,11 @@ export async function createRedisScaleOut(url: string, prefix: string, logger: L
       const value: unknown = Reflect.get(target, prop, receiver);
       if (typeof value !== "function") return value;
       if (typeof prop === "string" && PUBLISHING.has(prop)) {
-        return (...args: unknown[]) =>
-          target.isReady
-            ? (value as (...a: unknown[]) => unknown).apply(target, args)
-            : Promise.reject(new Error("Redis is not connected"));
+        return (...args: unknown[]) => {
+          if (!target.isReady) return Promise.reject(new Error("Redis is not connected"));
+          onCommand(prop);
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
       }
       return (value as (...a: unknown[]) => unknown).bind(target);
     },

@@ -1,13 +1,13 @@
-/** `join`, `leave`, `rooms`, and presence when a socket goes away. */
+/** `join`, `leave`, `rooms` and `members`: answered from the cluster-wide view of who is where (membership.ts). */
 import { z } from "zod";
+import { AppError } from "../errors.js";
 import type { RoomInfo } from "../protocol.js";
 import { ackListener, limit } from "./ack.js";
-import { fetchSocketsIn } from "./cluster.js";
-import { announcePresence, roomMembers } from "./presence.js";
-import { isRoomKey, roomKey, roomOfKey, type ChatSocket, type EventListeners, type HandlerContext, type SharedListener } from "./types.js";
+import type { Membership } from "./membership.js";
+import { roomKey, type ChatSocket, type EventListeners, type HandlerContext } from "./types.js";
 
-export function roomHandlers(ctx: HandlerContext): EventListeners {
-  const { io, messages, rooms: roomService, schemas, logger } = ctx;
+export function roomHandlers(ctx: HandlerContext, membership: Membership): EventListeners {
+  const { messages, rooms: roomService, schemas } = ctx;
 
   // The latest join of each room on a socket. A client that timed out waiting for
   // its join retries it while the first may still run; when that first one fails
@@ -27,6 +27,7 @@ export function roomHandlers(ctx: HandlerContext): EventListeners {
     let latestJoin = latestJoins.get(socket);
     if (!latestJoin) latestJoins.set(socket, (latestJoin = new Map()));
     latestJoin.set(room, attempt);
+    // Entering the room is what the room's presence reports (see membership.ts).
     await socket.join(roomKey(room));
     let history;
     try {
@@ -36,46 +37,34 @@ export function roomHandlers(ctx: HandlerContext): EventListeners {
       if (!wasIn && latestJoin.get(room) === attempt) await socket.leave(roomKey(room));
       throw err;
     }
-    const members = await roomMembers(io, room, logger);
-    void announcePresence(io, room, logger);
-    return { room, members, history: history.messages, hasMore: history.hasMore };
+    return { room, ...membership.joinView(room), history: history.messages, hasMore: history.hasMore };
   });
 
   const leave = ackListener(ctx, "leave", z.tuple([schemas.room]), async (socket, [room]) => {
     limit(ctx, socket, "join");
-    if (socket.rooms.has(roomKey(room))) {
-      await socket.leave(roomKey(room));
-      void announcePresence(io, room, logger);
-    }
+    if (socket.rooms.has(roomKey(room))) await socket.leave(roomKey(room));
     return { room };
   });
 
+  // No round trip to other nodes: every node holds the cluster's counts.
   const rooms = ackListener(ctx, "rooms", z.tuple([]), async (socket) => {
     limit(ctx, socket, "rooms");
     const names = await roomService.list();
-    const rooms: RoomInfo[] = await Promise.all(
-      names.map(async (name) => ({ name, members: (await fetchSocketsIn(io, roomKey(name), logger)).length })),
-    );
     const unread = await ctx.people.roomUnread(socket.data.userId, names);
-    return { rooms: rooms.map((r) => (unread.has(r.name) ? { ...r, unread: unread.get(r.name)! } : r)) };
+    const rooms: RoomInfo[] = names.map((name) => {
+      const info: RoomInfo = { name, members: membership.count(name) };
+      const n = unread.get(name);
+      if (n !== undefined) info.unread = n;
+      return info;
+    });
+    return { rooms };
   });
 
-  return { join, leave, rooms };
-}
+  const members = ackListener(ctx, "members", z.tuple([schemas.members]), async (socket, [{ room, after, limit: pageSize }]) => {
+    limit(ctx, socket, "members");
+    if (!(await roomService.exists(room))) throw new AppError("NOT_FOUND", `no room named ${room}`);
+    return membership.people(room, after, pageSize);
+  });
 
-/**
- * The `disconnecting` listener: notes the chat rooms the socket is in, and
- * once it has left them (`disconnect`), tells those rooms who is in them now.
- */
-export function presenceOnLeave(ctx: HandlerContext): SharedListener {
-  const { io, logger } = ctx;
-  return function (this: ChatSocket) {
-    const leaving = [...this.rooms].filter(isRoomKey).map(roomOfKey);
-    if (leaving.length === 0) return;
-    this.once("disconnect", () => {
-      for (const room of leaving) {
-        announcePresence(io, room, logger).catch((err: unknown) => logger.warn({ err, room }, "presence update failed"));
-      }
-    });
-  };
+  return { join, leave, rooms, members };
 }

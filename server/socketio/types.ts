@@ -4,7 +4,6 @@ import type { Logger } from "../logger.js";
 import type { ChatMetrics } from "../metrics/chat-metrics.js";
 import type {
   ClientToServerEvents,
-  InterServerEvents,
   Schemas,
   ServerToClientEvents,
   SocketData,
@@ -13,6 +12,27 @@ import type {
 import type { Services } from "../services.js";
 import type { Drain } from "./drain.js";
 import type { RateLimiter } from "./rate-limit.js";
+
+/** One change of a node's sockets: joined (`room` "" = connected) or left (`room` "" = disconnected). */
+export type MembershipOp = ["j", socketId: string, userId: string, name: string, room: string] | ["l", socketId: string, room: string];
+/** A socket in a snapshot: its id, person, name and chat rooms. */
+export type SnapshotSocket = [socketId: string, userId: string, name: string, rooms: string[]];
+
+/**
+ * What nodes tell each other about their sockets (see membership.ts): deltas
+ * (`d`), heartbeats (`h`), a request for a snapshot (`r`, of one node or "*")
+ * and snapshots (`s`). `seq` numbers each node's deltas.
+ */
+export type MembershipMessage =
+  | { t: "d"; node: string; seq: number; ops: MembershipOp[] }
+  | { t: "h"; node: string; seq: number }
+  | { t: "r"; node: string; of: string }
+  | { t: "s"; node: string; seq: number; sockets: SnapshotSocket[] };
+
+/** Events between the nodes of a cluster (`serverSideEmit`). */
+export interface InterServerEvents {
+  membership: (message: MembershipMessage) => void;
+}
 
 export type ChatServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 export type ChatSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;

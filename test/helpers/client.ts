@@ -5,6 +5,7 @@ import type {
   ChatMessage,
   Page,
   ClientToServerEvents,
+  PresenceNotice,
   ServerToClientEvents,
   Session,
 } from "../../server/protocol.js";
@@ -82,6 +83,21 @@ export function nextEvent<E extends keyof ServerToClientEvents>(
     };
     socket.on(event, listener as never);
   });
+}
+
+/**
+ * The next `presence` (protocol v1.2 shape) matching `filter`. The event map
+ * still types `presence` with the v1 shape for the page (see ServerToClientEvents).
+ */
+export function nextPresence(socket: TestSocket, filter: (p: PresenceNotice) => boolean = () => true, ms = 3000): Promise<PresenceNotice> {
+  return nextEvent(socket, "presence", (p) => filter(p as unknown as PresenceNotice), ms) as unknown as Promise<PresenceNotice>;
+}
+
+/** Every `presence` (v1.2 shape) a socket receives. */
+export function collectPresence(socket: TestSocket): PresenceNotice[] {
+  const received: PresenceNotice[] = [];
+  socket.on("presence", (p) => received.push(p as unknown as PresenceNotice));
+  return received;
 }
 
 /** Collects every `message` a socket receives, for asserting what did *not* arrive. */

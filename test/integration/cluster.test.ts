@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { ChatMessage, RoomInfo } from "../../server/protocol.js";
+import type { ChatMessage, JoinResult, RoomInfo } from "../../server/protocol.js";
 import { startBalancer, type Balancer } from "../helpers/balancer.js";
 import {
   collectMessages,
@@ -7,9 +7,11 @@ import {
   disconnectAll,
   flush,
   nextEvent,
+  nextPresence,
   ok,
   readAllHistory,
   until,
+  type TestSocket,
 } from "../helpers/client.js";
 import { freshDatabaseUri } from "../helpers/mongo.js";
 import { freePort, spawnServer, type ServerProcess } from "../helpers/process.js";
@@ -19,6 +21,11 @@ import { deleteKeys, REDIS_URL, startPrivateRedis, uniquePrefix, type PrivateRed
 type Sent = { message: ChatMessage };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const readyz = async (node: ServerProcess) => (await fetch(`${node.url}/readyz`)).status;
+/** The rooms list, asked at most twice a second (the rate limit of `rooms`) when polled. */
+const roomsOf = async (socket: TestSocket) => {
+  await sleep(500);
+  return (await ok<{ rooms: RoomInfo[] }>(socket, "rooms")).rooms;
+};
 
 function nodeEnv(redisUrl: string) {
   return {
@@ -59,10 +66,13 @@ describe("three nodes over Redis", () => {
     const c = await connectClient(n3.url, { name: "cai" });
     await ok(a.socket, "join", "x-chat");
     await ok(b.socket, "join", "x-chat");
-    const allThree = nextEvent(a.socket, "presence", (p) => p.room === "x-chat" && p.members.length === 3);
-    const joined = await ok<{ members: { socketId: string }[] }>(c.socket, "join", "x-chat");
+    // Each node learns of the others' joins a moment later, over Redis.
+    await until(async () => (await ok<{ rooms: RoomInfo[] }>(c.socket, "rooms")).rooms.some((r) => r.name === "x-chat" && r.members === 2));
+    const allThree = nextPresence(a.socket, (p) => p.room === "x-chat" && p.count === 3);
+    const joined = await ok<JoinResult>(c.socket, "join", "x-chat");
     expect(joined.members.map((m) => m.socketId).sort()).toEqual([a.socket.id, b.socket.id, c.socket.id].sort());
-    await allThree;
+    expect(joined.count).toBe(3);
+    expect((await allThree).joined?.map((p) => p.name)).toContain("cai");
 
     const { rooms } = await ok<{ rooms: RoomInfo[] }>(b.socket, "rooms");
     expect(rooms).toContainEqual({ name: "x-chat", members: 3 });
@@ -91,9 +101,9 @@ describe("three nodes over Redis", () => {
     c.socket.emit("typing", { room: "x-chat", typing: true });
     expect((await typingAtB).user.name).toBe("cai");
 
-    const afterLeave = nextEvent(a.socket, "presence", (p) => p.room === "x-chat" && p.members.length === 2);
+    const afterLeave = nextPresence(a.socket, (p) => p.room === "x-chat" && p.count === 2);
     await ok(b.socket, "leave", "x-chat");
-    expect((await afterLeave).members.map((m) => m.name).sort()).toEqual(["ann", "cai"]);
+    expect((await afterLeave).left).toEqual([{ userId: b.session.userId, name: "ben" }]);
   });
 
   it("when a message is edited, reacted to and deleted on one node, then readers on the other nodes get every update", async () => {
@@ -186,8 +196,13 @@ describe("Redis outage", () => {
     await ok<Sent>(a.socket, "message", { room: "outage", text: "before" });
     expect((await crossBefore).text).toBe("before");
 
+    await until(async () => (await roomsOf(a.socket)).find((r) => r.name === "outage")?.members === 3);
+
     await redis.stop();
     await until(async () => (await readyz(n1)) === 503, 10_000);
+    // Node 2 went silent: node 1 counts the people it can still see, and says why in its log.
+    await until(async () => (await roomsOf(a.socket)).find((r) => r.name === "outage")?.members === 2, 10_000);
+    expect(n1.output()).toContain("a cluster node went silent");
     const sameNode = nextEvent(b.socket, "message", (m) => m.text === "during");
     const t0 = Date.now();
     await ok<Sent>(a.socket, "message", { room: "outage", text: "during" });
@@ -201,6 +216,9 @@ describe("Redis outage", () => {
     const crossAfter = nextEvent(c.socket, "message", (m) => m.text === "after");
     await ok<Sent>(a.socket, "message", { room: "outage", text: "after" });
     expect((await crossAfter).text).toBe("after");
+    // The nodes exchange snapshots again: everyone counts once more.
+    await until(async () => (await roomsOf(a.socket)).find((r) => r.name === "outage")?.members === 3, 10_000);
+    await until(async () => (await roomsOf(c.socket)).find((r) => r.name === "outage")?.members === 3, 10_000);
   }, 60_000);
 });
 

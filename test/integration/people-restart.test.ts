@@ -34,7 +34,7 @@ describe.each(PERSISTENT_STORES)("people across a restart on the %s", (_, storeE
     const bobBack = await connectClient(second.url, { name: "bob", token: bob.session.token });
     expect((await ok<Page>(bobBack.socket, "history", { with: alice.session.userId })).messages).toEqual([away]);
     const { conversations } = await ok<{ conversations: Conversation[] }>(bobBack.socket, "conversations");
-    expect(conversations).toEqual([{ user: { userId: alice.session.userId, name: "alice" }, last: away, unread: 1 }]);
+    expect(conversations).toEqual([{ user: { userId: alice.session.userId, name: "alice" }, last: away, unread: 1, online: false }]);
     const { rooms } = await ok<{ rooms: RoomInfo[] }>(bobBack.socket, "rooms");
     expect(rooms.find((r) => r.name === "persist-room")).toEqual({ name: "persist-room", members: 0, unread: 0 });
     expect((await ok<Page>(bobBack.socket, "search", { q: "AWAY 你好" })).messages).toEqual([away]);

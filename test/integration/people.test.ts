@@ -33,7 +33,7 @@ describe.each(STORES)("away messages, conversations and unread on the %s", (_sto
     const history = await ok<Page>(bobBack.socket, "history", { with: alice.session.userId });
     expect(history.messages).toEqual([message]);
     const { conversations } = await ok<Conversations>(bobBack.socket, "conversations");
-    expect(conversations).toEqual([{ user: { userId: alice.session.userId, name: "alice" }, last: message, unread: 1 }]);
+    expect(conversations).toEqual([{ user: { userId: alice.session.userId, name: "alice" }, last: message, unread: 1, online: true }]);
   });
 
   it("when toUser names someone who never connected, then it answers NOT_FOUND and stores nothing", async () => {
@@ -88,8 +88,8 @@ describe.each(STORES)("away messages, conversations and unread on the %s", (_sto
     const again = await connect("alice", alice.session.token);
     const { conversations } = await ok<Conversations>(again.socket, "conversations");
     expect(conversations).toEqual([
-      { user: { userId: bob.session.userId, name: "bob" }, last: toBob, unread: 1 },
-      { user: { userId: carol.session.userId, name: "carol" }, last: toCarol, unread: 0 },
+      { user: { userId: bob.session.userId, name: "bob" }, last: toBob, unread: 1, online: true },
+      { user: { userId: carol.session.userId, name: "carol" }, last: toCarol, unread: 0, online: true },
     ]);
     // Carol's side of it, and bob sees only his own.
     const carolSees = await ok<Conversations>(carol.socket, "conversations");

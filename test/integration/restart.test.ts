@@ -55,7 +55,7 @@ describe("the embedded database across a kill -9", () => {
     expect(reacted.reactions).toEqual([{ emoji: "🎉", userIds: [ann.session.userId] }]);
     expect((await ok<Page>(benBack.socket, "history", { with: ann.session.userId })).messages).toEqual([secret]);
     const { conversations } = await ok<{ conversations: Conversation[] }>(benBack.socket, "conversations");
-    expect(conversations).toEqual([{ user: { userId: ann.session.userId, name: "ann" }, last: secret, unread: 1 }]);
+    expect(conversations).toEqual([{ user: { userId: ann.session.userId, name: "ann" }, last: secret, unread: 1, online: true }]);
 
     // Search reads the same database: the edited text, not the old one; Chinese inside a sentence; one character.
     expect((await ok<Page>(benBack.socket, "search", { q: "Wednesday" })).messages).toEqual([edited]);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { JoinResult, Presence, RoomInfo } from "../../server/protocol.js";
-import { call, connectClient, nextEvent, ok } from "../helpers/client.js";
+import type { JoinResult, RoomInfo } from "../../server/protocol.js";
+import { call, connectClient, nextEvent, nextPresence, ok } from "../helpers/client.js";
 import { startServer } from "../helpers/server.js";
 import { memoryStorage, patched } from "../helpers/storage.js";
 import { STORES } from "../helpers/stores.js";
@@ -15,33 +15,48 @@ describe("rooms and presence", () => {
     expect(rooms.map((r) => r.name).slice(0, 2)).toEqual(["chat", "study"]);
   });
 
-  it("when two people join a room, then both see each other in members and presence", async () => {
+  it("when two people join a room, then both see each other in members, people and presence", async () => {
     const alice = await connectClient(env.server.url, { name: "alice" });
     const bob = await connectClient(env.server.url, { name: "bob" });
+    const alone = nextPresence(alice.socket, (p) => p.room === "study");
     await ok(alice.socket, "join", "study");
-    const presence = nextEvent(alice.socket, "presence", (p) => p.room === "study" && p.members.length === 2);
+    expect(await alone).toEqual({ room: "study", count: 1, joined: [{ userId: alice.session.userId, name: "alice", sockets: [alice.socket.id] }] });
+    const presence = nextPresence(alice.socket, (p) => p.room === "study" && p.count === 2);
     const joined = await ok<JoinResult>(bob.socket, "join", "study");
     expect(joined.room).toBe("study");
+    expect(joined.count).toBe(2);
     expect(joined.members.map((m) => m.socketId).sort()).toEqual([alice.socket.id, bob.socket.id].sort());
     expect(joined.members.find((m) => m.socketId === bob.socket.id)).toEqual({
       userId: bob.session.userId,
       name: "bob",
       socketId: bob.socket.id,
     });
-    expect((await presence).members).toHaveLength(2);
+    expect(joined.people).toEqual(
+      [
+        { userId: alice.session.userId, name: "alice", sockets: [alice.socket.id] },
+        { userId: bob.session.userId, name: "bob", sockets: [bob.socket.id] },
+      ].sort((a, b) => (a.userId < b.userId ? -1 : 1)),
+    );
+    expect(await presence).toEqual({
+      room: "study",
+      count: 2,
+      joined: [{ userId: bob.session.userId, name: "bob", sockets: [bob.socket.id] }],
+    });
   });
 
-  it("when someone leaves or disconnects, then the room's presence drops them", async () => {
+  it("when someone leaves or disconnects, then the room's presence says who left", async () => {
     const alice = await connectClient(env.server.url, { name: "alice" });
     const bob = await connectClient(env.server.url, { name: "bob" });
     const carol = await connectClient(env.server.url, { name: "carol" });
+    const allThere = nextPresence(alice.socket, (p) => p.room === "leavers" && p.count === 3);
     for (const c of [alice, bob, carol]) await ok(c.socket, "join", "leavers");
-    const afterLeave = nextEvent(alice.socket, "presence", (p) => p.room === "leavers" && p.members.length === 2);
+    await allThere;
+    const afterLeave = nextPresence(alice.socket, (p) => p.room === "leavers" && p.count === 2);
     expect(await ok(bob.socket, "leave", "leavers")).toEqual({ ok: true, room: "leavers" });
-    expect((await afterLeave).members.map((m) => m.name).sort()).toEqual(["alice", "carol"]);
-    const afterDisconnect = nextEvent(alice.socket, "presence", (p: Presence) => p.members.length === 1);
+    expect(await afterLeave).toEqual({ room: "leavers", count: 2, left: [{ userId: bob.session.userId, name: "bob" }] });
+    const afterDisconnect = nextPresence(alice.socket, (p) => p.room === "leavers" && p.count === 1);
     carol.socket.disconnect();
-    expect((await afterDisconnect).members.map((m) => m.name)).toEqual(["alice"]);
+    expect(await afterDisconnect).toEqual({ room: "leavers", count: 1, left: [{ userId: carol.session.userId, name: "carol" }] });
   });
 
   it("when joining a new valid name, then the room is created and listed with its member count", async () => {
