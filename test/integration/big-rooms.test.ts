@@ -86,6 +86,31 @@ describe("people in rooms, on one node", () => {
     expect(seen).toEqual([]);
   });
 
+  it("when a dropped connection is recovered within the window, then the room hears nothing and the person still counts", async () => {
+    const watcher = await connectClient(env.server.url, { name: "wendy" });
+    const rita = await connectClient(env.server.url, { name: "rita" }, { reconnection: true, reconnectionDelay: 50, reconnectionDelayMax: 50 });
+    await ok(watcher.socket, "join", "comeback");
+    await ok(rita.socket, "join", "comeback");
+    await nextPresence(watcher.socket, (p) => p.room === "comeback");
+    const seen = collectPresence(watcher.socket);
+    const ritaId = rita.socket.id!;
+
+    rita.socket.io.engine.close();
+    await until(() => !env.server.chat.io.sockets.sockets.has(ritaId));
+    await until(() => rita.socket.connected);
+    expect(rita.socket.recovered).toBe(true);
+    await sleep(WINDOW_MS * 2);
+    expect(seen).toEqual([]);
+    expect(await ok<MembersPage>(watcher.socket, "members", { room: "comeback" })).toMatchObject({
+      count: 2,
+      people: expect.arrayContaining([{ userId: rita.session.userId, name: "rita", sockets: [ritaId] }]),
+    });
+    // Her later departure is reported as usual.
+    const left = nextPresence(watcher.socket, (p) => p.room === "comeback");
+    await ok(rita.socket, "leave", "comeback");
+    expect(await left).toEqual({ room: "comeback", count: 1, left: [{ userId: rita.session.userId, name: "rita" }] });
+  });
+
   it("when many people join within one window, then each socket in the room gets one presence naming them all", async () => {
     const watcher = await connectClient(env.server.url, { name: "wendy" });
     await ok(watcher.socket, "join", "rush");
