@@ -63,7 +63,9 @@ describe("operational logs", () => {
 
     const page = await fetch(`${server.url}/`);
     const pageId = page.headers.get("x-request-id");
-    expect(lines().find((l) => l.reqId === pageId && l.msg === "request completed")).toBeDefined();
+    // The line is written once the response has finished: read it to the end, then wait for the line.
+    await page.text();
+    await expect.poll(() => lines().find((l) => l.reqId === pageId && l.msg === "request completed")).toBeDefined();
   });
 
   it("when people chat, then no message text, token or authorization header appears in the logs", async () => {
