@@ -127,6 +127,29 @@ describe("people across two nodes over Redis", () => {
     expect(again.conversations.find((c) => c.user.userId === ben.session.userId)?.online).toBe(true);
   });
 
+  it("when a node shuts down cleanly, then the others hear at once that its people left", async () => {
+    const [n1] = nodes as [ServerProcess, ServerProcess];
+    const leaving = await spawnServer(env);
+    try {
+      const ann = await connectClient(n1.url, { name: "ann" });
+      await ok(ann.socket, "join", "x-stopped");
+      await nextPresence(ann.socket, (p) => p.room === "x-stopped");
+      const dan = await connectClient(leaving.url, { name: "dan" }, { reconnection: false });
+      await ok(dan.socket, "join", "x-stopped");
+      await until(async () => (await membersIn(ann.socket, "x-stopped")) === 2, 5000);
+      await sleep(600);
+
+      const left = nextPresence(ann.socket, (p) => p.room === "x-stopped", 8000);
+      const stoppedAt = Date.now();
+      leaving.kill("SIGTERM");
+      expect(await left).toEqual({ room: "x-stopped", count: 1, left: [{ userId: dan.session.userId, name: "dan" }] });
+      // Well before a silent node would be given up on (3.5 s).
+      expect(Date.now() - stoppedAt).toBeLessThan(2500);
+    } finally {
+      leaving.kill("SIGKILL");
+    }
+  }, 40_000);
+
   it("when a node is killed, then its people leave the counts within seconds, with presence and person saying so", async () => {
     const [n1] = nodes as [ServerProcess, ServerProcess];
     const doomed = await spawnServer(env);
