@@ -66,6 +66,7 @@ export async function createChatServer(deps: {
     rooms: localRoomCount(io, isRoomKey),
     storeUp: () => storage.isReady(),
     redisUp: redis && (() => redis.isReady()),
+    clusterNodes: redis && (() => sockets.membership.nodeCount()),
   });
 
   let closing: Promise<void> | undefined;

@@ -22,6 +22,8 @@ export type GaugeSources = {
   storeUp: () => Promise<boolean>;
   /** Absent when no Redis is configured: then `chat_redis_up` is not exported at all. */
   redisUp?: (() => Promise<boolean>) | undefined;
+  /** Nodes this one hears from, itself included; absent (and not exported) without Redis. */
+  clusterNodes?: (() => number) | undefined;
 };
 
 export type ChatMetrics = {
@@ -149,6 +151,16 @@ export function createChatMetrics(): ChatMetrics {
           registers,
           async collect() {
             this.set((await sources?.redisUp?.().catch(() => false)) ? 1 : 0);
+          },
+        });
+      }
+      if (next.clusterNodes && !registry.getSingleMetric("chat_cluster_nodes")) {
+        new Gauge({
+          name: "chat_cluster_nodes",
+          help: "Nodes this node hears from over Redis, itself included (their people count in rooms and presence).",
+          registers,
+          collect() {
+            this.set(sources?.clusterNodes?.() ?? 1);
           },
         });
       }

@@ -207,10 +207,10 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
     const { allTaken, error } = await writes.writeOut(Math.max(0, deadline - performance.now()));
     if (error !== undefined) logger.warn({ err: error }, "shutdown: a connection's last writes failed");
     if (!allTaken) logger.warn("shutdown: some connections had not taken their last packets after the drain period");
-    membership.close();
     await new Promise<void>((resolve) => {
       void io.close(() => resolve());
     });
+    membership.close();
   };
 
   return { io, stats, services, membership, shutdown };

@@ -86,9 +86,16 @@ export class Membership {
     }
   }
 
-  /** Stops the heartbeats (the server is shutting down). */
+  /**
+   * Stops the heartbeats and says goodbye, once the server has closed its
+   * sockets: their departures go first, then the other nodes stop counting
+   * this one at once instead of after NODE_TIMEOUT_MS.
+   */
   close(): void {
     clearInterval(this.timer);
+    if (!this.deps.clustered) return;
+    if (this.outbox.length > 0) this.publish();
+    this.emit({ t: "b", node: this.nodeId });
   }
 
   // ---- reading the view ----
@@ -96,6 +103,11 @@ export class Membership {
   /** How many distinct people are in a room, cluster-wide. */
   count(room: string): number {
     return this.rooms.get(room)?.sockets.size ?? 0;
+  }
+
+  /** The nodes whose people this node counts, itself included. */
+  nodeCount(): number {
+    return 1 + this.nodes.size;
   }
 
   /** Whether someone has any socket connected, cluster-wide. */
@@ -264,6 +276,7 @@ export class Membership {
   }
 
   private publish(): void {
+    if (this.outbox.length === 0) return; // sent early by close()
     const { sockets: nsp } = this.deps.io.of("/");
     // Names are read now: a recovered socket is registered only after its rooms came back.
     const ops: Op[] = this.outbox.map((op) => (op[0] === "j" ? ["j", op[1], op[2], nsp.get(op[1])?.data.name ?? "", op[3]] : op));
@@ -291,6 +304,11 @@ export class Membership {
 
   private received(message: MembershipMessage): void {
     if (message.node === this.nodeId) return;
+    if (message.t === "b") {
+      const gone = this.nodes.get(message.node);
+      if (gone) this.dropNode(message.node, gone);
+      return;
+    }
     let node = this.nodes.get(message.node);
     const known = node !== undefined;
     if (!node) this.nodes.set(message.node, (node = { seq: 0, heard: 0, sockets: new Map() }));

@@ -20,11 +20,13 @@ export type SnapshotSocket = [socketId: string, userId: string, name: string, ro
 
 /**
  * What nodes tell each other about their sockets (see membership.ts): deltas
- * (`d`), heartbeats (`h`), a request for a snapshot (`r`, of one node or "*")
- * and snapshots (`s`). `seq` numbers each node's deltas.
+ * (`d`), heartbeats (`h`), a request for a snapshot (`r`, of one node or "*"),
+ * snapshots (`s`) and a node's goodbye when it shuts down (`b`). `seq`
+ * numbers each node's deltas.
  */
 export type MembershipMessage =
   | { t: "d"; node: string; seq: number; ops: MembershipOp[] }
+  | { t: "b"; node: string }
   | { t: "h"; node: string; seq: number }
   | { t: "r"; node: string; of: string }
   | { t: "s"; node: string; seq: number; sockets: SnapshotSocket[] };

@@ -145,6 +145,8 @@ describe("people across two nodes over Redis", () => {
       expect(await left).toEqual({ room: "x-stopped", count: 1, left: [{ userId: dan.session.userId, name: "dan" }] });
       // Well before a silent node would be given up on (3.5 s).
       expect(Date.now() - stoppedAt).toBeLessThan(2500);
+      // It said goodbye: node 1 no longer counts it (it would for 3.5 s otherwise).
+      await until(async () => (await scrape(n1.url)).value("chat_cluster_nodes") === 2, 1000);
     } finally {
       leaving.kill("SIGKILL");
     }
@@ -162,6 +164,7 @@ describe("people across two nodes over Redis", () => {
       await ok(cai.socket, "join", "x-killed");
       await until(async () => (await membersIn(ann.socket, "x-killed")) === 2, 5000);
       await sleep(600);
+      expect((await scrape(n1.url)).value("chat_cluster_nodes")).toBe(3);
 
       const left = nextPresence(ann.socket, (p) => p.room === "x-killed", 8000);
       const offline = nextEvent(ann.socket, "person", (n) => n.userId === cai.session.userId && !n.online, 8000);
@@ -171,6 +174,7 @@ describe("people across two nodes over Redis", () => {
       expect(await offline).toEqual({ userId: cai.session.userId, name: "cai", online: false });
       expect(Date.now() - killedAt).toBeLessThan(6000);
       expect(await membersIn(ann.socket, "x-killed")).toBe(1);
+      expect((await scrape(n1.url)).value("chat_cluster_nodes")).toBe(2);
     } finally {
       doomed.kill("SIGKILL");
     }
