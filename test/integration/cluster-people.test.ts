@@ -1,36 +1,17 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { ChatMessage, Conversation, MentionNotice } from "../../server/protocol.js";
-import { connectClient, disconnectAll, flush, nextEvent, ok } from "../helpers/client.js";
-import { freshDatabaseUri } from "../helpers/mongo.js";
-import { spawnServer, type ServerProcess } from "../helpers/process.js";
-import { deleteKeys, REDIS_URL, uniquePrefix } from "../helpers/redis.js";
+import { connectClient, flush, nextEvent, ok } from "../helpers/client.js";
+import { clusterEnv, useNodes } from "../helpers/cluster.js";
+import type { ServerProcess } from "../helpers/process.js";
+import { REDIS_URL } from "../helpers/redis.js";
 
 type Sent = { message: ChatMessage };
 
 describe("people across two nodes over Redis", () => {
-  let nodes: ServerProcess[] = [];
-  const env = {
-    REDIS_URL,
-    REDIS_PREFIX: uniquePrefix(),
-    MONGODB_URI: freshDatabaseUri(),
-    LOG_LEVEL: "warn",
-    RATE_LIMIT_BURST: "1000",
-    RATE_LIMIT_PER_SECOND: "1000",
-  };
-
-  beforeAll(async () => {
-    nodes = await Promise.all([spawnServer(env), spawnServer(env)]);
-    // Let the nodes discover each other through the adapter's heartbeats.
-    await new Promise((r) => setTimeout(r, 500));
-  }, 60_000);
-  afterEach(disconnectAll);
-  afterAll(async () => {
-    for (const n of nodes) n.kill("SIGKILL");
-    await deleteKeys(REDIS_URL, env.REDIS_PREFIX);
-  });
+  const cluster = useNodes(2, clusterEnv(REDIS_URL, { RATE_LIMIT_BURST: "1000", RATE_LIMIT_PER_SECOND: "1000" }));
 
   it("when a message mentions someone on another node who is not in the room, then every socket of theirs gets mention", async () => {
-    const [n1, n2] = nodes as [ServerProcess, ServerProcess];
+    const [n1, n2] = cluster.nodes as [ServerProcess, ServerProcess];
     const alice = await connectClient(n1.url, { name: "ann" });
     const carol = await connectClient(n2.url, { name: "cai" });
     const carolOnN1 = await connectClient(n1.url, { name: "cai", token: carol.session.token });
@@ -47,7 +28,7 @@ describe("people across two nodes over Redis", () => {
   });
 
   it("when someone writes toUser to a person connected to another node, then all their sockets get it, and read clears the other node's tab", async () => {
-    const [n1, n2] = nodes as [ServerProcess, ServerProcess];
+    const [n1, n2] = cluster.nodes as [ServerProcess, ServerProcess];
     const alice = await connectClient(n1.url, { name: "ann" });
     const bob = await connectClient(n2.url, { name: "ben" });
     const bobOnN1 = await connectClient(n1.url, { name: "ben", token: bob.session.token });

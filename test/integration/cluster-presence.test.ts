@@ -1,11 +1,11 @@
 /** Protocol v1.2 "People, not sockets" across nodes over Redis: counts, presence, person, rooms cost, a killed node. */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Conversation, JoinResult, MembersPage, RoomInfo } from "../../server/protocol.js";
-import { connectClient, disconnectAll, nextEvent, nextPresence, ok, until, type TestSocket } from "../helpers/client.js";
+import { connectClient, nextEvent, nextPresence, ok, until, type TestSocket } from "../helpers/client.js";
 import { scrape } from "../helpers/metrics.js";
-import { freshDatabaseUri } from "../helpers/mongo.js";
 import { spawnServer, type ServerProcess } from "../helpers/process.js";
-import { deleteKeys, REDIS_URL, uniquePrefix } from "../helpers/redis.js";
+import { REDIS_URL } from "../helpers/redis.js";
+import { clusterEnv, useNodes } from "../helpers/cluster.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const roomsOf = async (socket: TestSocket) => (await ok<{ rooms: RoomInfo[] }>(socket, "rooms")).rooms;
@@ -16,30 +16,12 @@ const membersIn = async (socket: TestSocket, room: string) => {
 };
 
 describe("people across two nodes over Redis", () => {
-  let nodes: ServerProcess[] = [];
-  const env = {
-    REDIS_URL,
-    REDIS_PREFIX: uniquePrefix(),
-    MONGODB_URI: freshDatabaseUri(),
-    LOG_LEVEL: "warn",
-    RATE_LIMIT_BURST: "1000",
-    RATE_LIMIT_PER_SECOND: "1000",
-    RATE_LIMIT_PER_IP_FACTOR: "1000",
-  };
-
-  beforeAll(async () => {
-    nodes = await Promise.all([spawnServer(env), spawnServer(env)]);
-    // Let the nodes find each other (heartbeats, then a snapshot each way).
-    await sleep(1500);
-  }, 60_000);
-  afterEach(disconnectAll);
-  afterAll(async () => {
-    for (const n of nodes) n.kill("SIGKILL");
-    await deleteKeys(REDIS_URL, env.REDIS_PREFIX);
-  });
+  const env = clusterEnv(REDIS_URL, { RATE_LIMIT_BURST: "1000", RATE_LIMIT_PER_SECOND: "1000", RATE_LIMIT_PER_IP_FACTOR: "1000" });
+  // Time for the nodes to find each other (heartbeats, then a snapshot each way).
+  const cluster = useNodes(2, env, 1500);
 
   it("when one person has a tab on each node, then rooms, join and members count them once, and presence crosses nodes", async () => {
-    const [n1, n2] = nodes as [ServerProcess, ServerProcess];
+    const [n1, n2] = cluster.nodes as [ServerProcess, ServerProcess];
     const ann = await connectClient(n1.url, { name: "ann" });
     await ok(ann.socket, "join", "x-two");
     await nextPresence(ann.socket, (p) => p.room === "x-two");
@@ -70,7 +52,7 @@ describe("people across two nodes over Redis", () => {
   });
 
   it("when there are many rooms, then rooms counts people of both nodes without asking the other node anything", async () => {
-    const [n1, n2] = nodes as [ServerProcess, ServerProcess];
+    const [n1, n2] = cluster.nodes as [ServerProcess, ServerProcess];
     const a = await connectClient(n1.url, { name: "ann" });
     const b = await connectClient(n2.url, { name: "ben" });
     const cost = async (socket: TestSocket) => {
@@ -109,7 +91,7 @@ describe("people across two nodes over Redis", () => {
   }, 30_000);
 
   it("when someone with a conversation connects and disconnects on the other node, then person and conversations.online say so", async () => {
-    const [n1, n2] = nodes as [ServerProcess, ServerProcess];
+    const [n1, n2] = cluster.nodes as [ServerProcess, ServerProcess];
     const ann = await connectClient(n1.url, { name: "ann" });
     const ben = await connectClient(n2.url, { name: "ben" });
     await ok(ann.socket, "private message", { toUser: ben.session.userId, text: "hello" });
@@ -128,7 +110,7 @@ describe("people across two nodes over Redis", () => {
   });
 
   it("when a node shuts down cleanly, then the others hear at once that its people left", async () => {
-    const [n1] = nodes as [ServerProcess, ServerProcess];
+    const [n1] = cluster.nodes as [ServerProcess, ServerProcess];
     const leaving = await spawnServer(env);
     try {
       const ann = await connectClient(n1.url, { name: "ann" });
@@ -153,7 +135,7 @@ describe("people across two nodes over Redis", () => {
   }, 40_000);
 
   it("when a node is killed, then its people leave the counts within seconds, with presence and person saying so", async () => {
-    const [n1] = nodes as [ServerProcess, ServerProcess];
+    const [n1] = cluster.nodes as [ServerProcess, ServerProcess];
     const doomed = await spawnServer(env);
     try {
       const ann = await connectClient(n1.url, { name: "ann" });

@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import type { ChatMessage, JoinResult, RoomInfo } from "../../server/protocol.js";
 import { startBalancer, type Balancer } from "../helpers/balancer.js";
 import {
@@ -13,10 +13,10 @@ import {
   until,
   type TestSocket,
 } from "../helpers/client.js";
-import { freshDatabaseUri } from "../helpers/mongo.js";
 import { freePort, spawnServer, type ServerProcess } from "../helpers/process.js";
 import { allDrained, pumpClient, type PumpClient } from "../helpers/pump-client.js";
-import { deleteKeys, REDIS_URL, startPrivateRedis, uniquePrefix, type PrivateRedis } from "../helpers/redis.js";
+import { REDIS_URL, startPrivateRedis, uniquePrefix, type PrivateRedis } from "../helpers/redis.js";
+import { clusterEnv, useNodes } from "../helpers/cluster.js";
 
 type Sent = { message: ChatMessage };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -27,40 +27,21 @@ const roomsOf = async (socket: TestSocket) => {
   return (await ok<{ rooms: RoomInfo[] }>(socket, "rooms")).rooms;
 };
 
-function nodeEnv(redisUrl: string) {
-  return {
-    REDIS_URL: redisUrl,
-    REDIS_PREFIX: uniquePrefix(),
-    MONGODB_URI: freshDatabaseUri(),
-    LOG_LEVEL: "warn",
-    RATE_LIMIT_BURST: "1000",
-    RATE_LIMIT_PER_SECOND: "1000",
-  };
-}
+const nodeEnv = (redisUrl: string) => clusterEnv(redisUrl, { RATE_LIMIT_BURST: "1000", RATE_LIMIT_PER_SECOND: "1000" });
 
 describe("three nodes over Redis", () => {
-  let nodes: ServerProcess[] = [];
   let balancer: Balancer | undefined;
   const pumps: PumpClient[] = [];
-  const env = nodeEnv(REDIS_URL);
-
-  beforeAll(async () => {
-    nodes = await Promise.all([spawnServer(env), spawnServer(env), spawnServer(env)]);
-    // Let the nodes discover each other through the adapter's heartbeats.
-    await sleep(500);
-  }, 60_000);
+  const cluster = useNodes(3, nodeEnv(REDIS_URL));
   afterEach(() => {
-    disconnectAll();
     for (const p of pumps.splice(0)) p.close();
   });
   afterAll(async () => {
     await balancer?.close();
-    for (const n of nodes) n.kill("SIGKILL");
-    await deleteKeys(REDIS_URL, env.REDIS_PREFIX);
   });
 
   it("when people are on different nodes, then rooms, presence, counts, broadcasts, private messages and typing all cross", async () => {
-    const [n1, n2, n3] = nodes as [ServerProcess, ServerProcess, ServerProcess];
+    const [n1, n2, n3] = cluster.nodes as [ServerProcess, ServerProcess, ServerProcess];
     const a = await connectClient(n1.url, { name: "ann" });
     const b = await connectClient(n2.url, { name: "ben" });
     const c = await connectClient(n3.url, { name: "cai" });
@@ -107,7 +88,7 @@ describe("three nodes over Redis", () => {
   });
 
   it("when a message is edited, reacted to and deleted on one node, then readers on the other nodes get every update", async () => {
-    const [n1, n2, n3] = nodes as [ServerProcess, ServerProcess, ServerProcess];
+    const [n1, n2, n3] = cluster.nodes as [ServerProcess, ServerProcess, ServerProcess];
     const a = await connectClient(n1.url, { name: "ann" });
     const b = await connectClient(n2.url, { name: "ben" });
     const c = await connectClient(n3.url, { name: "cai" });
@@ -142,14 +123,14 @@ describe("three nodes over Redis", () => {
   });
 
   it("when a node is killed mid-conversation, then its clients resume on the others with nothing lost or doubled", async () => {
-    balancer = await startBalancer(() => nodes.filter((n) => n.proc.exitCode === null && n.proc.signalCode === null).map((n) => n.port));
+    balancer = await startBalancer(() => cluster.nodes.filter((n) => n.proc.exitCode === null && n.proc.signalCode === null).map((n) => n.port));
     for (let i = 0; i < 6; i++) pumps.push(await pumpClient(balancer.url, `p${i}`, "k-room"));
     for (let round = 0; round < 10; round++) for (const p of pumps) p.send(`${p.name} ${round}`);
     await until(() => pumps.reduce((n, p) => n + p.acked.size, 0) >= 20, 20_000);
 
     let dropped = 0;
     for (const p of pumps) p.socket.on("disconnect", () => dropped++);
-    nodes[1]!.kill("SIGKILL");
+    cluster.nodes[1]!.kill("SIGKILL");
     for (let round = 10; round < 20; round++) {
       for (const p of pumps) p.send(`${p.name} ${round}`);
       await sleep(50);
@@ -159,7 +140,7 @@ describe("three nodes over Redis", () => {
     // The round robin put two of the six on the killed node; they moved to the others.
     expect(dropped).toBe(2);
 
-    const reader = await connectClient(nodes[0]!.url, { name: "reader" });
+    const reader = await connectClient(cluster.nodes[0]!.url, { name: "reader" });
     const stored = await readAllHistory(reader.socket, "k-room");
     const attempted = pumps.flatMap((p) => p.attempted);
     expect(pumps.flatMap((p) => p.failed)).toEqual([]);

@@ -3,12 +3,11 @@
  * of that person as `{ with, user, typing }`, and nobody else; the ack tells
  * nothing about the person addressed.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { TypingNotice } from "../../server/protocol.js";
-import { call, connectClient, disconnectAll, flush, nextEvent, ok, type TestSocket } from "../helpers/client.js";
-import { freshDatabaseUri } from "../helpers/mongo.js";
-import { spawnServer, type ServerProcess } from "../helpers/process.js";
-import { deleteKeys, REDIS_URL, uniquePrefix } from "../helpers/redis.js";
+import { call, connectClient, flush, nextEvent, ok, type TestSocket } from "../helpers/client.js";
+import { clusterEnv, useNodes } from "../helpers/cluster.js";
+import type { ServerProcess } from "../helpers/process.js";
 import { useServer } from "../helpers/use-server.js";
 
 /** Every `typing` a socket hears. */
@@ -95,22 +94,10 @@ describe("typing in private conversations", () => {
 });
 
 describe("typing in private conversations across two nodes over Redis", () => {
-  let nodes: ServerProcess[] = [];
-  const env = { REDIS_URL, REDIS_PREFIX: uniquePrefix(), MONGODB_URI: freshDatabaseUri(), LOG_LEVEL: "warn" };
-
-  beforeAll(async () => {
-    nodes = await Promise.all([spawnServer(env), spawnServer(env)]);
-    // Let the nodes discover each other through the adapter's heartbeats.
-    await new Promise((r) => setTimeout(r, 500));
-  }, 60_000);
-  afterEach(disconnectAll);
-  afterAll(async () => {
-    for (const n of nodes) n.kill("SIGKILL");
-    await deleteKeys(REDIS_URL, env.REDIS_PREFIX);
-  });
+  const cluster = useNodes(2, clusterEnv());
 
   it("when Ada on one node types to Bob, then Bob's tabs on both nodes hear it, and Ada's own tab on the other node does not", async () => {
-    const [n1, n2] = nodes as [ServerProcess, ServerProcess];
+    const [n1, n2] = cluster.nodes as [ServerProcess, ServerProcess];
     const ada = await connectClient(n1.url, { name: "Ada" });
     const adaOnN2 = await connectClient(n2.url, { name: "Ada", token: ada.session.token });
     const bob = await connectClient(n2.url, { name: "Bob" });
