@@ -5,7 +5,7 @@
  * rejoining rooms, fetching what was missed and what changed. What the page
  * knows of its conversations lives in Conversations, which this extends.
  */
-import type { AckError, ChatMessage } from "../../server/protocol";
+import type { AckError, ChatMessage, PresenceNotice } from "../../server/protocol";
 import { markCaughtUp, shownMessage } from "./channels";
 import { connect, newClientId, request } from "./connection";
 import type { ClientEvents } from "./client-events";
@@ -52,6 +52,8 @@ export class ChatClient extends Conversations {
           }
           const channel = this.channels.get(targetKey(entry.target));
           channel?.failed.set(entry.clientId, { text: entry.text, code: error.code });
+          // That tab is gone: what is written next goes to the person again.
+          if (channel && entry.target.kind === "private" && entry.target.tab && channel.tab === entry.target.to) delete channel.tab;
           this.events.failed(error, { private: entry.target.kind === "private" });
           this.events.changed();
         },
@@ -125,7 +127,9 @@ export class ChatClient extends Conversations {
       this.events.changed();
     });
     s.on("message", (message) => this.onMessage(message));
-    s.on("presence", (presence) => this.onPresence(presence));
+    // Sent in the v1.2 shape; the event map still names the v1 one for older callers.
+    s.on("presence", (presence) => this.onPresence(presence as unknown as PresenceNotice));
+    s.on("person", (notice) => this.onPerson(notice));
     s.on("typing", (notice) => this.events.typing(notice));
     s.on("message updated", (message) => this.onMessageUpdated(message));
     s.on("mention", ({ message }) => this.onMention(message));
@@ -140,7 +144,9 @@ export class ChatClient extends Conversations {
       channel.kind === "room"
         ? { kind: "room", room: channel.room! }
         : channel.kind === "dm"
-          ? { kind: "private", to: channel.peer!.socketId, peer: channel.peer!.userId }
+          ? channel.tab
+            ? { kind: "private", to: channel.tab, peer: channel.peer!.userId, tab: true }
+            : { kind: "private", to: channel.peer!.socketId, peer: channel.peer!.userId }
           : { kind: "broadcast" };
     this.outbox.add(target, text, newClientId(), extras);
     this.events.changed();
@@ -220,6 +226,8 @@ export class ChatClient extends Conversations {
         return request(this.socket, "broadcast", { text, clientId, ...extras });
       case "private":
         // By person, not socket: it reaches them on every tab, or when they come back.
+        // Unless one tab of theirs was picked: then that tab must still be there (else NOT_FOUND).
+        if (target.tab) return request(this.socket, "private message", { to: target.to, text, clientId, ...extras });
         return request(this.socket, "private message", { toUser: target.peer, text, clientId, ...extras });
     }
   }

@@ -11,8 +11,11 @@ import type { Ack, AckError, ChatMessage, ErrorCode, Page } from "../../server/p
 export type Target =
   | { kind: "room"; room: string }
   | { kind: "broadcast" }
-  /** `to` is the recipient's socket id, `peer` their userId (for grouping). */
-  | { kind: "private"; to: string; peer: string };
+  /**
+   * `peer` is the recipient's userId (what it is sent to, and how it is grouped), `to` a
+   * socket id of theirs; with `tab` it is sent to that one socket (`private message { to }`).
+   */
+  | { kind: "private"; to: string; peer: string; tab?: boolean };
 
 /** What a message carries besides its text (protocol v1.1): the message it answers, who it mentions. */
 export type Extras = { replyTo?: string; mentions?: string[] };

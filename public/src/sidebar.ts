@@ -1,7 +1,8 @@
 /**
  * The panels around the conversation: rooms (the whole row opens or joins
- * one), open conversations with unread badges, and the people in the open
- * room. Clicks are handled once per list (event delegation); on phones the
+ * one), open conversations with unread badges, and the people this person
+ * talked with, online or away (the people of the open room are drawn by
+ * people-panel.ts). Clicks are handled once per list (event delegation); on phones the
  * panels are Bootstrap offcanvas and close when something is picked. Lists are
  * drawn with lit-html, keyed by room, conversation and person, so redrawing
  * them (every change, and the room counts every 15 s) keeps each row's node —
@@ -37,9 +38,7 @@ export function closePanels(): void {
 export class Sidebar {
   private readonly rooms = $("room-list");
   private readonly channels = $("channel-list");
-  private readonly people = $("online-list");
   private readonly peers = $("peer-list");
-  private shownPeople: User[] = [];
   private shownPeers: User[] = [];
 
   constructor(hooks: SidebarHooks) {
@@ -60,14 +59,6 @@ export class Sidebar {
     this.peers.addEventListener("click", (event) => {
       const button = closestIn<HTMLElement>(event, this.peers, "button[data-user-id]");
       const user = this.shownPeers.find((u) => u.userId === button?.dataset.userId);
-      if (user) {
-        closePanels();
-        hooks.person(user);
-      }
-    });
-    this.people.addEventListener("click", (event) => {
-      const button = closestIn<HTMLElement>(event, this.people, "button[data-socket-id]");
-      const user = this.shownPeople.find((u) => u.socketId === button?.dataset.socketId);
       if (user) {
         closePanels();
         hooks.person(user);
@@ -128,51 +119,27 @@ export class Sidebar {
     );
   }
 
-  /** The people of the open room (or the other person of a private conversation). */
-  renderPeople(members: readonly User[] | undefined, me: string): void {
-    this.shownPeople = [...(members ?? [])];
-    if (!members) {
-      render(html`<li class="text-body-secondary">${t("people.none")}</li>`, this.people);
-      return;
-    }
-    render(
-      repeat(
-        members,
-        (user) => user.socketId,
-        (user) =>
-          user.userId === me
-            ? html`<li class="py-1 px-2"><span>${t("me.you", { name: user.name })}</span><br /><code>${user.socketId}</code></li>`
-            : html`<li>
-                <button
-                  type="button"
-                  class="btn btn-sm btn-outline-secondary border-0"
-                  data-socket-id=${user.socketId}
-                  title=${t("people.message", { name: user.name })}
-                >
-                  <span>${user.name}</span><br /><code>${user.socketId}</code>
-                </button>
-              </li>`,
-      ),
-      this.people,
-    );
-  }
-
-  /** Everyone this person has a private conversation with, online or away: a click writes to them. */
-  renderPeers(peers: readonly User[]): void {
-    this.shownPeers = [...peers];
+  /**
+   * Everyone this person has a private conversation with, online or away
+   * (`online` undefined: not known yet): a click writes to them.
+   */
+  renderPeers(peers: readonly { user: User; online: boolean | undefined }[]): void {
+    this.shownPeers = peers.map((p) => p.user);
     $("peer-heading").hidden = peers.length === 0;
     render(
       repeat(
         peers,
-        (user) => user.userId,
-        (user) => html`<li>
-          <button
-            type="button"
-            class="btn btn-sm btn-outline-secondary border-0 w-100 text-start"
-            data-user-id=${user.userId}
-            title=${t("people.message", { name: user.name })}
-          >${user.name}</button>
-        </li>`,
+        ({ user }) => user.userId,
+        ({ user, online }) => {
+          const state = online === undefined ? "" : online ? "online" : "away";
+          return html`<li>
+            <button type="button" class="peer-row" data-user-id=${user.userId} data-state=${state || nothing} title=${t("people.message", { name: user.name })}>
+              ${state ? html`<span class="presence-dot ${state}" aria-hidden="true"></span>` : nothing}<span class="person-label">${user.name}</span>${state
+                ? html`<span class="person-state">${t(`people.${state}`)}</span>`
+                : nothing}
+            </button>
+          </li>`;
+        },
       ),
       this.peers,
     );

@@ -16,7 +16,7 @@ describe("chatting in the browser", () => {
 
     await alice.page.click('button[data-room="chat"]');
     await bob.page.click('button[data-room="chat"]');
-    await expect.poll(() => alice.page.locator("#online-list li").count()).toBe(2);
+    await expect.poll(() => alice.page.locator("#online-list li.person").count()).toBe(2);
 
     // Room message, shown to both with name and time.
     await alice.page.fill("#text", "hello <b>bob</b> 你好");
@@ -28,9 +28,8 @@ describe("chatting in the browser", () => {
     expect(await line.locator("time").getAttribute("title")).toMatch(/\d{1,2}:\d{2}:\d{2}/);
     expect(await bob.page.locator("#message-list b").count()).toBe(0);
 
-    // Private message: bob clicks alice in the online list (addressed to her socket id).
-    const aliceSocket = (await alice.page.textContent("#me-socket"))!;
-    await bob.page.click(`#online-list button[data-socket-id="${aliceSocket}"]`);
+    // Private message: bob clicks alice in the people list (written to her, not to a socket).
+    await bob.page.locator("#online-list .person-open", { hasText: "Alice" }).click();
     expect(await bob.page.textContent("#channel-title")).toBe("@ Alice");
     await bob.page.fill("#text", "just between us");
     await bob.page.press("#text", "Enter");

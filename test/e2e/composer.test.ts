@@ -263,10 +263,8 @@ describe("the composer", () => {
     await expect.poll(() => ben.page.textContent("#typing")).toBe("Ann is typing…");
     await ann.page.fill("#text", "");
     for (const p of [ann, ben]) await p.page.click('button[data-room="chat"]');
-    const annSocket = (await ann.page.textContent("#me-socket"))!;
-    const benSocket = (await ben.page.textContent("#me-socket"))!;
-    await ann.page.click(`#online-list button[data-socket-id="${benSocket}"]`);
-    await ben.page.click(`#online-list button[data-socket-id="${annSocket}"]`);
+    await ann.page.locator("#online-list .person-open", { hasText: "Ben" }).click();
+    await ben.page.locator("#online-list .person-open", { hasText: "Ann" }).click();
     await expect.poll(() => ben.page.textContent("#channel-title")).toContain("Ann");
 
     await ann.page.locator("#text").pressSequentially("are you th");

@@ -99,7 +99,7 @@ describe("the page in Chinese and English, on phones and desktops", () => {
     // The people panel slides in from the other side and closes with Escape.
     await page.click("#open-people");
     await page.locator("#people.show").waitFor();
-    expect(await page.locator("#online-list li").count()).toBe(2);
+    expect(await page.locator("#online-list li.person").count()).toBe(2);
     await page.keyboard.press("Escape");
     await page.locator("#people.show").waitFor({ state: "detached" });
     await expect.poll(() => page.evaluate(() => (globalThis as unknown as { document: { activeElement: { id: string } } }).document.activeElement.id)).toBe("open-people");

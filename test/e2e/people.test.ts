@@ -29,8 +29,7 @@ describe("people, mentions, unread and search in the page", () => {
     const alice = await enter(env.browser, env.server.url, "Alice");
     const bob = await enter(env.browser, env.server.url, "Bob");
     for (const person of [alice, bob]) await person.page.click('button[data-room="chat"]');
-    const bobSocket = (await bob.page.textContent("#me-socket"))!;
-    await alice.page.click(`#online-list button[data-socket-id="${bobSocket}"]`);
+    await alice.page.locator("#online-list .person-open", { hasText: "Bob" }).click();
     await alice.page.fill("#text", "hello Bob");
     await alice.page.press("#text", "Enter");
     await bob.page.locator('#channel-list button[data-channel^="dm:"]').waitFor();
@@ -60,7 +59,7 @@ describe("people, mentions, unread and search in the page", () => {
     const dave = await connectClient(env.server.url, { name: "Dave" });
     const diana = await connectClient(env.server.url, { name: "Diana" });
     for (const c of [dave, diana]) await ok(c.socket, "join", "study");
-    await expect.poll(() => carol.page.locator("#online-list li").count()).toBe(3);
+    await expect.poll(() => carol.page.locator("#online-list li.person").count()).toBe(3);
 
     await carol.page.locator("#text").pressSequentially("question for @d");
     await expect.poll(() => carol.page.locator("#mention-list [role=option]").allTextContents()).toEqual(["Dave", "Diana"]);

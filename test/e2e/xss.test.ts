@@ -44,7 +44,8 @@ const FOREIGN =
 
 /** The regions the page fills with user-supplied text, and the only tags allowed inside them. */
 const DYNAMIC = ["#message-list", "#online-list", "#channel-list", "#room-list", "#send-error", "#login-error", "#new-room-error", "#typing", "#channel-title", "#channel-sub", "#me-name"];
-const ALLOWED_TAGS = ["LI", "DIV", "SPAN", "TIME", "BUTTON", "CODE", "BR", "A"];
+/** UL: the list of a person's tabs, nested in their row of the people panel. */
+const ALLOWED_TAGS = ["LI", "UL", "DIV", "SPAN", "TIME", "BUTTON", "CODE", "BR", "A"];
 
 /**
  * The few browser globals the page functions below use: the test project is
@@ -285,9 +286,9 @@ describe("XSS payloads are shown as text and never run", () => {
       clients.push(c);
     }
     await expect
-      .poll(async () => (await receiver.page.locator("#online-list li").allTextContents()).join("\n"), { timeout: 10_000 })
+      .poll(async () => (await receiver.page.locator("#online-list li.person").allTextContents()).join("\n"), { timeout: 10_000 })
       .toContain(names.at(-1)!);
-    const online = await receiver.page.locator("#online-list li button span").allTextContents();
+    const online = await receiver.page.locator("#online-list .person-label").allTextContents();
     for (const name of names) expect(online).toContain(name);
     for (const name of names) {
       const line = receiver.page.locator("#message-list li[data-id]").filter({ hasText: `hello from ${name}` }).last();
