@@ -5,7 +5,6 @@
  */
 import type { ChatMessage, ErrorCode, User } from "../../server/protocol.js";
 import { isChange, targetKey, type Change, type ChangeEntry, type OutboxEntry } from "./delivery.js";
-import { RoomPeople, type PeopleChange } from "./room-people.js";
 
 export type ChannelKind = "room" | "broadcast" | "dm";
 
@@ -34,20 +33,15 @@ export type Channel = {
   kind: ChannelKind;
   title: string;
   room?: string;
-  /** For a private conversation: the other person (their `socketId` is the one they last wrote from, or ""). */
+  /** For a private conversation: the other person, with their latest socket id. */
   peer?: User;
-  /** For a private conversation: whether the other person has a tab open anywhere, when the page knows. */
-  online?: boolean;
-  /** For a private conversation: the one tab of theirs (a socket id) it is written to, when one was picked; else the person. */
-  tab?: string;
   messages: Map<string, ChatMessage>;
   /** Messages the server refused for good, by clientId, shown until the page reloads. */
   failed: Map<string, { text: string; code: ErrorCode }>;
   /** Changes the server refused for good, by message id, shown until the page reloads or a later change of the message is applied. */
   refused: Map<string, RefusedChange>;
   notices: Notice[];
-  /** A room's people: how many, and who (see RoomPeople). */
-  people: RoomPeople;
+  members: User[];
   hasMore: boolean;
   unread: number;
   /** Unread messages that mention this person, counted apart. */
@@ -61,12 +55,33 @@ export type Channel = {
    * may lie past a gap.
    */
   caughtUp?: { id?: string | undefined; rev?: string | undefined };
+  /**
+   * The messages held are one contiguous window of the conversation: `hasMore`
+   * says older ones lie before it, `atNewest` that it reaches the newest
+   * message. A window that does not (the reader paged far back, or jumped to
+   * an old message) takes no live message: those wait in `recent` and
+   * count in `beyond` until the reader comes back to the newest.
+   */
+  atNewest: boolean;
+  /** The newest live messages received (at most `RECENT_KEPT`), whether held or not. */
+  recent: ChatMessage[];
+  /** Messages from others that arrived past a window not at the newest. */
+  beyond: number;
+  /** The first message that was unread when the conversation was opened: the "new since you last read" divider. */
+  unreadFrom?: string | undefined;
+  /** The first unread message is being looked for in older history. */
+  locating?: boolean;
 };
 
 export const roomChannelId = (room: string): string => `room:${room}`;
 export const dmChannelId = (userId: string): string => `dm:${userId}`;
 export const BROADCAST_ID = "broadcast";
-const HELD_PER_CHANNEL = 500;
+/** How many messages a window holds after paging: older or newer pages push out the far end. */
+export const WINDOW = 300;
+/** Live messages let a window at the newest grow to this (the reader may be reading its top); then its oldest go. */
+const HELD_MAX = 600;
+/** How many live messages a channel remembers, to close the gap a request to the newest could leave. */
+const RECENT_KEPT = 100;
 
 export class Channels {
   private readonly all = new Map<string, Channel>();
@@ -89,8 +104,11 @@ export class Channels {
         failed: new Map(),
         refused: new Map(),
         notices: [],
-        people: new RoomPeople(),
+        members: [],
         hasMore: false,
+        atNewest: true,
+        recent: [],
+        beyond: 0,
         unread: 0,
         mentions: 0,
       };
@@ -104,24 +122,78 @@ export class Channels {
   }
 
   /**
-   * Adds messages; returns how many were new. A long-lived tab keeps the
-   * newest `HELD_PER_CHANNEL` of each conversation; older ones are paged in
-   * again on demand ("Load older").
+   * Adds messages to the window; returns how many were new. A window not at
+   * the newest takes none newer than what it holds (that would leave a gap):
+   * `extend` pages those in. A window at the newest keeps at most `HELD_MAX`;
+   * older ones are paged in again on demand.
    */
   add(channel: Channel, messages: readonly ChatMessage[]): number {
+    const newest = channel.atNewest ? undefined : lastId(channel);
     let added = 0;
     for (const message of messages) {
+      if (newest !== undefined && message.id > newest) continue;
       if (!channel.messages.has(message.id)) {
         channel.messages.set(message.id, message);
         added++;
       }
     }
-    if (channel.messages.size > HELD_PER_CHANNEL) {
-      const ids = [...channel.messages.keys()].sort();
-      for (const id of ids.slice(0, ids.length - HELD_PER_CHANNEL)) channel.messages.delete(id);
-      channel.hasMore = true;
-    }
+    if (channel.messages.size > HELD_MAX) Channels.trim(channel, WINDOW, "older");
     return added;
+  }
+
+  /**
+   * A live message: held when the window is at the newest, remembered in
+   * `recent` either way. True when it was not known before.
+   */
+  arrived(channel: Channel, message: ChatMessage): boolean {
+    const known = channel.messages.has(message.id) || channel.recent.some((m) => m.id === message.id);
+    if (!known) {
+      channel.recent.push(message);
+      if (channel.recent.length > RECENT_KEPT) channel.recent.shift();
+    }
+    if (channel.atNewest) this.add(channel, [message]);
+    return !known;
+  }
+
+  /** Adds the page of messages newer than the window; `atNewest` when no newer ones follow. */
+  extend(channel: Channel, messages: readonly ChatMessage[], atNewest: boolean): void {
+    for (const message of messages) if (!channel.messages.has(message.id)) channel.messages.set(message.id, message);
+    if (atNewest) this.reachNewest(channel);
+  }
+
+  /** Replaces the window with `messages` (a page around a message, or the newest page). */
+  replace(channel: Channel, messages: readonly ChatMessage[], hasOlder: boolean, atNewest: boolean): void {
+    channel.messages.clear();
+    for (const message of messages) channel.messages.set(message.id, message);
+    channel.hasMore = hasOlder;
+    channel.atNewest = atNewest;
+    if (atNewest) this.reachNewest(channel);
+  }
+
+  /**
+   * The window now reaches the newest message: live messages that arrived
+   * while the request was under way (or that the server's answer did not
+   * see yet) join it.
+   */
+  private reachNewest(channel: Channel): void {
+    channel.atNewest = true;
+    channel.beyond = 0;
+    const first = firstId(channel) ?? "";
+    for (const message of channel.recent) if (message.id > first && !channel.messages.has(message.id)) channel.messages.set(message.id, message);
+  }
+
+  /**
+   * Keeps `keep` messages of the window, dropping the `older` or the `newer`
+   * end; says so through `hasMore` or `atNewest`. True when some were dropped.
+   */
+  static trim(channel: Channel, keep: number, drop: "older" | "newer"): boolean {
+    if (channel.messages.size <= keep) return false;
+    const ids = [...channel.messages.keys()].sort();
+    const gone = drop === "older" ? ids.slice(0, ids.length - keep) : ids.slice(keep);
+    for (const id of gone) channel.messages.delete(id);
+    if (drop === "older") channel.hasMore = true;
+    else channel.atNewest = false;
+    return true;
   }
 
   /** The protocol's name for a conversation (history, read, search). */
@@ -135,6 +207,8 @@ export class Channels {
    * are left alone: they are fetched with their page when needed.
    */
   update(channel: Channel, message: ChatMessage): boolean {
+    const at = channel.recent.findIndex((m) => m.id === message.id);
+    if (at >= 0 && channel.recent[at]!.rev < message.rev) channel.recent[at] = message;
     const held = channel.messages.get(message.id);
     if (!held || held.rev >= message.rev) return false;
     channel.messages.set(message.id, message);
@@ -249,6 +323,31 @@ function timeOf(line: Line): string {
   return line.type === "message" ? line.message.createdAt : line.type === "notice" ? line.at : "";
 }
 
+/**
+ * Where the "new since you last read" divider goes when a conversation with
+ * `unread` unread messages (from others, not deleted, the newest ones) is
+ * opened: the oldest of them. `older` when the window does not reach back
+ * that far: `counted` of them are held, the rest lie before `firstId`.
+ */
+export function firstUnread(channel: Channel, unread: number, me: string): { id: string } | { counted: number } | undefined {
+  let counted = 0;
+  let last: string | undefined;
+  for (const m of [...channel.messages.values()].sort((a, b) => (a.id < b.id ? 1 : -1))) {
+    if (m.from.userId === me || m.deletedAt !== undefined) continue;
+    last = m.id;
+    if (++counted >= unread) return { id: m.id };
+  }
+  if (channel.hasMore) return { counted };
+  return last === undefined ? undefined : { id: last };
+}
+
+/** The oldest message id held in a channel. */
+export function firstId(channel: Channel): string | undefined {
+  let first: string | undefined;
+  for (const id of channel.messages.keys()) if (first === undefined || id < first) first = id;
+  return first;
+}
+
 /** The newest message id held in a channel. */
 export function lastId(channel: Channel): string | undefined {
   let last: string | undefined;
@@ -256,9 +355,19 @@ export function lastId(channel: Channel): string | undefined {
   return last;
 }
 
-/** Records that `channel` is complete up to everything it holds now (see `Channel.caughtUp`). */
+/**
+ * Records that `channel` is complete up to everything it holds now (see
+ * `Channel.caughtUp`). It never moves back: a window paged far back still
+ * resumes catching up where the conversation was left complete.
+ */
 export function markCaughtUp(channel: Channel): void {
-  channel.caughtUp = { id: lastId(channel), rev: Channels.lastRev(channel) };
+  const id = lastId(channel);
+  const rev = Channels.lastRev(channel);
+  const held = channel.caughtUp;
+  channel.caughtUp = {
+    id: held?.id !== undefined && (id === undefined || held.id > id) ? held.id : id,
+    rev: held?.rev !== undefined && (rev === undefined || held.rev > rev) ? held.rev : rev,
+  };
 }
 
 /** Whether two protocol channel names (`{ room }`, `{ with }`, `{ broadcast }`) are the same conversation. */
@@ -266,10 +375,12 @@ export function sameChannel(a: ReturnType<typeof Channels.base>, b: object): boo
   return ("room" in a && "room" in b && a.room === b.room) || ("with" in a && "with" in b && a.with === b.with) || ("broadcast" in a && "broadcast" in b);
 }
 
-/** Adds "joined" / "left" notices for who came and went in a room (a `presence`'s deltas). */
-export function notePeopleChange(channel: Channel, change: PeopleChange): void {
+/** Adds "joined" / "left" notices for the difference between a room's members and `members`. */
+export function noteMembershipChanges(channel: Channel, members: User[]): void {
+  const before = new Map(channel.members.map((m) => [m.socketId, m]));
+  const after = new Map(members.map((m) => [m.socketId, m]));
   const at = new Date().toISOString();
-  for (const p of change.joined) channel.notices.push({ id: `join-${p.userId}-${at}`, event: "joined", name: p.name, at });
-  for (const p of change.left) channel.notices.push({ id: `left-${p.userId}-${at}`, event: "left", name: p.name, at });
+  for (const [id, m] of after) if (!before.has(id)) channel.notices.push({ id: `join-${id}-${at}`, event: "joined", name: m.name, at });
+  for (const [id, m] of before) if (!after.has(id)) channel.notices.push({ id: `left-${id}-${at}`, event: "left", name: m.name, at });
   if (channel.notices.length > 200) channel.notices.splice(0, channel.notices.length - 200);
 }

@@ -1,8 +1,17 @@
 /**
  * The open conversation: its lines grouped by sender and day, kept at the
  * bottom while the reader is there, a "new messages" pill instead of jumping
- * when they scrolled up, older messages paged in when they reach the top,
- * and new messages from others announced to screen readers.
+ * when they scrolled up, and new messages from others announced to screen
+ * readers.
+ *
+ * It shows the channel's window of messages (see `Channel.atNewest`): older
+ * pages come in when the reader nears the top, newer ones when they near the
+ * bottom of a window that does not reach the newest, and the far end of the
+ * window goes, so the list stays a few hundred nodes long however long the
+ * history. Whatever is added or removed, the message the reader looks at
+ * stays at the same pixel. A conversation opened with unread messages shows
+ * a "new since you last read" divider above the first of them, and opens
+ * there when they run past a screen.
  *
  * The list is drawn with lit-html, keyed by message id: a message that did
  * not change keeps its node, so focus and a text selection inside it survive
@@ -11,7 +20,7 @@
  * PageDown move between messages, Enter opens the focused message's actions
  * and Escape closes them (see list-controls.ts).
  */
-import { render } from "lit-html";
+import { html, render, type TemplateResult } from "lit-html";
 import { repeat } from "lit-html/directives/repeat.js";
 import type { ChatMessage } from "../../server/protocol";
 import type { Channel, Line } from "./channels";
@@ -29,11 +38,15 @@ const EDGE = 48;
 export type ConversationHooks = {
   /** Fetches the page before the oldest message held; resolves when rendered. */
   loadOlder(channel: Channel): Promise<void>;
+  /** Fetches the page after the newest message of a window not at the newest; resolves when rendered. */
+  loadNewer(channel: Channel): Promise<void>;
+  /** Replaces a window away from the newest with the newest page; resolves when rendered. */
+  toNewest(channel: Channel): Promise<void>;
   /** The reader sees the newest message of the conversation. */
   readToEnd(channel: Channel): void;
   /** A message action was picked: reply, edit, delete, or toggling a reaction. */
   act(action: MessageAction): void;
-  /** A reply's quote was clicked: show the quoted message (loading older pages if needed). */
+  /** A reply's quote was clicked: show the quoted message (wherever it lies in the history). */
   jump(channel: Channel, id: string): void;
   /** Who a userId is, for naming the people who reacted. */
   nameOf(userId: string): string | undefined;
@@ -42,27 +55,31 @@ export type ConversationHooks = {
 export type { MessageAction };
 
 type Drawn = { lines: readonly Line[]; me: string; mentionsMe: (m: ChatMessage) => boolean };
+type Shown = { key: string; line: ShownLine | { type: "unread" }; cont: boolean; mention: boolean; quoteDeleted: boolean };
 
 export class ConversationView {
   private readonly pane = $("messages");
   private readonly list = $("message-list");
   private readonly pill = $("new-pill");
   private readonly older = $("older");
+  private readonly newer = $("newer");
   private readonly announcer = $("announcer");
   private readonly state: ListState = { current: "", open: "", reacting: "", who: "" };
   private drawn: Drawn | undefined;
   private channel: Channel | undefined;
   private me = "";
   private newest = "";
-  private oldest = "";
   private unseen = 0;
   private loading = false;
   private drawing = false;
+  /** The divider this view has already scrolled to (it does so once per opening). */
+  private placed = "";
 
   constructor(private readonly hooks: ConversationHooks) {
     this.pane.addEventListener("scroll", () => this.onScroll(), { passive: true });
-    this.pill.addEventListener("click", () => this.scrollToEnd());
-    this.older.addEventListener("click", () => void this.loadOlder());
+    this.pill.addEventListener("click", () => void this.toNewest());
+    this.older.addEventListener("click", () => void this.load("older"));
+    this.newer.addEventListener("click", () => void this.load("newer"));
     // Relative times age while the page is open.
     setInterval(() => this.draw(), 30_000);
     new ListControls(this.list, this.state, {
@@ -73,7 +90,8 @@ export class ConversationView {
       jump: (id) => {
         if (this.channel) this.hooks.jump(this.channel, id);
       },
-      loadOlder: () => void this.loadOlder(),
+      loadOlder: () => void this.load("older"),
+      loadNewer: () => void this.load("newer"),
     });
   }
 
@@ -85,33 +103,38 @@ export class ConversationView {
       this.channel = channel;
       Object.assign(this.state, { current: "", open: "", reacting: "", who: "" });
       this.unseen = 0;
+      this.placed = "";
       this.pane.setAttribute("aria-label", t("messages.label", { title: channel.title }));
     }
     const atEnd = switched || this.atEnd();
-    const before = { height: this.pane.scrollHeight, top: this.pane.scrollTop };
+    const anchor = switched ? undefined : this.anchor();
     const messages = lines.flatMap((l) => (l.type === "message" ? [l.message] : []));
     const newest = messages.at(-1)?.id ?? "";
-    const oldest = messages[0]?.id ?? "";
-    const arrived = switched ? [] : messages.filter((m) => m.id > this.newest && this.newest !== "");
+    // Only live messages count as arrived: pages loaded by scrolling or a jump do not.
+    const live = new Set(channel.recent.map((m) => m.id));
+    const arrived = switched || this.newest === "" ? [] : messages.filter((m) => m.id > this.newest && live.has(m.id));
     const fromOthers = arrived.filter((m) => m.from.userId !== me);
-    const prepended = !switched && oldest !== "" && this.oldest !== "" && oldest < this.oldest;
 
     this.drawn = { lines, me, mentionsMe };
     this.draw();
     this.older.hidden = !channel.hasMore;
+    this.newer.hidden = channel.atNewest;
     this.newest = newest;
-    this.oldest = oldest;
 
     const sentByMe = arrived.length > fromOthers.length || lines.some((l) => l.type === "pending" && !l.failed);
-    if (atEnd || (sentByMe && fromOthers.length === 0)) {
+    const divider = this.list.querySelector<HTMLElement>("li.unread-divider");
+    if (divider && channel.unreadFrom !== this.placed) {
+      // Opened with unread messages: start at the first of them, unless they all fit on the screen.
+      this.placed = channel.unreadFrom ?? "";
+      if (this.pane.scrollHeight - divider.offsetTop > this.pane.clientHeight) this.pane.scrollTop = divider.offsetTop - EDGE;
+      else this.scrollToEnd();
+    } else if (channel.atNewest && !channel.locating && (atEnd || (sentByMe && fromOthers.length === 0))) {
       this.scrollToEnd();
-    } else if (prepended) {
-      // Keep the reader's place when older messages appear above it.
-      this.pane.scrollTop = before.top + (this.pane.scrollHeight - before.height);
-    } else if (fromOthers.length > 0) {
-      this.unseen += fromOthers.length;
-      this.showPill();
+    } else {
+      if (anchor) this.keep(anchor);
+      if (fromOthers.length > 0) this.unseen += fromOthers.length;
     }
+    this.renderPill();
     const last = fromOthers.at(-1);
     if (last) this.announcer.textContent = t("messages.announce", { name: last.from.name, text: last.text });
   }
@@ -139,48 +162,88 @@ export class ConversationView {
     node?.focus({ preventScroll: true });
   }
 
-  /** Scrolls to the newest message and forgets the unseen count. */
+  /** Scrolls to the newest message held and, when that is the conversation's newest, forgets the unseen count. */
   scrollToEnd(): void {
     this.pane.scrollTop = this.pane.scrollHeight;
+    const channel = this.channel;
+    if (!channel?.atNewest || channel.locating) return;
     this.unseen = 0;
-    this.pill.hidden = true;
-    if (this.channel) this.hooks.readToEnd(this.channel);
+    this.renderPill();
+    this.hooks.readToEnd(channel);
   }
 
-  /** The reader is at (or near) the newest message. */
+  /** The reader is at (or near) the newest message of the conversation. */
   atEnd(): boolean {
-    return this.pane.scrollHeight - this.pane.scrollTop - this.pane.clientHeight < EDGE;
+    return (this.channel?.atNewest ?? true) && this.atBottom(EDGE);
+  }
+
+  private atBottom(within: number): boolean {
+    return this.pane.scrollHeight - this.pane.scrollTop - this.pane.clientHeight < within;
   }
 
   private item(id: string): HTMLElement | null {
     return id ? this.list.querySelector<HTMLElement>(`li[data-id="${CSS.escape(id)}"]`) : null;
   }
 
-  private showPill(): void {
-    this.pill.textContent = `${t("messages.newPill", { count: this.unseen })} ↓`;
-    this.pill.hidden = false;
+  /** The topmost message in view and where it is: what the reader's place is measured by. */
+  private anchor(): { id: string; top: number } | undefined {
+    const top = this.pane.getBoundingClientRect().top;
+    for (const li of this.list.querySelectorAll<HTMLElement>("li[data-id]")) {
+      const box = li.getBoundingClientRect();
+      if (box.bottom > top) return { id: li.dataset.id ?? "", top: box.top };
+    }
+    return undefined;
+  }
+
+  /** Scrolls so that the anchor is where it was (lines were added or removed above it). */
+  private keep(anchor: { id: string; top: number }): void {
+    const node = this.item(anchor.id);
+    if (node) this.pane.scrollTop += node.getBoundingClientRect().top - anchor.top;
+  }
+
+  /** The pill: how many new messages wait below, or the way back to the newest from an old window. */
+  private renderPill(): void {
+    const channel = this.channel;
+    const away = channel !== undefined && !channel.atNewest;
+    const count = away ? channel.beyond : this.unseen;
+    this.pill.hidden = count === 0 && !away;
+    if (!this.pill.hidden) this.pill.textContent = `${count > 0 ? t("messages.newPill", { count }) : t("messages.toNewest")} ↓`;
+  }
+
+  private async toNewest(): Promise<void> {
+    const channel = this.channel;
+    if (!channel) return;
+    if (!channel.atNewest) await this.hooks.toNewest(channel);
+    if (channel === this.channel) this.scrollToEnd();
   }
 
   private onScroll(): void {
-    if (this.atEnd() && (this.unseen > 0 || !this.pill.hidden)) {
+    if (this.atEnd() && this.unseen > 0) {
       this.unseen = 0;
-      this.pill.hidden = true;
+      this.renderPill();
       if (this.channel) this.hooks.readToEnd(this.channel);
     }
-    if (this.pane.scrollTop < EDGE) void this.loadOlder();
+    // A screen ahead, so that scrolling on rarely waits.
+    const ahead = Math.max(EDGE, this.pane.clientHeight);
+    if (this.pane.scrollTop < ahead) void this.load("older");
+    else if (this.channel && !this.channel.atNewest && this.atBottom(ahead)) void this.load("newer");
   }
 
-  private async loadOlder(): Promise<void> {
+  private async load(direction: "older" | "newer"): Promise<void> {
     const channel = this.channel;
-    if (!channel?.hasMore || this.loading) return;
+    if (!channel || this.loading || (direction === "older" ? !channel.hasMore : channel.atNewest)) return;
     this.loading = true;
-    this.older.textContent = t("messages.loading");
+    const button = direction === "older" ? this.older : this.newer;
+    button.textContent = t("messages.loading");
     try {
-      await this.hooks.loadOlder(channel);
+      await (direction === "older" ? this.hooks.loadOlder(channel) : this.hooks.loadNewer(channel));
     } finally {
       this.loading = false;
       this.older.textContent = t("messages.older");
+      this.newer.textContent = t("messages.newer");
     }
+    // Still near that end (a long scroll, or a short page): on to the next page.
+    if (channel === this.channel) this.onScroll();
   }
 
   /** (Re)draws the list from the lines last given, keeping unchanged nodes. */
@@ -202,7 +265,8 @@ export class ConversationView {
     if (!ids.has(state.current)) state.current = [...ids].at(-1) ?? "";
     for (const key of ["open", "reacting", "who"] as const) if (!ids.has(state[key])) state[key] = "";
     const now = new Date();
-    const shown: { key: string; line: ShownLine; cont: boolean; mention: boolean; quoteDeleted: boolean }[] = [];
+    const shown: Shown[] = [];
+    const unreadFrom = this.channel?.unreadFrom;
     let day = "";
     let previous: Line | undefined;
     for (const line of lines) {
@@ -222,6 +286,10 @@ export class ConversationView {
         continue;
       }
       const m = line.message;
+      if (m.id === unreadFrom) {
+        shown.push({ key: "unread", line: { type: "unread" }, cont: false, mention: false, quoteDeleted: false });
+        previous = undefined;
+      }
       const cont =
         previous?.type === "message" &&
         previous.message.from.userId === m.from.userId &&
@@ -240,6 +308,7 @@ export class ConversationView {
             shown,
             (s) => s.key,
             (s) => {
+              if (s.line.type === "unread") return unreadDivider();
               const id = s.line.type === "message" ? s.line.message.id : "";
               return lineTemplate(s.line, {
                 me,
@@ -257,4 +326,9 @@ export class ConversationView {
           );
     render(template, this.list);
   }
+}
+
+/** The line above the first message that was unread when the conversation was opened. */
+function unreadDivider(): TemplateResult {
+  return html`<li class="unread-divider"><span>${t("messages.unreadDivider")}</span></li>`;
 }

@@ -4,16 +4,19 @@
  * It owns the data and tells the page what changed through `ClientEvents`;
  * it never touches the DOM. ChatClient adds the connection itself.
  */
-import type { AckError, ChatMessage, PersonNotice, PresenceNotice, ReadNotice, RoomInfo, User } from "../../server/protocol";
+import type { AckError, ChatMessage, Presence, ReadNotice, RoomInfo, User } from "../../server/protocol";
 import { DEFAULT_ROOMS, roomProblem } from "../../server/names";
-import { catchUp, catchUpChanges } from "./catch-up";
-import { BROADCAST_ID, Channels, dmChannelId, markCaughtUp, notePeopleChange, roomChannelId, type Channel } from "./channels";
+import { catchUp, catchUpChanges, historyAround } from "./catch-up";
+import { firstId, firstUnread, lastId, WINDOW } from "./channels";
+import { BROADCAST_ID, Channels, dmChannelId, markCaughtUp, noteMembershipChanges, roomChannelId, type Channel } from "./channels";
 import { request, type ChatSocket } from "./connection";
 import type { ClientEvents } from "./client-events";
 import type { Change } from "./delivery";
 import { ReadMarkers } from "./read-markers";
-import { PeopleLoader } from "./people-loader";
 import { loadSaved, storeSaved } from "./saved-state";
+
+/** Messages asked for per page of history (the protocol's most). */
+const PAGE = 100;
 
 export abstract class Conversations {
   readonly channels = new Channels();
@@ -26,8 +29,6 @@ export abstract class Conversations {
   protected socket: ChatSocket | undefined;
   private readonly reads = new ReadMarkers(this.channels, () => this.socket, () => this.me);
   private refreshTimer: ReturnType<typeof setTimeout> | undefined;
-  /** Paging and refilling the people of rooms (v1.2 `members`). */
-  readonly people = new PeopleLoader(() => this.socket, () => this.events.changed());
 
   constructor(protected readonly events: ClientEvents) {
     this.channels.open(BROADCAST_ID, { kind: "broadcast", title: "Everyone" });
@@ -54,42 +55,25 @@ export abstract class Conversations {
   protected onMessage(message: ChatMessage): void {
     const channel = this.channels.channelFor(message, this.me);
     if (!channel) return;
-    const added = this.channels.add(channel, [message]) > 0;
+    const added = this.channels.arrived(channel, message);
     if (channel.kind === "dm") this.save();
-    // They just wrote: they are online (and, in a room, have that tab there).
-    if (channel.kind === "dm" && message.from.userId !== this.me) channel.online = true;
-    if (channel.kind === "room") channel.people.sawSocket(message.from.userId, message.from.socketId);
     if (added && message.from.userId !== this.me && (channel.id !== this.active || document.hidden)) {
       channel.unread++;
       if (message.mentions?.includes(this.me)) channel.mentions++;
     }
+    if (added && !channel.atNewest && message.from.userId !== this.me) channel.beyond++;
     this.events.message(message, channel, added);
     this.events.changed();
   }
 
-  protected onPresence(notice: PresenceNotice): void {
-    const channel = this.channels.get(roomChannelId(notice.room));
+  protected onPresence({ room, members }: Presence): void {
+    const channel = this.channels.get(roomChannelId(room));
     if (channel) {
-      const change = channel.people.apply(notice, this.me);
-      notePeopleChange(channel, change);
-      // Someone in a room with this person is online; someone who left it may be gone.
-      for (const p of notice.joined ?? []) this.noteOnline(p.userId, true);
+      noteMembershipChanges(channel, members);
+      channel.members = members;
       this.events.changed();
     }
     this.refreshRoomsSoon();
-  }
-
-  /** Someone this person has a private conversation with came online or went away (v1.2 `person`). */
-  protected onPerson({ userId, online }: PersonNotice): void {
-    if (this.noteOnline(userId, online)) this.events.changed();
-  }
-
-  /** Records whether the other person of a private conversation is online; true when that changed something. */
-  private noteOnline(userId: string, online: boolean): boolean {
-    const channel = this.channels.get(dmChannelId(userId));
-    if (!channel || channel.online === online) return false;
-    channel.online = online;
-    return true;
   }
 
   protected onMessageUpdated(message: ChatMessage): void {
@@ -110,10 +94,10 @@ export abstract class Conversations {
     if (this.reads.readElsewhere(notice)) this.events.changed();
   }
 
-  /** The name of someone this tab has seen (in a room, a peer, a sender), if any. */
+  /** The name of someone this tab has seen (a member, a peer, a sender), if any. */
   nameOf(userId: string): string | undefined {
     for (const channel of this.channels.list()) {
-      const person = channel.people.get(userId) ?? (channel.peer?.userId === userId ? channel.peer : undefined);
+      const person = channel.members.find((m) => m.userId === userId) ?? (channel.peer?.userId === userId ? channel.peer : undefined);
       if (person) return person.name;
       for (const m of channel.messages.values()) if (m.from.userId === userId) return m.from.name;
     }
@@ -150,10 +134,32 @@ export abstract class Conversations {
   /** Queues a change for the server (see `edit`); false when it was dropped as moot. */
   protected abstract queueChange(change: Change): boolean;
 
-  /** Pages older history into `channel` until message `id` is held (at most 40 pages); true when it is. */
-  async loadUntil(channel: Channel, id: string): Promise<boolean> {
-    for (let page = 0; !channel.messages.has(id) && channel.hasMore && page < 40; page++) await this.loadOlder(channel);
+  /**
+   * Makes message `id` part of `channel`'s window: when it is not held, the
+   * window becomes the page around it (protocol v1.2 `around`), however far
+   * back it lies. True when it is held then.
+   */
+  async jumpTo(channel: Channel, id: string): Promise<boolean> {
+    if (channel.messages.has(id)) return true;
+    if (!this.socket) return false;
+    const res = await historyAround(this.socket, Channels.base(channel), id, PAGE);
+    if (!res.ok) {
+      this.events.failed(res.error);
+      return false;
+    }
+    this.channels.replace(channel, res.messages, res.hasOlder, !res.hasNewer);
+    this.events.changed();
     return channel.messages.has(id);
+  }
+
+  /** Brings a window the reader paged or jumped away from back to the newest page. */
+  async toNewest(channel: Channel): Promise<void> {
+    if (channel.atNewest || !this.socket) return;
+    const res = await request(this.socket, "history", { ...Channels.base(channel), limit: PAGE });
+    if (!res.ok) return this.events.failed(res.error);
+    this.channels.replace(channel, res.messages, res.hasMore, true);
+    markCaughtUp(channel);
+    this.events.changed();
   }
 
   /** Searches what this person may read; newest first, `before` pages on. */
@@ -180,13 +186,22 @@ export abstract class Conversations {
       await this.openRoom(message.room);
       channel = this.channels.get(roomChannelId(message.room));
     }
-    return channel && (await this.loadUntil(channel, message.id)) ? channel : undefined;
+    return channel && (await this.jumpTo(channel, message.id)) ? channel : undefined;
   }
 
-  /** Opens a conversation: clears its unread count and remembers it. */
+  /**
+   * Opens a conversation: clears its unread count and remembers it. Opened
+   * with unread messages, it notes the first of them (`unreadFrom`, the
+   * divider), looking for it in older history when the window does not
+   * reach back that far. The conversation left goes back to its newest
+   * page and loses its divider.
+   */
   activate(id: string): void {
+    const left = this.active !== id ? this.channels.get(this.active) : undefined;
     this.active = id;
     const channel = this.channels.get(id);
+    if (left) this.leaveWindow(left);
+    if (channel && left) this.noteUnread(channel);
     if (channel) {
       channel.unread = 0;
       channel.mentions = 0;
@@ -203,19 +218,10 @@ export abstract class Conversations {
     await this.joinRoom(room, true);
   }
 
-  /**
-   * Opens (or creates) the private conversation with `user`, loading its
-   * history. With `tab` (one of their socket ids) what is written there goes
-   * to that tab of theirs (`private message { to }`); without, to the person.
-   * `online`: what the page knows of them (someone in a room is online).
-   */
-  async openPrivate(user: User, options: { tab?: string; online?: boolean } = {}): Promise<void> {
+  /** Opens (or creates) the private conversation with `user`, loading its history. */
+  async openPrivate(user: User): Promise<void> {
     const channel = this.channels.open(dmChannelId(user.userId), { kind: "dm", title: user.name, peer: user });
     channel.peer = user;
-    channel.title = user.name;
-    if (options.tab) channel.tab = options.tab;
-    else delete channel.tab;
-    if (options.online !== undefined) channel.online = options.online;
     this.activate(channel.id);
     if (await this.catchUp(channel, channel.caughtUp?.id)) markCaughtUp(channel);
     this.events.changed();
@@ -230,7 +236,7 @@ export abstract class Conversations {
       return undefined;
     }
     const channel = this.channels.open(roomChannelId(res.room), { kind: "room", title: `# ${res.room}`, room: res.room });
-    channel.people.reset(res);
+    channel.members = res.members;
     const hadOlder = channel.messages.size > 0;
     this.channels.add(channel, res.history);
     // Messages held from before a reconnect may already reach further back.
@@ -256,15 +262,85 @@ export abstract class Conversations {
     void this.refreshRooms();
   }
 
-  /** Loads the page of history older than the oldest message held. */
+  /** Loads the page of history older than the oldest message held; the newest beyond `WINDOW` leave the window. */
   async loadOlder(channel: Channel): Promise<void> {
     if (!this.socket) return;
-    const oldest = [...channel.messages.keys()].sort()[0];
-    const res = await request(this.socket, "history", { ...Channels.base(channel), ...(oldest ? { before: oldest } : {}) });
+    const oldest = firstId(channel);
+    const res = await request(this.socket, "history", { ...Channels.base(channel), limit: PAGE, ...(oldest ? { before: oldest } : {}) });
     if (!res.ok) return this.events.failed(res.error);
+    if (firstId(channel) !== oldest) return; // the window moved meanwhile
     this.channels.add(channel, res.messages);
     channel.hasMore = res.hasMore;
+    Channels.trim(channel, WINDOW, "newer");
     this.events.changed();
+  }
+
+  /** Loads the page of history newer than a window not at the newest; the oldest beyond `WINDOW` leave it. */
+  async loadNewer(channel: Channel): Promise<void> {
+    const newest = lastId(channel);
+    if (!this.socket || channel.atNewest || !newest) return;
+    const res = await request(this.socket, "history", { ...Channels.base(channel), limit: PAGE, after: newest });
+    if (!res.ok) return this.events.failed(res.error);
+    if (lastId(channel) !== newest || channel.atNewest) return;
+    this.channels.extend(channel, res.messages, !res.hasMore);
+    if (!res.hasMore) markCaughtUp(channel);
+    Channels.trim(channel, WINDOW, "older");
+    this.events.changed();
+  }
+
+  /** The reader is at the newest message of a window that grew with live messages: keep its newest `WINDOW`. */
+  settle(channel: Channel): boolean {
+    return channel.atNewest && Channels.trim(channel, WINDOW, "older");
+  }
+
+  /** A conversation no longer shown: a window away from the newest goes back to the newest page. */
+  private leaveWindow(channel: Channel): void {
+    channel.unreadFrom = undefined;
+    channel.locating = false;
+    if (channel.atNewest) return;
+    channel.messages.clear();
+    channel.atNewest = true;
+    channel.beyond = 0;
+    void this.catchUp(channel, undefined).then(() => this.events.changed());
+  }
+
+  /** Notes where the unread messages of a conversation being opened start (see `activate`). */
+  private noteUnread(channel: Channel): void {
+    channel.unreadFrom = undefined;
+    if (channel.unread <= 0) return;
+    const found = firstUnread(channel, channel.unread, this.me);
+    if (!found) return;
+    if ("id" in found) {
+      channel.unreadFrom = found.id;
+      return;
+    }
+    channel.locating = true;
+    void this.locateUnread(channel, channel.unread - found.counted).finally(() => {
+      channel.locating = false;
+      this.events.changed();
+    });
+  }
+
+  /**
+   * Counts `left` more unread messages back from the oldest held, a page at
+   * a time (unread counts stop at 1000), and opens the window around the
+   * first of them.
+   */
+  private async locateUnread(channel: Channel, left: number): Promise<void> {
+    let before = firstId(channel);
+    let first: string | undefined;
+    for (let page = 0; this.socket && before && left > 0 && page < 12; page++) {
+      const res = await request(this.socket, "history", { ...Channels.base(channel), limit: PAGE, before });
+      if (!res.ok || this.active !== channel.id) return;
+      for (const m of [...res.messages].reverse()) {
+        if (m.from.userId === this.me || m.deletedAt !== undefined) continue;
+        first = m.id;
+        if (--left === 0) break;
+      }
+      before = res.hasMore ? res.messages[0]?.id : undefined;
+    }
+    if (!first || this.active !== channel.id) return;
+    if (await this.jumpTo(channel, first)) channel.unreadFrom = first;
   }
 
   async refreshRooms(): Promise<void> {
@@ -297,17 +373,18 @@ export abstract class Conversations {
     if (!this.socket) return false;
     const res = await request(this.socket, "conversations");
     if (!res.ok) return false;
-    for (const { user, last, unread, online } of res.conversations) {
+    for (const { user, last, unread } of res.conversations) {
       const known = this.channels.get(dmChannelId(user.userId));
       const peer = known?.peer ?? { ...user, socketId: "" };
       const channel = this.channels.open(dmChannelId(user.userId), { kind: "dm", title: user.name, peer });
-      if (!channel.messages.size) this.channels.add(channel, [last]);
+      if (!channel.messages.size) {
+        this.channels.add(channel, [last]);
+        // Only the last message is known: the rest comes with the newest page when the conversation opens.
+        channel.hasMore = true;
+      }
       if (channel.id !== this.active) channel.unread = unread;
-      if (typeof online === "boolean") channel.online = online;
     }
     this.save();
-    // Who is online, and unread counts, show at once.
-    this.events.changed();
     return true;
   }
 

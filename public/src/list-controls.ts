@@ -2,8 +2,9 @@
  * How the reader works the message list, by keyboard, pointer and touch.
  *
  * Keyboard: the list is one Tab stop (the message with tabindex 0). On a
- * message, ArrowUp/ArrowDown move to the previous/next one, Home/End to the
- * first/last, PageUp/PageDown by a screenful; Enter (or the context-menu key,
+ * message, ArrowUp/ArrowDown move to the previous/next one (past the first,
+ * or the last of a window away from the newest, the next page loads),
+ * Home/End to the first/last loaded, PageUp/PageDown by a screenful; Enter (or the context-menu key,
  * or Shift+F10) opens its action bar and moves focus to its first action, and
  * Tab then walks that message's own controls; Escape closes what is open and
  * gives focus back to the message.
@@ -35,6 +36,8 @@ export type ListControlsHooks = {
   act(action: MessageAction): void;
   jump(id: string): void;
   loadOlder(): void;
+  /** Pages in the newer messages of a window that does not reach the newest. */
+  loadNewer(): void;
 };
 
 export class ListControls {
@@ -124,7 +127,10 @@ export class ListControls {
     if (event.key === "ArrowUp") {
       next = items[at - 1];
       if (at === 0) this.hooks.loadOlder();
-    } else if (event.key === "ArrowDown") next = items[at + 1];
+    } else if (event.key === "ArrowDown") {
+      next = items[at + 1];
+      if (at === items.length - 1) this.hooks.loadNewer();
+    }
     else if (event.key === "Home") next = items[0];
     else if (event.key === "End") next = items.at(-1);
     else if (event.key === "PageUp" || event.key === "PageDown") next = this.pageFrom(items, at, event.key === "PageDown" ? 1 : -1);
