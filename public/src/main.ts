@@ -16,15 +16,18 @@ import { isChange } from "./delivery";
 import { $, $input } from "./dom";
 import { errorText, onLocaleChange, setLocale, t } from "./i18n";
 import { Notifier } from "./notifications";
+import { PeoplePanel, type PeopleView } from "./people-panel";
 import { SearchView } from "./search-view";
 import { channelTitle, closePanels, Sidebar } from "./sidebar";
 import { setMode, storedMode, THEME_MODES } from "./theme-mode";
 import { fitToVisualViewport, keepEndInView } from "./viewport";
 
-/** Who is typing where: `channel id \0 socketId` → the timer that forgets it. */
-const typingTimers = new Map<string, ReturnType<typeof setTimeout>>();
+/** Who is typing where: `channel id \0 userId` → their name and the timer that forgets it (one entry for all their tabs). */
+const typingTimers = new Map<string, { name: string; timer: ReturnType<typeof setTimeout> }>();
 let connState: ConnState = "offline";
 let myName = "";
+/** This tab's socket id, as the server said in `session`. */
+let mySocket = "";
 
 const client = new ChatClient({
   changed: render,
@@ -44,6 +47,7 @@ const client = new ChatClient({
   },
   session(session) {
     myName = session.name;
+    mySocket = session.socketId;
     $("me-socket").textContent = session.socketId;
     showMain();
     if (enteringByForm) focusConversation();
@@ -63,15 +67,17 @@ const client = new ChatClient({
   },
   typing(notice) {
     const { user, typing } = notice;
+    // This person typing in another tab of theirs.
+    if (user.userId === client.me) return;
     const where = "room" in notice ? roomChannelId(notice.room) : dmChannelId(notice.with);
-    const key = `${where}\u0000${user.socketId}`;
+    const key = `${where}\u0000${user.userId}`;
     const forget = () => {
       typingTimers.delete(key);
       renderTyping();
     };
-    clearTimeout(typingTimers.get(key));
+    clearTimeout(typingTimers.get(key)?.timer);
     if (!typing) return forget();
-    typingTimers.set(key, setTimeout(forget, 4000));
+    typingTimers.set(key, { name: user.name, timer: setTimeout(forget, 4000) });
     renderTyping();
   },
 });
@@ -84,17 +90,31 @@ const sidebar = new Sidebar({
   },
   person: (user: User) => void client.openPrivate(user).then(focusConversation),
 });
+const peoplePanel = new PeoplePanel({
+  // Someone in the open room is online.
+  person: (p) => void client.openPrivate({ userId: p.userId, name: p.name, socketId: "" }, { online: true }).then(focusConversation),
+  tab: (p, socketId) => void client.openPrivate({ userId: p.userId, name: p.name, socketId }, { tab: socketId, online: true }).then(focusConversation),
+  tabsShown: (userId) => {
+    const channel = client.channels.get(client.active);
+    if (channel?.kind === "room") void client.people.person(channel, userId);
+  },
+  more: () => {
+    const channel = client.channels.get(client.active);
+    if (channel?.kind === "room") void client.people.more(channel);
+  },
+});
+// Opening the panel on a phone shows a big room's people as they are now.
+$("people").addEventListener("show.bs.offcanvas", () => {
+  const channel = client.channels.get(client.active);
+  if (channel?.kind === "room") void client.people.refill(channel);
+});
 let pendingDelete: string | undefined;
 /** The message the delete dialog is about: focus goes back to it when the dialog closes, however it closes. */
 let deleteAbout: string | undefined;
 const conversation = new ConversationView({
   loadOlder: (channel) => client.loadOlder(channel),
-  loadNewer: (channel) => client.loadNewer(channel),
-  toNewest: (channel) => client.toNewest(channel),
   readToEnd: (channel) => {
     if (!document.hidden) client.markRead(channel);
-    // Back at the newest after live messages piled up: the window sheds its oldest.
-    if (client.settle(channel)) queueMicrotask(render);
   },
   act(action) {
     if (action.kind === "reply") composer.reply(action.message);
@@ -107,7 +127,7 @@ const conversation = new ConversationView({
     }
   },
   jump: (channel, id) =>
-    void client.jumpTo(channel, id).then((found) => {
+    void client.loadUntil(channel, id).then((found) => {
       if (found) conversation.reveal(id);
     }),
   nameOf: (userId) => client.nameOf(userId),
@@ -131,17 +151,18 @@ let typingSent: { where: string; to: { room: string } | { toUser: string }; at: 
 /** While typing goes on, "typing" is said again this often: the others forget it after 4 s. */
 const TYPING_REPEAT_MS = 3000;
 const composer = new Composer({
-  send: (text, mentions, replyTo) => {
-    // Written while reading far back: the conversation goes to the newest, where the message will be.
-    const channel = client.channels.get(client.active);
-    if (channel && !channel.atNewest) void client.toNewest(channel);
-    client.send(text, { ...(mentions.length ? { mentions } : {}), ...(replyTo ? { replyTo } : {}) });
-  },
+  send: (text, mentions, replyTo) => client.send(text, { ...(mentions.length ? { mentions } : {}), ...(replyTo ? { replyTo } : {}) }),
   edit: (id, text) => void client.edit(id, text),
   people: () => {
     const channel = client.channels.get(client.active);
-    const people = channel?.kind === "room" ? channel.members : channel?.kind === "dm" && channel.peer ? [channel.peer] : [];
-    return people.filter((u) => u.userId !== client.me);
+    const people: User[] =
+      channel?.kind === "room"
+        ? channel.people.list().map((p) => ({ userId: p.userId, name: p.name, socketId: p.sockets[0] ?? "" }))
+        : channel?.kind === "dm" && channel.peer
+          ? [channel.peer]
+          : [];
+    // Offered by name, not in the server's order of userIds.
+    return people.filter((u) => u.userId !== client.me).sort((a, b) => a.name.localeCompare(b.name));
   },
   typing(active) {
     const channel = client.channels.get(client.active);
@@ -209,7 +230,7 @@ function render(): void {
     client.active,
   );
   sidebar.renderRooms(client.rooms, (room) => client.channels.get(`room:${room}`) !== undefined, client.roomMentions);
-  sidebar.renderPeers(all.flatMap((c) => (c.kind === "dm" && c.peer ? [c.peer] : [])));
+  sidebar.renderPeers(all.flatMap((c) => (c.kind === "dm" && c.peer ? [{ user: c.peer, online: c.online }] : [])));
   const channel = client.channels.get(client.active) ?? client.channels.get(BROADCAST_ID)!;
   // A reply or an edit belongs to the conversation it was started in.
   if (channel.id !== shownChannel) composer.cancelMode();
@@ -219,14 +240,39 @@ function render(): void {
   $("channel-title").textContent = channelTitle(channel);
   $("channel-sub").textContent =
     channel.kind === "dm"
-      ? t("channel.dmSub", { id: channel.peer?.socketId ?? "" })
+      ? dmSub(channel)
       : channel.kind === "broadcast"
         ? t("channel.everyoneSub")
-        : t("channel.roomSub", { count: channel.members.length });
+        : t("channel.roomSub", { count: Math.max(channel.people.count, 1) });
   $("leave").hidden = channel.kind !== "room";
   conversation.render(channel, linesOf(channel, client.outbox.list(), client.connected, client.me), client.me, mentionsMe);
-  sidebar.renderPeople(channel.kind === "dm" && channel.peer ? [channel.peer] : channel.kind === "room" ? channel.members : undefined, client.me);
+  peoplePanel.render(peopleView(channel));
+  // A big room's list shown out of date is fetched again (at most every few seconds).
+  if (channel.kind === "room" && channel.people.stale && $("people").checkVisibility({ visibilityProperty: true })) void client.people.refill(channel);
   renderTyping();
+}
+
+/** A private conversation's sub-line: whether the other person is online, and the one tab of theirs written to, if one was picked. */
+function dmSub(channel: Channel): string {
+  const status = t(channel.online === undefined ? "channel.dm" : channel.online ? "channel.dmOnline" : "channel.dmAway");
+  return channel.tab ? t("channel.dmTab", { status, id: channel.tab }) : status;
+}
+
+/** What the people panel shows for a conversation: a room's people, this person first, or the other person of a private one. */
+function peopleView(channel: Channel): PeopleView {
+  if (channel.kind === "dm" && channel.peer) return { kind: "dm", peer: channel.peer, online: channel.online };
+  if (channel.kind !== "room" || !channel.room) return { kind: "none" };
+  const people = channel.people;
+  const me = people.get(client.me) ?? { userId: client.me, name: myName, sockets: mySocket ? [mySocket] : [] };
+  return {
+    kind: "room",
+    room: channel.room,
+    me,
+    others: people.list().filter((p) => p.userId !== client.me),
+    count: people.count,
+    complete: people.complete,
+    loading: client.people.busy(channel),
+  };
 }
 
 function renderConnection(): void {
@@ -238,15 +284,12 @@ function renderConnection(): void {
 
 function renderTyping(): void {
   const channel = client.channels.get(client.active);
-  const names = new Set<string>();
-  for (const key of typingTimers.keys()) {
-    const [where, socketId] = key.split("\u0000");
-    if (!channel || where !== channel.id) continue;
-    const name = channel.kind === "dm" ? channel.peer?.name : channel.members.find((m) => m.socketId === socketId)?.name;
-    if (name) names.add(name);
+  const names: string[] = [];
+  for (const [key, { name }] of typingTimers) {
+    if (channel && key.startsWith(`${channel.id}\u0000`)) names.push(name);
   }
-  const list = new Intl.ListFormat(document.documentElement.lang, { type: "conjunction" }).format([...names]);
-  $("typing").textContent = names.size === 0 ? "" : t(names.size === 1 ? "typing.one" : "typing.many", { names: list });
+  const list = new Intl.ListFormat(document.documentElement.lang, { type: "conjunction" }).format(names);
+  $("typing").textContent = names.length === 0 ? "" : t(names.length === 1 ? "typing.one" : "typing.many", { names: list });
 }
 
 function renderMe(): void {

@@ -73,6 +73,13 @@ describe("people, not sockets, in the page", () => {
     // The row names the person, not a socket.
     expect(await row(alice.page, bobId).locator(".person-line").textContent()).not.toContain(bobSocket);
 
+    // Bob typing in one tab: Alice sees him typing, his other tab does not show himself.
+    await bob2.locator("#text").pressSequentially("hm");
+    await expect.poll(() => alice.page.textContent("#typing")).toBe("Bob is typing…");
+    await bob.page.waitForTimeout(500);
+    expect(await bob.page.textContent("#typing")).toBe("");
+    await bob2.fill("#text", "");
+
     // The tabs disclosure lists both sockets.
     const toggle = row(alice.page, bobId).locator(".person-tabs");
     expect(await toggle.getAttribute("aria-expanded")).toBe("false");
