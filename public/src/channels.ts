@@ -5,6 +5,7 @@
  */
 import type { ChatMessage, ErrorCode, User } from "../../server/protocol.js";
 import { isChange, targetKey, type Change, type ChangeEntry, type OutboxEntry } from "./delivery.js";
+import { RoomPeople, type PeopleChange } from "./room-people.js";
 
 export type ChannelKind = "room" | "broadcast" | "dm";
 
@@ -33,15 +34,20 @@ export type Channel = {
   kind: ChannelKind;
   title: string;
   room?: string;
-  /** For a private conversation: the other person, with their latest socket id. */
+  /** For a private conversation: the other person (their `socketId` is the one they last wrote from, or ""). */
   peer?: User;
+  /** For a private conversation: whether the other person has a tab open anywhere, when the page knows. */
+  online?: boolean;
+  /** For a private conversation: the one tab of theirs (a socket id) it is written to, when one was picked; else the person. */
+  tab?: string;
   messages: Map<string, ChatMessage>;
   /** Messages the server refused for good, by clientId, shown until the page reloads. */
   failed: Map<string, { text: string; code: ErrorCode }>;
   /** Changes the server refused for good, by message id, shown until the page reloads or a later change of the message is applied. */
   refused: Map<string, RefusedChange>;
   notices: Notice[];
-  members: User[];
+  /** A room's people: how many, and who (see RoomPeople). */
+  people: RoomPeople;
   hasMore: boolean;
   unread: number;
   /** Unread messages that mention this person, counted apart. */
@@ -104,7 +110,7 @@ export class Channels {
         failed: new Map(),
         refused: new Map(),
         notices: [],
-        members: [],
+        people: new RoomPeople(),
         hasMore: false,
         atNewest: true,
         recent: [],
@@ -375,12 +381,10 @@ export function sameChannel(a: ReturnType<typeof Channels.base>, b: object): boo
   return ("room" in a && "room" in b && a.room === b.room) || ("with" in a && "with" in b && a.with === b.with) || ("broadcast" in a && "broadcast" in b);
 }
 
-/** Adds "joined" / "left" notices for the difference between a room's members and `members`. */
-export function noteMembershipChanges(channel: Channel, members: User[]): void {
-  const before = new Map(channel.members.map((m) => [m.socketId, m]));
-  const after = new Map(members.map((m) => [m.socketId, m]));
+/** Adds "joined" / "left" notices for who came and went in a room (a `presence`'s deltas). */
+export function notePeopleChange(channel: Channel, change: PeopleChange): void {
   const at = new Date().toISOString();
-  for (const [id, m] of after) if (!before.has(id)) channel.notices.push({ id: `join-${id}-${at}`, event: "joined", name: m.name, at });
-  for (const [id, m] of before) if (!after.has(id)) channel.notices.push({ id: `left-${id}-${at}`, event: "left", name: m.name, at });
+  for (const p of change.joined) channel.notices.push({ id: `join-${p.userId}-${at}`, event: "joined", name: p.name, at });
+  for (const p of change.left) channel.notices.push({ id: `left-${p.userId}-${at}`, event: "left", name: p.name, at });
   if (channel.notices.length > 200) channel.notices.splice(0, channel.notices.length - 200);
 }

@@ -4,15 +4,16 @@
  * It owns the data and tells the page what changed through `ClientEvents`;
  * it never touches the DOM. ChatClient adds the connection itself.
  */
-import type { AckError, ChatMessage, Presence, ReadNotice, RoomInfo, User } from "../../server/protocol";
+import type { AckError, ChatMessage, PersonNotice, PresenceNotice, ReadNotice, RoomInfo, User } from "../../server/protocol";
 import { DEFAULT_ROOMS, roomProblem } from "../../server/names";
 import { catchUp, catchUpChanges, historyAround } from "./catch-up";
 import { firstId, firstUnread, lastId, WINDOW } from "./channels";
-import { BROADCAST_ID, Channels, dmChannelId, markCaughtUp, noteMembershipChanges, roomChannelId, type Channel } from "./channels";
+import { BROADCAST_ID, Channels, dmChannelId, markCaughtUp, notePeopleChange, roomChannelId, type Channel } from "./channels";
 import { request, type ChatSocket } from "./connection";
 import type { ClientEvents } from "./client-events";
 import type { Change } from "./delivery";
 import { ReadMarkers } from "./read-markers";
+import { PeopleLoader } from "./people-loader";
 import { loadSaved, storeSaved } from "./saved-state";
 
 /** Messages asked for per page of history (the protocol's most). */
@@ -29,6 +30,8 @@ export abstract class Conversations {
   protected socket: ChatSocket | undefined;
   private readonly reads = new ReadMarkers(this.channels, () => this.socket, () => this.me);
   private refreshTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Paging and refilling the people of rooms (v1.2 `members`). */
+  readonly people = new PeopleLoader(() => this.socket, () => this.events.changed());
 
   constructor(protected readonly events: ClientEvents) {
     this.channels.open(BROADCAST_ID, { kind: "broadcast", title: "Everyone" });
@@ -57,6 +60,9 @@ export abstract class Conversations {
     if (!channel) return;
     const added = this.channels.arrived(channel, message);
     if (channel.kind === "dm") this.save();
+    // They just wrote: they are online (and, in a room, have that tab there).
+    if (channel.kind === "dm" && message.from.userId !== this.me) channel.online = true;
+    if (channel.kind === "room") channel.people.sawSocket(message.from.userId, message.from.socketId);
     if (added && message.from.userId !== this.me && (channel.id !== this.active || document.hidden)) {
       channel.unread++;
       if (message.mentions?.includes(this.me)) channel.mentions++;
@@ -66,14 +72,29 @@ export abstract class Conversations {
     this.events.changed();
   }
 
-  protected onPresence({ room, members }: Presence): void {
-    const channel = this.channels.get(roomChannelId(room));
+  protected onPresence(notice: PresenceNotice): void {
+    const channel = this.channels.get(roomChannelId(notice.room));
     if (channel) {
-      noteMembershipChanges(channel, members);
-      channel.members = members;
+      const change = channel.people.apply(notice, this.me);
+      notePeopleChange(channel, change);
+      // Someone in a room with this person is online; someone who left it may be gone.
+      for (const p of notice.joined ?? []) this.noteOnline(p.userId, true);
       this.events.changed();
     }
     this.refreshRoomsSoon();
+  }
+
+  /** Someone this person has a private conversation with came online or went away (v1.2 `person`). */
+  protected onPerson({ userId, online }: PersonNotice): void {
+    if (this.noteOnline(userId, online)) this.events.changed();
+  }
+
+  /** Records whether the other person of a private conversation is online; true when that changed something. */
+  private noteOnline(userId: string, online: boolean): boolean {
+    const channel = this.channels.get(dmChannelId(userId));
+    if (!channel || channel.online === online) return false;
+    channel.online = online;
+    return true;
   }
 
   protected onMessageUpdated(message: ChatMessage): void {
@@ -94,10 +115,10 @@ export abstract class Conversations {
     if (this.reads.readElsewhere(notice)) this.events.changed();
   }
 
-  /** The name of someone this tab has seen (a member, a peer, a sender), if any. */
+  /** The name of someone this tab has seen (in a room, a peer, a sender), if any. */
   nameOf(userId: string): string | undefined {
     for (const channel of this.channels.list()) {
-      const person = channel.members.find((m) => m.userId === userId) ?? (channel.peer?.userId === userId ? channel.peer : undefined);
+      const person = channel.people.get(userId) ?? (channel.peer?.userId === userId ? channel.peer : undefined);
       if (person) return person.name;
       for (const m of channel.messages.values()) if (m.from.userId === userId) return m.from.name;
     }
@@ -218,10 +239,19 @@ export abstract class Conversations {
     await this.joinRoom(room, true);
   }
 
-  /** Opens (or creates) the private conversation with `user`, loading its history. */
-  async openPrivate(user: User): Promise<void> {
+  /**
+   * Opens (or creates) the private conversation with `user`, loading its
+   * history. With `tab` (one of their socket ids) what is written there goes
+   * to that tab of theirs (`private message { to }`); without, to the person.
+   * `online`: what the page knows of them (someone in a room is online).
+   */
+  async openPrivate(user: User, options: { tab?: string; online?: boolean } = {}): Promise<void> {
     const channel = this.channels.open(dmChannelId(user.userId), { kind: "dm", title: user.name, peer: user });
     channel.peer = user;
+    channel.title = user.name;
+    if (options.tab) channel.tab = options.tab;
+    else delete channel.tab;
+    if (options.online !== undefined) channel.online = options.online;
     this.activate(channel.id);
     if (await this.catchUp(channel, channel.caughtUp?.id)) markCaughtUp(channel);
     this.events.changed();
@@ -236,7 +266,7 @@ export abstract class Conversations {
       return undefined;
     }
     const channel = this.channels.open(roomChannelId(res.room), { kind: "room", title: `# ${res.room}`, room: res.room });
-    channel.members = res.members;
+    channel.people.reset(res);
     const hadOlder = channel.messages.size > 0;
     this.channels.add(channel, res.history);
     // Messages held from before a reconnect may already reach further back.
@@ -373,7 +403,7 @@ export abstract class Conversations {
     if (!this.socket) return false;
     const res = await request(this.socket, "conversations");
     if (!res.ok) return false;
-    for (const { user, last, unread } of res.conversations) {
+    for (const { user, last, unread, online } of res.conversations) {
       const known = this.channels.get(dmChannelId(user.userId));
       const peer = known?.peer ?? { ...user, socketId: "" };
       const channel = this.channels.open(dmChannelId(user.userId), { kind: "dm", title: user.name, peer });
@@ -383,8 +413,11 @@ export abstract class Conversations {
         channel.hasMore = true;
       }
       if (channel.id !== this.active) channel.unread = unread;
+      if (typeof online === "boolean") channel.online = online;
     }
     this.save();
+    // Who is online, and unread counts, show at once.
+    this.events.changed();
     return true;
   }
 

@@ -113,8 +113,12 @@ let pendingDelete: string | undefined;
 let deleteAbout: string | undefined;
 const conversation = new ConversationView({
   loadOlder: (channel) => client.loadOlder(channel),
+  loadNewer: (channel) => client.loadNewer(channel),
+  toNewest: (channel) => client.toNewest(channel),
   readToEnd: (channel) => {
     if (!document.hidden) client.markRead(channel);
+    // Back at the newest after live messages piled up: the window sheds its oldest.
+    if (client.settle(channel)) queueMicrotask(render);
   },
   act(action) {
     if (action.kind === "reply") composer.reply(action.message);
@@ -127,7 +131,7 @@ const conversation = new ConversationView({
     }
   },
   jump: (channel, id) =>
-    void client.loadUntil(channel, id).then((found) => {
+    void client.jumpTo(channel, id).then((found) => {
       if (found) conversation.reveal(id);
     }),
   nameOf: (userId) => client.nameOf(userId),
@@ -151,7 +155,12 @@ let typingSent: { where: string; to: { room: string } | { toUser: string }; at: 
 /** While typing goes on, "typing" is said again this often: the others forget it after 4 s. */
 const TYPING_REPEAT_MS = 3000;
 const composer = new Composer({
-  send: (text, mentions, replyTo) => client.send(text, { ...(mentions.length ? { mentions } : {}), ...(replyTo ? { replyTo } : {}) }),
+  send: (text, mentions, replyTo) => {
+    // Written while reading far back: the conversation goes to the newest, where the message will be.
+    const channel = client.channels.get(client.active);
+    if (channel && !channel.atNewest) void client.toNewest(channel);
+    client.send(text, { ...(mentions.length ? { mentions } : {}), ...(replyTo ? { replyTo } : {}) });
+  },
   edit: (id, text) => void client.edit(id, text),
   people: () => {
     const channel = client.channels.get(client.active);
