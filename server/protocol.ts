@@ -79,12 +79,6 @@ export type JoinResult = { room: string; members: User[]; people: Person[]; coun
 /** `members` (v1.2): a page of a room's people, by userId. */
 export type MembersPage = { people: Person[]; count: number; hasMore: boolean };
 /**
- * The v1 `presence` payload. Since v1.2 the server sends PresenceNotice
- * instead; this type remains until the page reads the new one.
- * @deprecated use PresenceNotice
- */
-export type Presence = { room: string; members: User[] };
-/**
  * `presence` (v1.2): who came and went in a room during one merge window, and
  * how many people are in it now; names only while it holds at most 100 people.
  */
@@ -286,12 +280,8 @@ export interface ClientToServerEvents {
 export interface ServerToClientEvents {
   session: (session: Session) => void;
   message: (message: ChatMessage) => void;
-  /**
-   * Sent as PresenceNotice since v1.2 (see membership.ts). Still typed with
-   * the v1 shape so that the page, which reads `members`, builds until it
-   * reads the new shape: then this becomes `(presence: PresenceNotice) => void`.
-   */
-  presence: (presence: Presence) => void;
+  /** v1.2 (changed from v1's whole member list): who came and went in a room, and how many people are in it. */
+  presence: (presence: PresenceNotice) => void;
   /** v1.2: someone the receiver has a private conversation with came online or went offline. */
   person: (notice: PersonNotice) => void;
   typing: (notice: TypingNotice) => void;

@@ -5,7 +5,7 @@
  * rejoining rooms, fetching what was missed and what changed. What the page
  * knows of its conversations lives in Conversations, which this extends.
  */
-import type { AckError, ChatMessage, PresenceNotice } from "../../server/protocol";
+import type { AckError, ChatMessage } from "../../server/protocol";
 import { markCaughtUp, shownMessage } from "./channels";
 import { connect, newClientId, request } from "./connection";
 import type { ClientEvents } from "./client-events";
@@ -127,8 +127,7 @@ export class ChatClient extends Conversations {
       this.events.changed();
     });
     s.on("message", (message) => this.onMessage(message));
-    // Sent in the v1.2 shape; the event map still names the v1 one for older callers.
-    s.on("presence", (presence) => this.onPresence(presence as unknown as PresenceNotice));
+    s.on("presence", (presence) => this.onPresence(presence));
     s.on("person", (notice) => this.onPerson(notice));
     s.on("typing", (notice) => this.events.typing(notice));
     s.on("message updated", (message) => this.onMessageUpdated(message));

@@ -22,7 +22,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type { Logger } from "../logger.js";
-import type { Person, Presence, PresenceNotice, User } from "../protocol.js";
+import type { Person, PresenceNotice, User } from "../protocol.js";
 import {
   isRoomKey,
   roomKey,
@@ -263,7 +263,7 @@ export class Membership {
     }
     // Each node tells its own sockets: every node sees every change, so none is told twice.
     // The event map still types `presence` with the v1 shape, for the page (see ServerToClientEvents).
-    this.deps.io.local.to(roomKey(room)).emit("presence", notice as unknown as Presence);
+    this.deps.io.local.to(roomKey(room)).emit("presence", notice);
   }
 
   // ---- other nodes ----

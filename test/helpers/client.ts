@@ -90,13 +90,13 @@ export function nextEvent<E extends keyof ServerToClientEvents>(
  * still types `presence` with the v1 shape for the page (see ServerToClientEvents).
  */
 export function nextPresence(socket: TestSocket, filter: (p: PresenceNotice) => boolean = () => true, ms = 3000): Promise<PresenceNotice> {
-  return nextEvent(socket, "presence", (p) => filter(p as unknown as PresenceNotice), ms) as unknown as Promise<PresenceNotice>;
+  return nextEvent(socket, "presence", filter, ms);
 }
 
 /** Every `presence` (v1.2 shape) a socket receives. */
 export function collectPresence(socket: TestSocket): PresenceNotice[] {
   const received: PresenceNotice[] = [];
-  socket.on("presence", (p) => received.push(p as unknown as PresenceNotice));
+  socket.on("presence", (p) => received.push(p));
   return received;
 }
 

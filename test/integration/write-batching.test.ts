@@ -1,6 +1,6 @@
 import type { Socket as TcpSocket } from "node:net";
 import { describe, expect, it } from "vitest";
-import type { ChatMessage, Presence } from "../../server/protocol.js";
+import type { ChatMessage, PresenceNotice } from "../../server/protocol.js";
 import { connectClient, ok, until } from "../helpers/client.js";
 import { useServer } from "../helpers/use-server.js";
 
@@ -37,12 +37,12 @@ describe("writes per connection", () => {
 
   it("when several events are sent to a connection in one turn, then they leave in one write, in order", async () => {
     const bob = await connectClient(env.server.url, { name: "bob" });
-    const received: Presence[] = [];
+    const received: PresenceNotice[] = [];
     bob.socket.on("presence", (p) => received.push(p));
     const server = env.server.chat.io.sockets.sockets.get(bob.socket.id!)!;
     const writes = countWrites(server.conn);
 
-    for (let i = 0; i < 5; i++) server.emit("presence", { room: `r${i}`, members: [] });
+    for (let i = 0; i < 5; i++) server.emit("presence", { room: `r${i}`, count: 0 });
     await until(() => received.length === 5);
     expect(received.map((p) => p.room)).toEqual(["r0", "r1", "r2", "r3", "r4"]);
     expect(writes.count).toBe(1);
