@@ -6,6 +6,7 @@
  *   npm run bench -- --quick       # every scenario scaled down, under 2 minutes (CI smoke test)
  *   npm run bench -- --out FILE    # write the results elsewhere
  *   npm run bench -- --only load,idle,history --peers project,relay,ws   # a subset
+ *   npm run bench -- --only joinstorm,rooms   # big rooms only: join storms, `rooms` on two nodes over Redis (this project only)
  *   npm run bench -- --repeat 3    # the load scenarios 3 times, peers taking turns; the summary shows medians
  *
  * Exits non-zero only when the harness itself breaks, never for a missed target.
@@ -14,15 +15,18 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { ROOT } from "../server/paths.js";
+import { benchRedisUrl, redisProblem, runJoinStorm, runRoomsOverRedis } from "./lib/big-rooms.js";
 import { installCleanup, killAllChildren } from "./lib/children.js";
 import { LoadPool } from "./lib/load-pool.js";
 import { describeMachine, loadAverage } from "./lib/machine.js";
 import { PEER_LABELS, PEERS, PeerProcess, type PeerKind } from "./lib/peer-process.js";
-import { markdown, textTable, type RunReport } from "./lib/report.js";
+import { describeRooms, describeStorm, markdown, textTable, type RunReport } from "./lib/report.js";
 import { FULL, QUICK } from "./lib/scale.js";
 import { perSocketKb, runHistoryScenario, runIdleScenario, runLoadScenarios, type PeerResult } from "./lib/scenarios.js";
 
-const SCENARIOS = ["load", "idle", "history"] as const;
+const SCENARIOS = ["load", "idle", "history", "joinstorm", "rooms"] as const;
+/** Run against each chosen peer; the others concern this project alone and start their own processes. */
+const PER_PEER: readonly string[] = ["load", "idle", "history"];
 
 const emptyResults = () =>
   Object.fromEntries(PEERS.map((k) => [k, { steps: [] }])) as unknown as Record<PeerKind, PeerResult>;
@@ -96,6 +100,7 @@ const report: RunReport = {
   scale,
   results: emptyResults(),
   laterRounds: [],
+  storms: [],
 };
 
 try {
@@ -103,13 +108,34 @@ try {
   const pool = await LoadPool.start(scale.workers);
   for (let round = 1; round <= repeat; round++) {
     // Round 1 runs every scenario; later rounds only the load, each peer again on a fresh process, the peers taking turns.
-    const todo = round === 1 ? scenarios : scenarios.filter((s) => s === "load");
+    const todo = (round === 1 ? scenarios : scenarios.filter((s) => s === "load")).filter((s) => PER_PEER.includes(s));
     if (todo.length === 0) break;
     const results = round === 1 ? report.results : emptyResults();
     if (round > 1) report.laterRounds.push(results);
     if (repeat > 1) log(`round ${round} of ${repeat}`);
     // Even rounds go in the opposite order, so that no peer always runs first on a fresh machine.
     for (const kind of round % 2 === 0 ? [...peers].reverse() : peers) await runPeer(pool, kind, todo, results[kind]);
+  }
+  if (scenarios.includes("joinstorm")) {
+    for (const size of scale.storms.sizes) {
+      log(`${PEER_LABELS.project}: join storm of ${size.toLocaleString("en")} clients into one room (fresh process)`);
+      const storm = await runJoinStorm(pool, size, scale);
+      report.storms.push(storm);
+      log(`  ${describeStorm(storm)}`);
+    }
+  }
+  if (scenarios.includes("rooms")) {
+    const r = scale.roomsOverRedis;
+    log(`${PEER_LABELS.project}: \`rooms\` with ${r.rooms.toLocaleString("en")} rooms on two nodes over Redis (${benchRedisUrl()})`);
+    // Without a Redis the scenario cannot run; the run goes on and the results say so.
+    const problem = await redisProblem();
+    if (problem === undefined) {
+      report.roomsOverRedis = await runRoomsOverRedis(pool, scale);
+      log(`  ${describeRooms(report.roomsOverRedis)}`);
+    } else {
+      report.roomsSkipped = `no Redis at ${benchRedisUrl()} (${problem}); set BENCH_REDIS_URL`;
+      log(`  skipped: ${report.roomsSkipped}`);
+    }
   }
   await pool.stop();
 } catch (err) {

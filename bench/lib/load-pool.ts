@@ -8,7 +8,9 @@ import { Histogram } from "./histogram.js";
 import type { PeerKind } from "./peer-process.js";
 import { cpuTimeMs } from "./proc-stat.js";
 import { RpcClient } from "./rpc.js";
-import type { SendReport, WorkerCommands } from "../load/worker.js";
+import type { RoomsCheck, RoomsTiming, SendReport, StormReport, Traffic, WorkerCommands } from "../load/worker.js";
+
+export type ClientSpec = { name: string; room?: string; url?: string };
 
 type Worker = { child: NodeChild; rpc: RpcClient<WorkerCommands> };
 
@@ -44,20 +46,67 @@ export class LoadPool {
    * Connects `total` more clients, named `${prefix}${i}`, client i joining room
    * `${prefix}${i % rooms}` (or none when rooms is 0), spread round-robin over the workers.
    */
-  async connect(kind: PeerKind, url: string, total: number, rooms: number, prefix = "r"): Promise<void> {
-    const shares = this.workers.map(() => [] as { name: string; room?: string }[]);
-    for (let i = 0; i < total; i++) {
-      shares[i % this.workers.length]!.push({
-        name: `${prefix}${i}`,
-        ...(rooms > 0 ? { room: `${prefix}${i % rooms}` } : {}),
-      });
-    }
-    const timeoutMs = 60_000 + total * 20;
+  async connect(kind: PeerKind, url: string, total: number, rooms: number, prefix = "r", opts: { countTraffic?: boolean } = {}): Promise<void> {
+    const clients = Array.from({ length: total }, (_, i): ClientSpec => ({
+      name: `${prefix}${i}`,
+      ...(rooms > 0 ? { room: `${prefix}${i % rooms}` } : {}),
+    }));
+    await this.connectClients(kind, url, clients, opts);
+  }
+
+  /**
+   * Connects `clients` (each to its own `url` when given), spread round-robin
+   * over the workers, or all on one worker when `opts.worker` is set.
+   */
+  async connectClients(
+    kind: PeerKind,
+    url: string,
+    clients: ClientSpec[],
+    opts: { countTraffic?: boolean; worker?: number } = {},
+  ): Promise<void> {
+    const shares = this.workers.map(() => [] as ClientSpec[]);
+    clients.forEach((c, i) => shares[opts.worker ?? i % this.workers.length]!.push(c));
+    const timeoutMs = 60_000 + clients.length * 20;
     const done = await this.each((w, i) =>
-      w.rpc.call("connect", { kind, url, clients: shares[i]!, concurrency: 25 }, timeoutMs),
+      shares[i]!.length === 0
+        ? Promise.resolve({ connected: 0 })
+        : w.rpc.call("connect", { kind, url, clients: shares[i]!, concurrency: 25, countTraffic: opts.countTraffic ?? false }, timeoutMs),
     );
     const connected = done.reduce((sum, d) => sum + d.connected, 0);
-    if (connected !== total) throw new Error(`connected ${connected} of ${total} clients`);
+    if (connected !== clients.length) throw new Error(`connected ${connected} of ${clients.length} clients`);
+  }
+
+  /** What the clients connected with `countTraffic` received, summed over the workers; `reset` starts counting afresh. */
+  async traffic(reset = false, timeoutMs = 30_000): Promise<Traffic> {
+    const sum: Traffic = { packets: 0, bytes: 0, presencePackets: 0, presenceBytes: 0, lastPresenceAt: 0, dropped: {} };
+    for (const t of await this.each((w) => w.rpc.call("traffic", { reset }, timeoutMs))) {
+      sum.packets += t.packets;
+      sum.bytes += t.bytes;
+      sum.presencePackets += t.presencePackets;
+      sum.presenceBytes += t.presenceBytes;
+      sum.lastPresenceAt = Math.max(sum.lastPresenceAt, t.lastPresenceAt);
+      for (const [reason, n] of Object.entries(t.dropped)) sum.dropped[reason] = (sum.dropped[reason] ?? 0) + n;
+    }
+    return sum;
+  }
+
+  /** Every client joins `room` at `startAt` (epoch ms); resolves with each worker's report once all are answered or timed out. */
+  storm(room: string, startAt: number, timeoutMs: number): Promise<StormReport[]> {
+    return this.each((w) => w.rpc.call("storm", { room, startAt, timeoutMs }, startAt - Date.now() + timeoutMs + 60_000));
+  }
+
+  /** Each named client joins its rooms, one after another; throws unless every join was answered ok. */
+  async joinRooms(joins: Record<string, string[]>, timeoutMs = 30_000): Promise<void> {
+    const expected = Object.values(joins).reduce((n, rooms) => n + rooms.length, 0);
+    const longest = Math.max(...Object.values(joins).map((rooms) => rooms.length));
+    const results = await this.each((w) => w.rpc.call("joinRooms", { joins, timeoutMs }, 60_000 + longest * timeoutMs));
+    const ok = results.reduce((n, r) => n + r.ok, 0);
+    if (ok !== expected) throw new Error(`joined ${ok} of ${expected} rooms: ${JSON.stringify(results)}`);
+  }
+
+  /** `requests` sequential `rooms` requests on worker `worker`, from its clients named `names` in turn. */
+  roomsTiming(worker: number, names: string[], requests: number, check: RoomsCheck): Promise<RoomsTiming> {
+    return this.workers[worker]!.rpc.call("roomsTiming", { names, requests, check }, 60_000 + requests * 2000);
   }
 
   /** Sends `rate` messages per second in total for `seconds`; resolves once every send is answered. */

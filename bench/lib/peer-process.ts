@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { exitWithin, startNodeChild, type NodeChild } from "./children.js";
-import { cpuTimeMs } from "./proc-stat.js";
+import { cpuTimeMs, rssBytes } from "./proc-stat.js";
 import { RpcClient } from "./rpc.js";
 import type { MemoryReport, PeerCommands, ReadyMessage } from "../peers/peer-host.js";
 
@@ -98,6 +98,16 @@ export class PeerProcess {
 
   fill(room: string, count: number): Promise<{ filled: number; ms: number }> {
     return this.rpc.call("fill", { room, count }, 300_000);
+  }
+
+  /** Resident set size of the peer process now, bytes. */
+  rss(): number {
+    return rssBytes(this.child.pid);
+  }
+
+  /** Ends the peer at once (SIGKILL), e.g. before it takes the machine's memory. */
+  kill(): void {
+    this.child.proc.kill("SIGKILL");
   }
 
   /** Asks the peer to exit cleanly (so a CPU profile gets written), SIGKILL after 10 s. */

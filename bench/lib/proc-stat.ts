@@ -20,6 +20,14 @@ export function cpuTimeMs(pid: number): number {
   return ((utime + stime) * 1000) / clkTck();
 }
 
+/** Resident set size of a process, bytes (VmRSS in /proc/<pid>/status). */
+export function rssBytes(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, "utf8")
+    .split("\n")
+    .find((l) => l.startsWith("VmRSS:"));
+  return Number(line?.match(/(\d+)/)?.[1] ?? 0) * 1024;
+}
+
 /** The soft limit on open files of a process (this one by default). */
 export function openFilesLimit(pid: number | "self" = "self"): number {
   const line = readFileSync(`/proc/${pid}/limits`, "utf8")

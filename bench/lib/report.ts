@@ -1,4 +1,5 @@
 /** The summary table (stdout and markdown) and the results file. */
+import type { RoomsResult, StormResult } from "./big-rooms.js";
 import type { Machine } from "./machine.js";
 import { PEER_LABELS, PEERS, type PeerKind } from "./peer-process.js";
 import { perSocketKb, type Phase, type PeerResult } from "./scenarios.js";
@@ -15,6 +16,12 @@ export type RunReport = {
   results: Record<PeerKind, PeerResult>;
   /** With `--repeat`: the load scenarios again, once per later round. */
   laterRounds: Record<PeerKind, PeerResult>[];
+  /** Join storms, one per size (this project only). */
+  storms: StormResult[];
+  /** `rooms` on two nodes over Redis (this project only). */
+  roomsOverRedis?: RoomsResult;
+  /** Why the `rooms` scenario did not run (no Redis). */
+  roomsSkipped?: string;
 };
 
 /** The middle value (the mean of the two middle ones for an even count); undefined when there are none. */
@@ -148,7 +155,10 @@ function cells(row: Row): string[] {
 function summaryCells(r: RunReport): string[][] {
   const rounds = [r.results, ...r.laterRounds];
   const perRound = rounds.map((round) => rows(r, [round]));
-  return rows(r).map((row, i) => {
+  const all = rows(r);
+  // Figures no peer measured in this run (scenarios left out with --only) are left out too.
+  const measured = (row: Row) => PEERS.some((k) => row.values[k] !== undefined);
+  return all.flatMap((row, i) => (measured(row) ? [[row, i] as const] : [])).map(([row, i]) => {
     const c = cells(row);
     if (rounds.length === 1 || !row.load) return c;
     const each = perRound.map((list) => list[i]!);
@@ -174,11 +184,169 @@ function verdict(row: Row, project: number | undefined, relay: number | undefine
 
 const HEADER = ["figure", PEER_LABELS.project, PEER_LABELS.relay, PEER_LABELS.ws, "project ÷ relay", "target", "project vs target"];
 
+/** Whether any scenario run against each peer (load, idle, history) measured something. */
+const hasPeerResults = (r: RunReport) =>
+  PEERS.some((k) => {
+    const x = r.results[k];
+    return x.fanout !== undefined || x.idle !== undefined || x.history !== undefined || x.steps.length > 0;
+  });
+
+const fixedWidth = (all: string[][]) => {
+  const widths = all[0]!.map((_, i) => Math.max(...all.map((c) => c[i]!.length)));
+  return all.map((c) => c.map((v, i) => (i === 0 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join("  ")).join("\n");
+};
+
 /** The summary as a fixed-width text table. */
 export function textTable(r: RunReport): string {
-  const all = [HEADER, ...summaryCells(r)];
-  const widths = HEADER.map((_, i) => Math.max(...all.map((c) => c[i]!.length)));
-  return all.map((c) => c.map((v, i) => (i === 0 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join("  ")).join("\n");
+  const parts: string[] = [];
+  if (hasPeerResults(r)) parts.push(fixedWidth([HEADER, ...summaryCells(r)]));
+  const big = bigRoomCells(r);
+  if (big.length > 0) parts.push(fixedWidth([BIG_HEADER, ...big]));
+  return parts.join("\n\n");
+}
+
+/** Megabytes as the targets count them: 10^6 bytes. */
+const MB = 1e6;
+const megabytes = (bytes: number) => (bytes / MB).toLocaleString("en", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+const seconds = (ms: number | undefined) => (ms === undefined || Number.isNaN(ms) ? "—" : (ms / 1000).toFixed(2));
+
+/**
+ * The targets of the big-room scenarios (issue 25), at the sizes they were
+ * set for: other sizes (`--quick`) are shown without a verdict.
+ */
+const STORM_TARGETS: Record<number, { ackedSeconds: number; presenceMb?: number; noRefusal?: true }> = {
+  1000: { ackedSeconds: 3, presenceMb: 20 },
+  5000: { ackedSeconds: 15, noRefusal: true },
+};
+const ROOMS_TARGET = { rooms: 1000, p50Ms: 30 };
+
+const BIG_HEADER = ["big rooms (this project)", "measured", "target", "vs target"];
+
+const judge = (ok: boolean, off: string) => (ok ? "met" : `missed${off ? `: ${off}` : ""}`);
+
+/** One row per figure of the storms and the `rooms` scenario. */
+function bigRoomCells(r: RunReport): string[][] {
+  const { scale } = r;
+  const out: string[][] = [];
+  for (const st of r.storms) {
+    const n = st.clients.toLocaleString("en");
+    const t = STORM_TARGETS[st.clients];
+    const all = st.allAckedMs !== undefined;
+    out.push([
+      `join storm ${n}: every join acked, s`,
+      all
+        ? seconds(st.allAckedMs)
+        : `not all: ${st.ok.toLocaleString("en")} of ${n} ok` +
+          (st.killedAtMs === undefined ? ` within ${scale.storms.capSeconds} s` : ` (server killed at ${seconds(st.killedAtMs)} s)`),
+      t ? `≤ ${t.ackedSeconds}` : "",
+      t ? judge(all && st.allAckedMs! <= t.ackedSeconds * 1000, all ? `${(st.allAckedMs! / 1000 / t.ackedSeconds).toFixed(2)}× off` : "") : "",
+    ]);
+    out.push([`join storm ${n}: join answer p50 / p99, s`, `${seconds(st.p50)} / ${seconds(st.p99)}`, "", ""]);
+    out.push([
+      `join storm ${n}: refused / unanswered joins`,
+      `${st.refused} / ${st.timedOut}`,
+      t?.noRefusal ? "0 / 0" : "",
+      t?.noRefusal ? judge(st.refused === 0 && st.timedOut === 0, "") : "",
+    ]);
+    const presenceMb = st.presenceBytes / MB;
+    out.push([
+      `join storm ${n}: presence received in total, MB`,
+      `${st.cut ? "≥ " : ""}${megabytes(st.presenceBytes)} (${st.presencePackets.toLocaleString("en")} packets)`,
+      t?.presenceMb ? `≤ ${t.presenceMb}` : "",
+      t?.presenceMb ? judge(!st.cut && presenceMb <= t.presenceMb, `${(presenceMb / t.presenceMb).toFixed(1)}× off`) : "",
+    ]);
+    out.push([`join storm ${n}: server CPU, s`, `${seconds(st.serverCpuMs)} over ${seconds(st.wallMs)} s`, "", ""]);
+  }
+  const ro = r.roomsOverRedis;
+  if (ro) {
+    const n = ro.rooms.toLocaleString("en");
+    const judged = ro.rooms === ROOMS_TARGET.rooms;
+    out.push([
+      `rooms, ${n} rooms on ${ro.nodes} nodes over Redis: p50 ms`,
+      ro.p50.toFixed(1),
+      judged ? `≤ ${ROOMS_TARGET.p50Ms}` : "",
+      judged ? judge(ro.p50 <= ROOMS_TARGET.p50Ms, `${(ro.p50 / ROOMS_TARGET.p50Ms).toFixed(2)}× off`) : "",
+    ]);
+    out.push([`rooms, ${n} rooms on ${ro.nodes} nodes over Redis: p99 ms`, ro.p99.toFixed(1), "", ""]);
+    out.push([
+      `rooms, ${n} rooms on ${ro.nodes} nodes over Redis: answers with every count right`,
+      `${ro.correct} of ${ro.requests}`,
+      `${ro.requests} of ${ro.requests}`,
+      judge(ro.correct === ro.requests, ro.wrong ?? ""),
+    ]);
+  }
+  return out;
+}
+
+/** One line about a storm, for the progress log. */
+export function describeStorm(st: StormResult): string {
+  return (
+    `${st.ok}/${st.clients} joins ok (${st.refused} refused, ${st.timedOut} unanswered), ` +
+    `${st.allAckedMs === undefined ? "not every join acked" : `every join acked in ${seconds(st.allAckedMs)} s`}, ` +
+    `p50 ${seconds(st.p50)} s, p99 ${seconds(st.p99)} s; presence ${st.cut ? "≥ " : ""}${megabytes(st.presenceBytes)} MB ` +
+    `in ${st.presencePackets.toLocaleString("en")} packets, the last at ${seconds(st.presenceLastMs)} s; server CPU ${seconds(st.serverCpuMs)} s over ${seconds(st.wallMs)} s; ` +
+    `load workers ${(st.generatorBusy * 100).toFixed(0)} % busy; server RSS peak ${(st.peakRss / 2 ** 20).toFixed(0)} MB` +
+    (st.killedAtMs === undefined ? "" : `; **the server passed the memory guard and was killed at ${seconds(st.killedAtMs)} s**`) +
+    (Object.keys(st.dropped).length > 0 ? `; dropped ${JSON.stringify(st.dropped)}` : "")
+  );
+}
+
+/** One line about the `rooms` scenario, for the progress log. */
+export function describeRooms(ro: RoomsResult): string {
+  return (
+    `p50 ${ro.p50.toFixed(1)} ms, p99 ${ro.p99.toFixed(1)} ms, max ${ro.max.toFixed(1)} ms over ${ro.requests} requests; ` +
+    `${ro.correct}/${ro.requests} answers right${ro.wrong ? ` (one wrong: ${ro.wrong})` : ""}; ` +
+    `joins took ${seconds(ro.joinMs)} s, both nodes agreed ${ro.agreedMs === undefined ? "not within 20 s" : `${seconds(ro.agreedMs)} s later`}; ` +
+    `${ro.cpuMsPerRequest.toFixed(1)} ms CPU per request (both nodes)`
+  );
+}
+
+/** The big-room sections of the results file. */
+function bigRoomMarkdown(r: RunReport): string[] {
+  const cells = bigRoomCells(r);
+  if (cells.length === 0 && !r.roomsSkipped) return [];
+  const load = (l: number[]) => l.map((v) => v.toFixed(2)).join(" / ");
+  const out = ["", "## Big rooms", ...(cells.length > 0 ? ["", mdRow(BIG_HEADER), mdRow(BIG_HEADER.map(() => "---")), ...cells.map(mdRow)] : [])];
+  if (r.storms.length > 0) {
+    out.push(
+      "",
+      "### Join storms",
+      "",
+      "A fresh server process each time (embedded SQLite, the limits of *Peers* below). The clients connect first, in no room; then all of them " +
+        "send `join` for the same new room at the same moment (both load workers start at one agreed instant). A join's time runs from that " +
+        "instant to its answer; a join not answered within the cap counts as unanswered. `presence` bytes are every `presence` packet the clients " +
+        "received, counted as sent on the WebSocket (the Engine.IO type character and the Socket.IO packet, UTF-8), from that instant until none " +
+        "came for 2 s, or until the cap " +
+        `(${r.scale.storms.capSeconds} s from the start), when the figure is only a lower bound (marked ≥). Server CPU is utime + stime over the same stretch. MB = 10⁶ bytes. ` +
+        "The server's RSS is sampled every 200 ms; past the memory guard (`BENCH_SERVER_RSS_LIMIT_MB`, 4096 unless set) the server is killed so that it cannot take the machine's memory, " +
+        "and the joins still waiting count as unanswered.",
+      "",
+    );
+    for (const st of r.storms) {
+      out.push(
+        `- ${st.clients.toLocaleString("en")} clients (connected in ${seconds(st.connectMs)} s; load average at the storm ${load(st.loadAtStart)}): ${describeStorm(st)}; ` +
+          `all packets received ${megabytes(st.bytes)} MB` +
+          (Object.keys(st.errors).length > 0 ? `; refusals ${JSON.stringify(st.errors)}` : ""),
+      );
+    }
+  }
+  if (r.roomsSkipped) out.push("", "### `rooms` on two nodes over Redis", "", `Not measured: ${r.roomsSkipped}.`);
+  const ro = r.roomsOverRedis;
+  if (ro) {
+    out.push(
+      "",
+      "### `rooms` on two nodes over Redis",
+      "",
+      `Two server processes sharing Redis under a key prefix of their own (deleted afterwards), \`MAX_ROOMS=${ro.rooms + 100}\`, each on its own embedded SQLite database. ` +
+        `On each node, clients join ${r.scale.roomsOverRedis.roomsPerClient} rooms each (within the join rate limit's burst) until all ${ro.rooms.toLocaleString("en")} rooms ` +
+        "hold one person from each node, so every room exists in both databases and every count spans both nodes. " +
+        `Then ${ro.requests} \`rooms\` requests one at a time (after 20 discarded), alternating between the nodes, spread over enough people to stay ` +
+        "within the `rooms` rate limit; every answer is checked to list each room with its 2 people.",
+      "",
+      `- load average at the start ${load(ro.loadAtStart)}: ${describeRooms(ro)}`,
+    );
+  }
+  return out;
 }
 
 const mdRow = (c: string[]) => `| ${c.join(" | ")} |`;
@@ -230,9 +398,12 @@ export function markdown(r: RunReport): string {
           "",
         ]
       : []),
-    mdRow(HEADER),
-    mdRow(HEADER.map(() => "---")),
-    ...summaryCells(r).map(mdRow),
+    ...(hasPeerResults(r) ? [mdRow(HEADER), mdRow(HEADER.map(() => "---")), ...summaryCells(r).map(mdRow)] : []),
+    ...bigRoomMarkdown(r),
+  ];
+  const rounds = [r.results, ...r.laterRounds];
+  const anyPhase = rounds.some((round) => PEERS.some((k) => round[k].fanout !== undefined || round[k].steps.length > 0));
+  if (anyPhase) out.push(
     "",
     "## Phases",
     "",
@@ -243,8 +414,8 @@ export function markdown(r: RunReport): string {
     "",
     mdRow(["peer, phase", "msg/s", "room size", "sent / accepted / refused", "delivered / expected", "lost", "p50 / p95 / p99 / max ms", "server CPU ms", "µs/delivery", "load workers busy"]),
     mdRow(Array.from({ length: 10 }, () => "---")),
-  ];
-  [r.results, ...r.laterRounds].forEach((round, i) => {
+  );
+  rounds.forEach((round, i) => {
     const tag = r.laterRounds.length > 0 ? ` (round ${i + 1})` : "";
     for (const k of PEERS) {
       const x = round[k];
@@ -260,8 +431,8 @@ export function markdown(r: RunReport): string {
       for (const row of rows(r, [round]).filter((x) => x.load)) out.push(mdRow([String(i + 1), ...cells(row)]));
     });
   }
-  out.push("", "## Saturation", "");
-  [r.results, ...r.laterRounds].forEach((round, i) => {
+  if (anyPhase) out.push("", "## Saturation", "");
+  rounds.forEach((round, i) => {
     const tag = r.laterRounds.length > 0 ? ` (round ${i + 1})` : "";
     for (const k of PEERS) {
       const x = round[k];
@@ -274,7 +445,7 @@ export function markdown(r: RunReport): string {
       );
     }
   });
-  out.push(
+  if (PEERS.some((k) => r.results[k].idle)) out.push(
     "",
     `## Idle sockets (${idle.sockets.toLocaleString("en")}, connected, in no room)`,
     "",

@@ -8,6 +8,13 @@ export type Scale = {
   small: { rooms: number; perRoom: number; cpuRate: number; cpuSeconds: number; steps: number[]; stepSeconds: number };
   idle: { sockets: number };
   history: { messages: number; requests: number; limit: number };
+  /**
+   * Big rooms: `sizes` clients each, all joining one room at once on a fresh
+   * node; every wait of a storm (answers, then presence) ends `capSeconds` after it began.
+   */
+  storms: { sizes: number[]; capSeconds: number };
+  /** `rooms` on two nodes over Redis, with `rooms` rooms each holding one person from each node. */
+  roomsOverRedis: { rooms: number; roomsPerClient: number; requests: number };
 };
 
 export const FULL: Scale = {
@@ -24,6 +31,8 @@ export const FULL: Scale = {
   },
   idle: { sockets: 10_000 },
   history: { messages: 100_000, requests: 500, limit: 50 },
+  storms: { sizes: [1000, 5000], capSeconds: 60 },
+  roomsOverRedis: { rooms: 1000, roomsPerClient: 20, requests: 200 },
 };
 
 export const QUICK: Scale = {
@@ -33,6 +42,8 @@ export const QUICK: Scale = {
   small: { rooms: 20, perRoom: 10, cpuRate: 500, cpuSeconds: 2, steps: [500, 1500, 3000], stepSeconds: 2 },
   idle: { sockets: 500 },
   history: { messages: 20_000, requests: 100, limit: 50 },
+  storms: { sizes: [200], capSeconds: 20 },
+  roomsOverRedis: { rooms: 100, roomsPerClient: 20, requests: 40 },
 };
 
 /** The saturation rule of the design's quality targets. */

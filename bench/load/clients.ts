@@ -12,17 +12,35 @@ export type ClientHooks = {
   delivered(text: string): void;
   /** The server answered a send (project only: the relays do not ack). */
   acked(ok: boolean): void;
+  /**
+   * Every Engine.IO packet this client received (project only, when asked for at
+   * connect): its size as sent on the WebSocket (type character and payload,
+   * UTF-8 bytes), and whether it was a `presence` event.
+   */
+  received?(bytes: number, presence: boolean): void;
+  /** The server or the transport closed this client (not a close of ours). */
+  dropped?(reason: string): void;
 };
 
+/** The answer to one `join`: acked ok, refused (ok: false), or no answer in time. */
+export type JoinOutcome = { outcome: "ok" | "refused" | "timeout"; ms: number; error?: string };
+
 export interface LoadClient {
+  readonly name: string;
   readonly room: string | undefined;
   send(text: string): void;
   /** Time in ms for one `history` request of the room's newest page (project only). */
   history(room: string, limit: number): Promise<number>;
+  /** Joins one more room (project only), waiting at most `timeoutMs` for the answer. */
+  join(room: string, timeoutMs: number): Promise<JoinOutcome>;
+  /** One `rooms` request (project only): its time in ms and the answer's rooms. */
+  rooms(): Promise<{ ms: number; rooms: { name: string; members: number }[] }>;
   close(): void;
 }
 
 const CONNECT_TIMEOUT_MS = 20_000;
+/** How a `presence` event starts on the wire after the Engine.IO type: a Socket.IO EVENT of the main namespace. */
+const PRESENCE_PREFIX = '2["presence",';
 const ACK_TIMEOUT_MS = 30_000;
 
 /** Connects one client and, when `room` is given, joins it; rejects on failure or after 20 s. */
@@ -33,7 +51,7 @@ export async function connectClient(
   room: string | undefined,
   hooks: ClientHooks,
 ): Promise<LoadClient> {
-  return kind === "ws" ? connectWs(url, room, hooks) : connectSocketIo(kind, url, name, room, hooks);
+  return kind === "ws" ? connectWs(url, name, room, hooks) : connectSocketIo(kind, url, name, room, hooks);
 }
 
 type AckReply = { ok: boolean };
@@ -59,6 +77,20 @@ async function connectSocketIo(
   });
   if (kind === "project") {
     socket.on("message", (m: { text: string }) => hooks.delivered(m.text));
+    const { received, dropped } = hooks;
+    if (received) {
+      // The engine's packets as they came off the WebSocket: "4" (message) + the Socket.IO packet,
+      // e.g. `42["presence",{…}]`; a server-sent event carries no ack id, so the prefix is exact.
+      socket.io.engine.on("packet", (packet: { type: string; data?: unknown }) => {
+        const data = typeof packet.data === "string" ? packet.data : "";
+        received(1 + Buffer.byteLength(data, "utf8"), packet.type === "message" && data.startsWith(PRESENCE_PREFIX));
+      });
+    }
+    if (dropped) {
+      socket.on("disconnect", (reason) => {
+        if (reason !== "io client disconnect") dropped(reason);
+      });
+    }
     if (room !== undefined) {
       const res = (await socket.timeout(CONNECT_TIMEOUT_MS).emitWithAck("join", room)) as AckReply;
       if (!res.ok) throw new Error(`join ${room} refused: ${JSON.stringify(res)}`);
@@ -68,6 +100,7 @@ async function connectSocketIo(
     if (room !== undefined) await socket.timeout(CONNECT_TIMEOUT_MS).emitWithAck("join", room);
   }
   return {
+    name,
     room,
     send(text) {
       if (kind === "relay") {
@@ -92,11 +125,32 @@ async function connectSocketIo(
       if (!res.ok || res.messages?.length !== limit) throw new Error(`history refused or short: ${JSON.stringify(res).slice(0, 200)}`);
       return ms;
     },
+    async join(joinRoom, timeoutMs) {
+      if (kind !== "project") throw new Error("only the project answers join this way");
+      const start = performance.now();
+      try {
+        const res = (await socket.timeout(timeoutMs).emitWithAck("join", joinRoom)) as AckReply & { error?: { code: string } };
+        const ms = performance.now() - start;
+        return res.ok ? { outcome: "ok", ms } : { outcome: "refused", ms, error: res.error?.code ?? "?" };
+      } catch {
+        return { outcome: "timeout", ms: performance.now() - start };
+      }
+    },
+    async rooms() {
+      if (kind !== "project") throw new Error("only the project lists rooms");
+      const start = performance.now();
+      const res = (await socket.timeout(ACK_TIMEOUT_MS).emitWithAck("rooms")) as AckReply & {
+        rooms?: { name: string; members: number }[];
+      };
+      const ms = performance.now() - start;
+      if (!res.ok || !res.rooms) throw new Error(`rooms refused: ${JSON.stringify(res).slice(0, 200)}`);
+      return { ms, rooms: res.rooms };
+    },
     close: () => void socket.disconnect(),
   };
 }
 
-async function connectWs(url: string, room: string | undefined, hooks: ClientHooks): Promise<LoadClient> {
+async function connectWs(url: string, name: string, room: string | undefined, hooks: ClientHooks): Promise<LoadClient> {
   const ws = new WebSocket(url.replace(/^http/, "ws"), { handshakeTimeout: CONNECT_TIMEOUT_MS });
   await new Promise<void>((resolve, reject) => {
     ws.once("open", () => resolve());
@@ -120,7 +174,10 @@ async function connectWs(url: string, room: string | undefined, hooks: ClientHoo
   return {
     room,
     send: (text) => ws.send(JSON.stringify({ type: "msg", room, text })),
+    name,
     history: () => Promise.reject(new Error("only the project keeps history")),
+    join: () => Promise.reject(new Error("only the project answers join this way")),
+    rooms: () => Promise.reject(new Error("only the project lists rooms")),
     close: () => ws.terminate(),
   };
 }

@@ -2,7 +2,8 @@
  * This project's server as a benchmark peer: built by its own factory
  * (createChatServer) on the embedded SQLite database, configured only through
  * its real environment variables (bench/lib/peer-process.ts raises the limits
- * and gives it a fresh DATA_DIR).
+ * and gives it a fresh DATA_DIR). Only a scenario that asks for it (the
+ * `rooms` scenario's two nodes) sets REDIS_URL.
  */
 import { loadConfig } from "../../server/config.js";
 import { createLogger } from "../../server/logger.js";
@@ -12,7 +13,7 @@ import { createChatServer } from "../../server/server.js";
 import { hostPeer } from "./peer-host.js";
 
 const config = loadConfig(process.env);
-if (config.mongodbUri || config.redisUrl) throw new Error("the benchmark peer runs on the embedded database only");
+if (config.mongodbUri) throw new Error("the benchmark peer runs on the embedded database only");
 const chat = await createChatServer({ config, logger: createLogger(config) });
 
 // History is filled through the stores' own API (MessageStore.insert), the
