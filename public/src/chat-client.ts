@@ -183,8 +183,12 @@ export class ChatClient extends Conversations {
    * by the caller; joins and catch-ups are idempotent).
    */
   private async resync(): Promise<boolean> {
+    const channels = this.channels.list();
+    // Just loaded: read the unread counts before this page marks anything read, for the open conversation's divider.
+    const loading = !this.loaded;
+    const conversationsBefore = loading ? await this.refreshRooms().then(() => this.loadConversations()) : true;
     const results = await Promise.all(
-      this.channels.list().map(async (channel) => {
+      channels.map(async (channel) => {
         const last = channel.caughtUp?.id;
         const lastRev = channel.caughtUp?.rev;
         const caughtUp =
@@ -198,9 +202,10 @@ export class ChatClient extends Conversations {
         return complete;
       }),
     );
-    await this.refreshRooms();
-    const conversations = await this.loadConversations();
-    return results.every(Boolean) && conversations;
+    const conversations = loading ? conversationsBefore : await this.refreshRooms().then(() => this.loadConversations());
+    const done = results.every(Boolean) && conversations;
+    if (done) this.placeDividerOnLoad();
+    return done;
   }
 
   private sendEntry(entry: OutboxEntry) {

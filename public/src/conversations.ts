@@ -30,6 +30,10 @@ export abstract class Conversations {
   protected socket: ChatSocket | undefined;
   private readonly reads = new ReadMarkers(this.channels, () => this.socket, () => this.me);
   private refreshTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The page has had its first sync since it loaded. */
+  protected loaded = false;
+  /** The open conversation's unread count when the page loaded, until its divider is placed. */
+  private unreadOnLoad: number | undefined;
   /** Paging and refilling the people of rooms (v1.2 `members`). */
   readonly people = new PeopleLoader(() => this.socket, () => this.events.changed());
 
@@ -334,6 +338,32 @@ export abstract class Conversations {
     void this.catchUp(channel, undefined).then(() => this.events.changed());
   }
 
+  /**
+   * The server's unread count of a conversation: its badge, unless it is the
+   * open one — whose count, until the page has loaded, is kept for its divider.
+   */
+  private noteServerUnread(channel: Channel, unread: number): void {
+    if (channel.id !== this.active) channel.unread = unread;
+    else if (!this.loaded) this.unreadOnLoad = unread;
+  }
+
+  /**
+   * Once the page has loaded (its first sync): the conversation it reopened
+   * gets its "new since you last read" divider, as if just opened.
+   */
+  protected placeDividerOnLoad(): void {
+    if (this.loaded) return;
+    this.loaded = true;
+    const channel = this.channels.get(this.active);
+    const unread = this.unreadOnLoad ?? 0;
+    this.unreadOnLoad = undefined;
+    if (!channel || unread <= 0) return;
+    channel.unread = unread;
+    this.noteUnread(channel);
+    channel.unread = 0;
+    this.events.changed();
+  }
+
   /** Notes where the unread messages of a conversation being opened start (see `activate`). */
   private noteUnread(channel: Channel): void {
     channel.unreadFrom = undefined;
@@ -381,7 +411,7 @@ export abstract class Conversations {
       // The server counts unread after this person's read marker, so a reload or another tab agrees.
       for (const info of res.rooms) {
         const channel = this.channels.get(roomChannelId(info.name));
-        if (channel && channel.id !== this.active && info.unread !== undefined) channel.unread = info.unread;
+        if (channel && info.unread !== undefined) this.noteServerUnread(channel, info.unread);
       }
     }
     this.events.changed();
@@ -412,7 +442,7 @@ export abstract class Conversations {
         // Only the last message is known: the rest comes with the newest page when the conversation opens.
         channel.hasMore = true;
       }
-      if (channel.id !== this.active) channel.unread = unread;
+      this.noteServerUnread(channel, unread);
       if (typeof online === "boolean") channel.online = online;
     }
     this.save();

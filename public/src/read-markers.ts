@@ -19,7 +19,13 @@ export class ReadMarkers {
     private readonly channels: Channels,
     private readonly socket: () => ChatSocket | undefined,
     private readonly me: () => string,
-  ) {}
+  ) {
+    // A tab closed (or a page left) within the throttle still says how far it was read.
+    addEventListener("pagehide", () => {
+      clearTimeout(this.timer);
+      this.flush();
+    });
+  }
 
   /** `channel` was read to its newest message: clear its badges and tell the server (throttled). */
   mark(channel: Channel): void {

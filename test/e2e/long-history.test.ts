@@ -335,6 +335,30 @@ describe("a whole history in the page", () => {
     }
   });
 
+  it("when the page is reloaded on a room that got unread messages meanwhile, then the room reopens at its divider", async () => {
+    const writer = await connectClient(env.server.url, { name: "Reloader" });
+    await ok(writer.socket, "join", "reloaded");
+    for (let i = 1; i <= 5; i++) await ok(writer.socket, "message", { room: "reloaded", text: `before ${i}` });
+    const { context, page } = await enter(env.browser, env.server.url, "Comeback", DESKTOP);
+    await openRoom(page, "reloaded");
+    await expect.poll(async () => (await texts(page)).at(-1)).toBe("before 5");
+    // Read to the end (the marker goes out within a second), then the tab is closed.
+    await page.waitForTimeout(1500);
+    await page.close();
+    for (let i = 1; i <= 60; i++) await ok(writer.socket, "message", { room: "reloaded", text: `after ${i}` });
+
+    const again = await context.newPage();
+    await again.goto(env.server.url);
+    await again.locator('#conn[data-state="connected"]').waitFor();
+    await expect.poll(() => again.textContent("#channel-title")).toBe("# reloaded");
+    const divider = again.locator("#message-list li.unread-divider");
+    await divider.waitFor();
+    expect(await divider.evaluate((li) => (li as unknown as { nextElementSibling: El }).nextElementSibling.querySelector(".text")?.textContent)).toBe("after 1");
+    await expect.poll(() => inView(again, "after 1")).toBe(true);
+    expect(await inView(again, "after 60")).toBe(false);
+    await context.close();
+  });
+
   it("when a private conversation has more unread messages than the page holds, then opening it finds the first unread one and shows the divider there", async () => {
     const context = await env.browser.newContext(DESKTOP);
     let page = await context.newPage();
