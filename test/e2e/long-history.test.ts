@@ -6,7 +6,7 @@
  * you last read" divider where unread messages start.
  */
 import type { Page } from "playwright-core";
-import { describe, expect, it, onTestFinished } from "vitest";
+import { describe, expect, it } from "vitest";
 import { roomChannel } from "../../server/channels/channel.js";
 import { createIdGenerator } from "../../server/messages/message-id.js";
 import type { ChatMessage } from "../../server/protocol.js";
@@ -14,7 +14,7 @@ import { seriousViolations } from "../helpers/axe.js";
 import { DESKTOP, enter, PHONE, speaking } from "../helpers/browser.js";
 import { connectClient, ok } from "../helpers/client.js";
 import { useInProcessServerAndBrowser, useServerAndBrowser } from "../helpers/e2e.js";
-import type { TestServer } from "../helpers/server.js";
+import { cutOff } from "../helpers/cut-off.js";
 import { fileStorage, memoryStorage, tempDataDir } from "../helpers/storage.js";
 
 const COUNT = 1200;
@@ -408,20 +408,6 @@ describe("a reconnect while reading far back", () => {
     await storage.rooms.add("deep");
     return { storage, env: { RATE_LIMIT_BURST: "1000", RATE_LIMIT_PER_SECOND: "1000" } };
   });
-
-  /** Drops the page's connection and refuses its new ones until the returned function is called. */
-  async function cutOff(server: TestServer, page: Page): Promise<() => void> {
-    const engineOpts = server.chat.io.engine.opts as {
-      allowRequest?: (req: { headers: Record<string, string | undefined> }, cb: (e: string | null, ok: boolean) => void) => void;
-    };
-    const allow = engineOpts.allowRequest!;
-    const reconnect = () => void (engineOpts.allowRequest = allow);
-    onTestFinished(reconnect);
-    engineOpts.allowRequest = (req, cb) => (req.headers.origin ? cb("offline", false) : allow(req, cb));
-    server.chat.io.sockets.sockets.get((await page.textContent("#me-socket"))!)?.conn.close();
-    await page.locator('#conn[data-state="reconnecting"]').waitFor();
-    return reconnect;
-  }
 
   it("when the connection drops while the reader is far back, then nothing lands in their window, and the newest holds everything once, in order", async () => {
     const talker = await connectClient(env.server.url, { name: "Talker" });

@@ -1,10 +1,10 @@
 import type { Locator, Page } from "playwright-core";
-import { describe, expect, it, onTestFinished } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { ChatMessage } from "../../server/protocol.js";
 import { enter } from "../helpers/browser.js";
 import { connectClient, ok, readAllHistory } from "../helpers/client.js";
 import { useInProcessServerAndBrowser } from "../helpers/e2e.js";
-import type { TestServer } from "../helpers/server.js";
+import { cutOff } from "../helpers/cut-off.js";
 
 const texts = (page: Page) => page.locator("#message-list li:not(.pending) .text").allTextContents();
 const line = (page: Page, text: string | RegExp) => page.locator("#message-list li.msg", { has: page.locator(".text", { hasText: text }) });
@@ -15,25 +15,6 @@ async function act(item: Locator, action: string): Promise<void> {
   const button = item.locator(`button[data-action="${action}"]`);
   if (!(await button.isVisible())) await item.locator('button[data-action="more"]').click();
   await button.click();
-}
-
-/**
- * Cuts the page off as a network would: its connection is dropped and the
- * server refuses the page's new ones (sockets opened by the test itself,
- * which send no Origin, still get in) until the returned function is called.
- */
-async function cutOff(server: TestServer, page: Page): Promise<() => void> {
-  const engineOpts = server.chat.io.engine.opts as {
-    allowRequest?: (req: { headers: Record<string, string | undefined> }, cb: (e: string | null, ok: boolean) => void) => void;
-  };
-  const allow = engineOpts.allowRequest!;
-  const reconnect = () => void (engineOpts.allowRequest = allow);
-  onTestFinished(reconnect);
-  engineOpts.allowRequest = (req, cb) => (req.headers.origin ? cb("offline", false) : allow(req, cb));
-  const socketId = (await page.textContent("#me-socket"))!;
-  server.chat.io.sockets.sockets.get(socketId)?.conn.close();
-  await page.locator('#conn[data-state="reconnecting"]').waitFor();
-  return reconnect;
 }
 
 describe("sending while offline", () => {
