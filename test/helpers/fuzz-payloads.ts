@@ -428,9 +428,10 @@ export function invalidCalls(ctx: FuzzContext): fc.Arbitrary<FuzzCall> {
     before: badMessageId(ctx.messageId),
     after: badMessageId(ctx.messageId),
     changedAfter: badMessageId(ctx.messageId),
+    around: badMessageId(ctx.messageId),
     limit: badLimit,
   };
-  const reserved = ["room", "with", "broadcast", "before", "after", "changedAfter", "limit"];
+  const reserved = ["room", "with", "broadcast", "before", "after", "changedAfter", "around", "limit"];
   const historyRoom: Shape = { event: "history", required: { room: () => ctx.room }, optional: page, bad: { room: badRoom, ...pageBad }, reserved };
   const historyWith: Shape = { event: "history", required: { with: () => ctx.peerUserId }, optional: page, bad: { with: badKey, ...pageBad }, reserved };
   const historyBroadcast: Shape = { event: "history", required: { broadcast: () => true }, optional: page, bad: { broadcast: notTrue, ...pageBad }, reserved };
@@ -456,6 +457,22 @@ export function invalidCalls(ctx: FuzzContext): fc.Arbitrary<FuzzCall> {
       args: [{ ...selector, before: ctx.messageId, after: ctx.messageId, ...(limit ? { limit: 5 } : {}) }],
       category: "history:before-and-after",
     }));
+  // v1.2: `around` excludes `before`, `after` and `changedAfter`.
+  const historyAroundAndMore = fc
+    .tuple(fc.constantFrom<Record<string, unknown>>({ room: ctx.room }, { with: ctx.peerUserId }, { broadcast: true }), fc.constantFrom("before", "after", "changedAfter"))
+    .map(([selector, other]): FuzzCall => ({
+      event: "history",
+      args: [{ ...selector, around: ctx.messageId, [other]: ctx.messageId }],
+      category: `history:around-and-${other}`,
+    }));
+  // v1.2: a room's people, a page at a time.
+  const members: Shape = {
+    event: "members",
+    required: { room: () => ctx.room },
+    optional: { after: () => ctx.peerUserId, limit: () => 5 },
+    bad: { room: badRoom, after: badKey, limit: badLimit },
+    reserved: ["room", "after", "limit"],
+  };
   // v1.1: search (optionally narrowed to one channel) and read markers.
   const selectors = ["room", "with", "broadcast"];
   const selectorValue = { room: () => ctx.room, with: () => ctx.peerUserId, broadcast: () => true as const };
@@ -558,7 +575,8 @@ export function invalidCalls(ctx: FuzzContext): fc.Arbitrary<FuzzCall> {
       objectCalls(message),
       objectCalls(broadcast),
       fc.oneof(objectCalls(privateMessage), objectCalls(privateToUser), bothRecipients),
-      fc.oneof(objectCalls(historyRoom), objectCalls(historyWith), objectCalls(historyBroadcast), historySelectors, historyBothWays, historyChangedAndPaged),
+      fc.oneof(objectCalls(historyRoom), objectCalls(historyWith), objectCalls(historyBroadcast), historySelectors, historyBothWays, historyChangedAndPaged, historyAroundAndMore),
+      objectCalls(members),
       fc.oneof(objectCalls(typing), objectCalls(typingToUser), typingBothTargets),
       fc.oneof(objectCalls(searchPlain), ...searchNarrowed.map(objectCalls), ...readShapes.map(objectCalls), twoChannels),
       conversationsCalls,
