@@ -194,6 +194,38 @@ describe("the page around the conversation", () => {
     });
   }
 
+  for (const [device, options] of [
+    ["desktop", DESKTOP],
+    ["phone", PHONE],
+  ] as const) {
+    it(`when the people panel lists someone (${device}), then their name shows beside a small online dot`, async () => {
+      const other = await connectClient(env.server.url, { name: "Dotty" });
+      await ok(other.socket, "join", "chat");
+      const { context, page } = await enter(env.browser, env.server.url, "Looker", options);
+      if (device === "phone") {
+        await page.click("#open-sidebar");
+        await page.locator("#sidebar.show").waitFor();
+      }
+      await page.click('#room-list button[data-room="chat"]');
+      if (device === "phone") {
+        await page.locator("#sidebar.show").waitFor({ state: "detached" });
+        await page.click("#open-people");
+        await page.locator("#people.show").waitFor();
+      }
+      const row = page.locator("#online-list li.person", { hasText: "Dotty" });
+      await row.waitFor();
+      const sizes = await row.evaluate((li) => {
+        const box = (selector: string) => (li as unknown as Node & { querySelector(s: string): Node }).querySelector(selector).getBoundingClientRect();
+        return { dot: box(".presence-dot").width, name: box(".person-label").width };
+      });
+      expect(sizes.dot).toBeLessThan(16);
+      expect(sizes.name).toBeGreaterThan(20);
+      expect(await row.locator(".person-label").isVisible()).toBe(true);
+      other.socket.disconnect();
+      await context.close();
+    });
+  }
+
   it("when the on-screen keyboard opens (the viewport gets shorter), then the newest message stays in view", async () => {
     const talker = await connectClient(env.server.url, { name: "Talker" });
     await ok(talker.socket, "join", "study");
