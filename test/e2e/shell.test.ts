@@ -194,6 +194,22 @@ describe("the page around the conversation", () => {
     });
   }
 
+  it("when a phone opens the rooms panel, then every control there and in the header is at least 44 px tall", async () => {
+    const { context, page } = await enter(env.browser, env.server.url, "Thumbs", PHONE);
+    await page.click("#open-sidebar");
+    await page.locator("#sidebar.show").waitFor();
+    const small = await page.evaluate(() => {
+      const { document } = globalThis as unknown as { document: { querySelectorAll(s: string): ArrayLike<Node & { offsetParent: unknown }> } };
+      const controls = Array.from(document.querySelectorAll("header button, header select, #sidebar button, #sidebar input, #sidebar select"));
+      return controls
+        .filter((c) => c.offsetParent !== null)
+        .map((c) => ({ id: c.id || c.dataset.room || c.dataset.channel || c.tagName, height: Math.round(c.getBoundingClientRect().height) }))
+        .filter((c) => c.height < 44);
+    });
+    expect(small).toEqual([]);
+    await context.close();
+  });
+
   for (const [device, options] of [
     ["desktop", DESKTOP],
     ["phone", PHONE],
