@@ -3,6 +3,7 @@
  * Starts the chat: creates the http server, hands it to the socketio module,
  * listens, and shuts down gracefully on SIGTERM / SIGINT.
  */
+import { BundleMissingError } from "../server/assets.js";
 import { ConfigError, loadConfig, type Config } from "../server/config.js";
 import { createLogger } from "../server/logger.js";
 import { StorageConfigError } from "../server/storage/storage.js";
@@ -43,7 +44,8 @@ let chat: ChatApp;
 try {
   chat = await createChatServer({ config, logger });
 } catch (err) {
-  if (!(err instanceof StorageConfigError)) throw err;
+  // Said in one line, not a stack trace: what is wrong and what to run.
+  if (!(err instanceof StorageConfigError || err instanceof BundleMissingError)) throw err;
   logger.fatal(err.message);
   process.exit(1);
 }

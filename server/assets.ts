@@ -23,6 +23,9 @@ const BOOTSTRAP_VERSION = (createRequire(import.meta.url)("bootstrap/package.jso
 /** Bootstrap's dist/ is mounted here; a new Bootstrap version is a new path. */
 export const BOOTSTRAP_PATH = `/vendor/bootstrap-${BOOTSTRAP_VERSION}`;
 
+/** The browser bundle has not been built (or not completely): the server cannot serve the page. */
+export class BundleMissingError extends Error {}
+
 /**
  * Reads public/js/manifest.json (written by `npm run build:client`) once and
  * returns the URLs of the hashed files; throws saying what to run when the
@@ -34,12 +37,12 @@ export function loadAssetUrls(dir: string = BUNDLE_DIR): AssetUrls {
   try {
     manifest = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
   } catch (err) {
-    throw new Error(`the browser bundle is missing or unreadable (${file}): run \`npm run build:client\` first`, { cause: err });
+    throw new BundleMissingError(`the browser bundle is missing or unreadable (${file}): run \`npm run build:client\` first`, { cause: err });
   }
   const url = (name: string): string => {
     const hashed = manifest[name];
     if (typeof hashed !== "string" || !/^[\w.-]+$/.test(hashed)) {
-      throw new Error(`${file} names no file for ${name}: run \`npm run build:client\` again`);
+      throw new BundleMissingError(`${file} names no file for ${name}: run \`npm run build:client\` again`);
     }
     return `/js/${hashed}`;
   };
