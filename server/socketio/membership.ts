@@ -73,6 +73,8 @@ export class Membership {
   private outbox: (["j", string, string, string] | ["l", string, string])[] = [];
   private seq = 0;
   private snapshotDue = false;
+  /** Said goodbye: nothing more is sent. */
+  private closed = false;
   private readonly timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: MembershipDeps) {
@@ -92,6 +94,7 @@ export class Membership {
    * this one at once instead of after NODE_TIMEOUT_MS.
    */
   close(): void {
+    this.closed = true;
     clearInterval(this.timer);
     if (!this.deps.clustered) return;
     if (this.outbox.length > 0) this.publish();
@@ -316,8 +319,9 @@ export class Membership {
     switch (message.t) {
       case "d":
         if (message.seq <= node.seq) return; // a snapshot already covered it
+        // After a gap the number stays where it was, so that heartbeats keep asking for a snapshot until one arrives.
         if (!known || message.seq > node.seq + 1) this.askSnapshot(message.node);
-        node.seq = message.seq;
+        else node.seq = message.seq;
         for (const op of message.ops) {
           if (op[0] === "j") this.remoteJoined(node, op[1], op[2], op[3], op[4]);
           else this.remoteLeft(node, op[1], op[2]);
@@ -348,6 +352,7 @@ export class Membership {
     this.snapshotDue = true;
     setTimeout(() => {
       this.snapshotDue = false;
+      if (this.closed) return; // said goodbye meanwhile
       // Deltas queued before the snapshot go first, so that the numbers stay in order.
       if (this.outbox.length > 0) this.publish();
       const sockets: SnapshotSocket[] = [];
@@ -397,7 +402,8 @@ export class Membership {
     for (const r of socket.rooms) this.exit(r, socket.userId, socket.name);
     node.sockets.delete(id);
     const sockets = this.remoteUsers.get(socket.userId);
-    sockets?.delete(id);
+    // A recovered session keeps its socket id on another node: only this node's entry goes.
+    if (sockets?.get(id) === socket) sockets.delete(id);
     if (sockets?.size === 0) this.remoteUsers.delete(socket.userId);
     if (!this.isOnline(socket.userId)) this.deps.onPerson(socket.userId, socket.name);
   }

@@ -102,7 +102,7 @@ const PERSON_LOOKUPS = 2;
  * is the one that holds once the conversation list has been read, so a quick
  * offline-online pair cannot arrive in the wrong order.
  */
-export function personNotifier(ctx: Pick<HandlerContext, "io" | "people" | "logger">, membership: () => Membership) {
+export function personNotifier(ctx: Pick<HandlerContext, "io" | "people" | "logger" | "drain">, membership: () => Membership) {
   const { io, people, logger } = ctx;
   /** userId → the name last seen with, for those waiting. */
   const waiting = new Map<string, string | undefined>();
@@ -135,8 +135,8 @@ export function personNotifier(ctx: Pick<HandlerContext, "io" | "people" | "logg
   };
 
   return (userId: string, name: string | undefined): void => {
-    // No one on this node to tell.
-    if (io.of("/").sockets.size === 0) return;
+    // No one on this node to tell, or shutting down (every socket here is leaving; storage closes next).
+    if (io.of("/").sockets.size === 0 || ctx.drain.draining) return;
     waiting.set(userId, name ?? waiting.get(userId));
     if (running < PERSON_LOOKUPS) void work();
   };
