@@ -188,7 +188,8 @@ export class ChatClient extends Conversations {
     const loading = !this.loaded;
     const conversationsBefore = loading ? await this.refreshRooms().then(() => this.loadConversations()) : true;
     const results = await Promise.all(
-      channels.map(async (channel) => {
+      // Not a room left meanwhile.
+      channels.filter((c) => this.channels.get(c.id) === c).map(async (channel) => {
         const last = channel.caughtUp?.id;
         const lastRev = channel.caughtUp?.rev;
         const caughtUp =

@@ -74,6 +74,10 @@ export class ConversationView {
   private drawing = false;
   /** The divider this view has already scrolled to (it does so once per opening). */
   private placed = "";
+  /** Whether the window drawn last was the newest one. */
+  private drawnAtNewest = true;
+  /** The messages still being sent that the last drawing showed, by clientId. */
+  private pendingShown = new Set<string>();
 
   constructor(private readonly hooks: ConversationHooks) {
     this.pane.addEventListener("scroll", () => this.onScroll(), { passive: true });
@@ -106,7 +110,8 @@ export class ConversationView {
       this.placed = "";
       this.pane.setAttribute("aria-label", t("messages.label", { title: channel.title }));
     }
-    const atEnd = switched || this.atEnd();
+    // At the end of a window that was already the newest: a window that just reached the newest keeps the reader's place.
+    const atEnd = switched || (this.drawnAtNewest && this.atEnd());
     const anchor = switched ? undefined : this.anchor();
     const messages = lines.flatMap((l) => (l.type === "message" ? [l.message] : []));
     const newest = messages.at(-1)?.id ?? "";
@@ -121,7 +126,12 @@ export class ConversationView {
     this.newer.hidden = channel.atNewest;
     this.newest = newest;
 
-    const sentByMe = arrived.length > fromOthers.length || lines.some((l) => l.type === "pending" && !l.failed);
+    // Only a message this person has just queued brings them down, not one waiting since earlier.
+    const pending = new Set(lines.flatMap((l) => (l.type === "pending" && !l.failed ? [l.clientId] : [])));
+    const queuedNow = [...pending].some((id) => !this.pendingShown.has(id));
+    this.pendingShown = pending;
+    this.drawnAtNewest = channel.atNewest;
+    const sentByMe = arrived.length > fromOthers.length || queuedNow;
     const divider = this.list.querySelector<HTMLElement>("li.unread-divider");
     if (divider && channel.unreadFrom !== this.placed) {
       // Opened with unread messages: start at the first of them, unless they all fit on the screen.
@@ -218,10 +228,13 @@ export class ConversationView {
   }
 
   private onScroll(): void {
-    if (this.atEnd() && this.unseen > 0) {
-      this.unseen = 0;
-      this.renderPill();
-      if (this.channel) this.hooks.readToEnd(this.channel);
+    // At the end of the newest window, whatever brought the reader there (scrolling down from the divider too).
+    if (this.channel?.atNewest && this.atEnd()) {
+      if (this.unseen > 0) {
+        this.unseen = 0;
+        this.renderPill();
+      }
+      this.hooks.readToEnd(this.channel);
     }
     // A screen ahead, so that scrolling on rarely waits.
     const ahead = Math.max(EDGE, this.pane.clientHeight);

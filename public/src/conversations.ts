@@ -172,6 +172,7 @@ export abstract class Conversations {
       this.events.failed(res.error);
       return false;
     }
+    if (!this.isShown(channel)) return false; // the reader went elsewhere meanwhile
     this.channels.replace(channel, res.messages, res.hasOlder, !res.hasNewer);
     this.events.changed();
     return channel.messages.has(id);
@@ -270,7 +271,8 @@ export abstract class Conversations {
       return undefined;
     }
     const channel = this.channels.open(roomChannelId(res.room), { kind: "room", title: `# ${res.room}`, room: res.room });
-    channel.people.reset(res);
+    // `join`'s own hasMore is about history; the people list is complete when it holds everyone counted.
+    channel.people.reset({ people: res.people, count: res.count, hasMore: res.people.length < res.count });
     const hadOlder = channel.messages.size > 0;
     this.channels.add(channel, res.history);
     // Messages held from before a reconnect may already reach further back.
@@ -302,10 +304,11 @@ export abstract class Conversations {
     const oldest = firstId(channel);
     const res = await request(this.socket, "history", { ...Channels.base(channel), limit: PAGE, ...(oldest ? { before: oldest } : {}) });
     if (!res.ok) return this.events.failed(res.error);
-    if (firstId(channel) !== oldest) return; // the window moved meanwhile
+    if (!this.isShown(channel) || firstId(channel) !== oldest) return; // the window moved, or was left, meanwhile
+    // Room for the page first, from the newer end, so that the page itself is never what gets trimmed.
+    Channels.trim(channel, Math.max(0, WINDOW - res.messages.length), "newer");
     this.channels.add(channel, res.messages);
     channel.hasMore = res.hasMore;
-    Channels.trim(channel, WINDOW, "newer");
     this.events.changed();
   }
 
@@ -315,11 +318,16 @@ export abstract class Conversations {
     if (!this.socket || channel.atNewest || !newest) return;
     const res = await request(this.socket, "history", { ...Channels.base(channel), limit: PAGE, after: newest });
     if (!res.ok) return this.events.failed(res.error);
-    if (lastId(channel) !== newest || channel.atNewest) return;
+    if (!this.isShown(channel) || lastId(channel) !== newest || channel.atNewest) return;
     this.channels.extend(channel, res.messages, !res.hasMore);
     if (!res.hasMore) markCaughtUp(channel);
     Channels.trim(channel, WINDOW, "older");
     this.events.changed();
+  }
+
+  /** `channel` is still open and the one on screen: an answer that comes back later may change its window. */
+  private isShown(channel: Channel): boolean {
+    return this.channels.get(channel.id) === channel && this.active === channel.id;
   }
 
   /** The reader is at the newest message of a window that grew with live messages: keep its newest `WINDOW`. */
@@ -333,6 +341,7 @@ export abstract class Conversations {
     channel.locating = false;
     if (channel.atNewest) return;
     channel.messages.clear();
+    channel.hasMore = true;
     channel.atNewest = true;
     channel.beyond = 0;
     void this.catchUp(channel, undefined).then(() => this.events.changed());

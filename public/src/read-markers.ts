@@ -11,8 +11,8 @@ import { request, type ChatSocket } from "./connection";
 const THROTTLE_MS = 1000;
 
 export class ReadMarkers {
-  /** Markers waiting to be sent, by channel id. */
-  private readonly pending = new Map<string, Channel>();
+  /** Markers waiting to be sent, by channel id: how far was read when it was seen, not what arrived after. */
+  private readonly pending = new Map<string, { channel: Channel; upTo: string }>();
   private timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
@@ -33,18 +33,19 @@ export class ReadMarkers {
     channel.mentions = 0;
     const upTo = lastId(channel);
     if (!upTo || (channel.readUpTo && channel.readUpTo >= upTo)) return;
-    this.pending.set(channel.id, channel);
+    this.pending.set(channel.id, { channel, upTo });
     this.timer ??= setTimeout(() => this.flush(), THROTTLE_MS);
   }
 
   private flush(): void {
     this.timer = undefined;
     const socket = this.socket();
-    for (const channel of this.pending.values()) {
-      const newest = lastId(channel);
-      if (!socket?.connected || !newest || (channel.readUpTo && channel.readUpTo >= newest)) continue;
-      channel.readUpTo = newest;
-      void request(socket, "read", { ...Channels.base(channel), upTo: newest });
+    // Offline, they wait for the next flush (the next time something is read, or the tab is closed).
+    if (!socket?.connected) return;
+    for (const { channel, upTo } of this.pending.values()) {
+      if (channel.readUpTo && channel.readUpTo >= upTo) continue;
+      channel.readUpTo = upTo;
+      void request(socket, "read", { ...Channels.base(channel), upTo });
     }
     this.pending.clear();
   }

@@ -9,7 +9,7 @@ import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { roomChannel } from "../../server/channels/channel.js";
 import { createIdGenerator } from "../../server/messages/message-id.js";
-import type { ChatMessage } from "../../server/protocol.js";
+import type { ChatMessage, RoomInfo } from "../../server/protocol.js";
 import { seriousViolations } from "../helpers/axe.js";
 import { DESKTOP, enter, PHONE, speaking } from "../helpers/browser.js";
 import { connectClient, ok } from "../helpers/client.js";
@@ -327,10 +327,16 @@ describe("a whole history in the page", () => {
       expect(await inView(page, "unread 60")).toBe(false);
       expect(await seriousViolations(page)).toEqual([]);
 
-      // Read to the end: the divider stays while the room is open.
+      // Read to the end: the divider stays while the room is open, and the server learns how far it was read.
       await scrollPane(page, "bottom");
       await expect.poll(() => inView(page, "unread 60")).toBe(true);
       expect(await divider.count()).toBe(1);
+      const saved = await page.evaluate(() => JSON.parse((globalThis as unknown as { localStorage: { getItem(k: string): string } }).localStorage.getItem("chat.v1")) as { name: string; token: string });
+      const sameReader = await connectClient(env.server.url, { name: saved.name, token: saved.token });
+      await expect
+        .poll(async () => (await ok<{ rooms: RoomInfo[] }>(sameReader.socket, "rooms")).rooms.find((r) => r.name === room)?.unread, { timeout: 5000, interval: 600 })
+        .toBe(0);
+      sameReader.socket.disconnect();
       await context.close();
     }
   });
