@@ -1,6 +1,6 @@
 /** The typed Socket.IO connection and a promise-returning, never-throwing emit. */
 import { io, type Socket } from "socket.io-client";
-import type { Ack, ClientToServerEvents, ServerToClientEvents } from "../../server/protocol";
+import type { Ack, ClientToServerEvents, ServerToClientEvents } from "../../server/protocol.js";
 
 export type ChatSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 

@@ -5,9 +5,9 @@
  * looked at. One request per room at a time; the data lives in the room's
  * RoomPeople.
  */
-import type { Channel } from "./channels";
-import { request, type ChatSocket } from "./connection";
-import { RoomPeople } from "./room-people";
+import type { Channel } from "./channels.js";
+import { request, type ChatSocket } from "./connection.js";
+import { RoomPeople } from "./room-people.js";
 
 /** A big room's list, out of date, is fetched again at most this often. */
 export const PEOPLE_REFILL_MS = 5000;
@@ -65,15 +65,24 @@ export class PeopleLoader {
     }
     this.refilled.set(channel.id, Date.now());
     await this.exclusive(channel, async () => {
-      const wanted = Math.max(1, channel.people.list().length);
+      const old = channel.people;
+      const wanted = Math.max(1, old.list().length);
+      // Whatever `presence` says while the pages come is not in them: notice it, and refill again after.
+      old.stale = false;
+      const before = { count: old.count, listed: old.list().length };
       const fresh = new RoomPeople();
       for (let first = true; first || (!fresh.complete && fresh.list().length < wanted); first = false) {
         const after = fresh.cursor;
         const res = await request(socket, "members", { room: channel.room!, ...(after !== undefined ? { after } : {}) });
-        if (!res.ok) return;
+        if (!res.ok) {
+          old.stale = true;
+          return;
+        }
         if (first) fresh.reset(res);
         else fresh.append(res);
       }
+      if (channel.people !== old) return; // a rejoin replaced the list meanwhile
+      fresh.stale = old.stale || old.count !== before.count || old.list().length !== before.listed;
       channel.people = fresh;
     });
   }
@@ -87,7 +96,11 @@ export class PeopleLoader {
     const before = listed[listed.findIndex((p) => p.userId === userId) - 1]?.userId;
     const res = await request(socket, "members", { room: channel.room, limit: 1, ...(before !== undefined ? { after: before } : {}) });
     if (!res.ok || channel.people !== people) return;
-    people.update(userId, res.people[0]?.userId === userId ? res.people[0] : undefined);
+    const next = res.people[0];
+    if (next?.userId === userId) people.update(userId, next);
+    // Gone only when nobody, or someone sorting after them, comes next; a newcomer in between means the list is behind.
+    else if (next === undefined || next.userId > userId) people.update(userId, undefined);
+    else people.stale = true;
     people.count = res.count;
     this.changed();
   }
