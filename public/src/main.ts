@@ -370,16 +370,24 @@ function faultText(fault: NameFault, field: "login" | "room"): string {
   return t(`${field}.letter`);
 }
 
+/**
+ * Shows what is wrong with a field's value in its error line (or clears it),
+ * marks the field invalid and keeps focus there; true when the value is fine.
+ */
+function fieldAccepts(input: HTMLInputElement, errorId: string, fault: NameFault | null, field: "login" | "room"): boolean {
+  $(errorId).textContent = fault ? faultText(fault, field) : "";
+  input.toggleAttribute("aria-invalid", fault !== null);
+  if (fault) input.focus();
+  return fault === null;
+}
+
 // ---- wiring ------------------------------------------------------------------
 
 $("login-form").addEventListener("submit", (event) => {
   event.preventDefault();
   const input = $input<HTMLInputElement>("name");
   const name = input.value.trim();
-  const fault = nameFault(name);
-  $("login-error").textContent = fault ? faultText(fault, "login") : "";
-  input.toggleAttribute("aria-invalid", fault !== null);
-  if (fault) return input.focus();
+  if (!fieldAccepts(input, "login-error", nameFault(name), "login")) return;
   myName = name;
   enteringByForm = true;
   client.start(name);
@@ -389,11 +397,8 @@ $("new-room-form").addEventListener("submit", (event) => {
   event.preventDefault();
   const input = $input<HTMLInputElement>("new-room");
   const room = input.value.trim();
-  const fault = roomFault(room);
   // Said next to the field (and announced): on a phone the panel covers the rest of the page.
-  $("new-room-error").textContent = fault ? faultText(fault, "room") : "";
-  input.toggleAttribute("aria-invalid", fault !== null);
-  if (fault) return input.focus();
+  if (!fieldAccepts(input, "new-room-error", roomFault(room), "room")) return;
   input.value = "";
   closePanels();
   void client.joinRoom(room, true).then((joined) => {
