@@ -162,6 +162,8 @@ describe("sending while offline", () => {
     await alice.page.click('#new-room');
     await alice.page.fill("#new-room", "refusals");
     await alice.page.press("#new-room", "Enter");
+    // Written once the room is open: before that the message would go to the conversation still shown.
+    await expect.poll(() => alice.page.textContent("#channel-title")).toBe("# refusals");
     await alice.page.fill("#text", "soon gone");
     await alice.page.press("#text", "Enter");
     await line(alice.page, "soon gone").waitFor();

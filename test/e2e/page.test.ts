@@ -60,6 +60,7 @@ describe("the page in Chinese and English, on phones and desktops", () => {
   it("when an English browser enters and switches to 中文, then what scripts drew is translated too, dates included", async () => {
     const { context, page } = await enter(env.browser, env.server.url, "Lena", speaking("en-GB"));
     await page.click('button[data-room="study"]');
+    await expect.poll(() => page.textContent("#channel-title")).toBe("# study");
     await page.fill("#text", "hello");
     await page.press("#text", "Enter");
     await page.locator("#message-list li.msg .text", { hasText: "hello" }).waitFor();
