@@ -9,19 +9,28 @@ import helmet from "helmet";
 import { pinoHttp } from "pino-http";
 import type { Registry } from "prom-client";
 import { BOOTSTRAP_PATH, loadAssetUrls } from "./assets.js";
+import type { IdentityResolver } from "./auth/identity.js";
 import type { Config } from "./config.js";
 import type { Logger } from "./logger.js";
 import { metricsRouter } from "./metrics/metrics-route.js";
 import { BOOTSTRAP_DIST, BUNDLE_DIR, PUBLIC_DIR, VIEWS_DIR } from "./paths.js";
+import { accountRoutes } from "./routes/accounts.js";
 import { healthRouter, type ReadinessCheck } from "./routes/health.js";
 import { localeOf, pagesRouter } from "./routes/pages.js";
+import type { AccountServices } from "./services.js";
 
-export type AppDeps = { config: Config; logger: Logger; readiness: ReadinessCheck; metrics: Registry };
+export type AppDeps = {
+  config: Config;
+  logger: Logger;
+  readiness: ReadinessCheck;
+  metrics: Registry;
+  accounts: AccountServices & { identity: IdentityResolver };
+};
 
 /** Requests that are answered often and routinely: not worth a log line each (refusals still log). */
 const QUIET_PATHS = new Set(["/healthz", "/readyz", "/metrics"]);
 
-export function createApp({ config, logger, readiness, metrics }: AppDeps): express.Express {
+export function createApp({ config, logger, readiness, metrics, accounts }: AppDeps): express.Express {
   const app = express();
   app.disable("x-powered-by");
   app.set("views", VIEWS_DIR);
@@ -84,6 +93,16 @@ export function createApp({ config, logger, readiness, metrics }: AppDeps): expr
   );
   app.use(BOOTSTRAP_PATH, express.static(BOOTSTRAP_DIST, immutable));
   app.use(express.static(PUBLIC_DIR, { index: false }));
+  app.use(
+    "/api",
+    accountRoutes({
+      ...accounts,
+      allowedOrigins: config.allowedOrigins,
+      trustProxy: config.trustProxy,
+      rpId: config.rpId,
+      logger,
+    }),
+  );
   app.use(healthRouter(readiness));
   app.use(metricsRouter(metrics, config.metricsToken));
   app.use(pagesRouter({ maxTextLength: config.maxTextLength }));

@@ -49,6 +49,11 @@ const envSchema = z.object({
   MAX_ROOMS: int(1000, 2, 1_000_000),
   RECOVERY_MAX_PACKETS: int(10_000, 0, 10_000_000),
   SHUTDOWN_TIMEOUT_MS: int(10_000, 100, 120_000),
+  RP_ID: z
+    .string()
+    .optional()
+    .transform((s) => (s?.trim() ? s.trim().toLowerCase() : undefined))
+    .refine((s) => s === undefined || /^[a-z0-9.-]{1,253}$/.test(s), { message: "must be a host name, e.g. chat.example.org" }),
   METRICS_TOKEN: z
     .string()
     .optional()
@@ -91,6 +96,8 @@ export type Config = Readonly<{
   recoveryMaxPackets: number;
   /** Bearer token `/metrics` requires; unset = only loopback clients may read it. */
   metricsToken: string | undefined;
+  /** The WebAuthn relying party id (the site's host name) passkeys are made for; unset = the host of the page's origin. */
+  rpId: string | undefined;
 }>;
 
 export class ConfigError extends Error {
@@ -141,5 +148,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     recoveryMaxPackets: e.RECOVERY_MAX_PACKETS,
     metricsToken: e.METRICS_TOKEN,
+    rpId: e.RP_ID,
   });
 }

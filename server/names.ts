@@ -95,3 +95,29 @@ export function roomProblem(room: string): string | null {
   if (fault.kind === "character") return "may contain letters, digits, _ and - only";
   return "must contain a letter or a digit";
 }
+
+/** Usernames (accounts): 3–24 of A-Z a-z 0-9 _, kept lower-cased. */
+export const USERNAME_PATTERN = /^[A-Za-z0-9_]{3,24}$/;
+/** Account passwords, in characters. */
+export const PASSWORD_LIMITS = { min: 10, max: 200 } as const;
+
+/** Why a username is refused, or null when it is fine. */
+export function usernameProblem(username: string): string | null {
+  if (username.length < 3 || username.length > 24) return "must be 3-24 characters";
+  return USERNAME_PATTERN.test(username) ? null : "may contain A-Z a-z 0-9 and _ only";
+}
+
+/**
+ * What a display name is compared by against usernames: NFKC, then lower
+ * case, so "Teacher" and "ｔｅａｃｈｅｒ" (full-width) both read "teacher".
+ * It names a username only when it has a username's shape.
+ */
+export function nameKey(name: string): string {
+  return name.normalize("NFKC").toLowerCase();
+}
+
+/** The username a display name would pass for, or undefined when it looks like none. */
+export function usernameLookalike(name: string): string | undefined {
+  const key = nameKey(name.trim());
+  return USERNAME_PATTERN.test(key) ? key : undefined;
+}

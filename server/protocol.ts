@@ -18,12 +18,15 @@ export const ERROR_CODES = [
   "RATE_LIMITED",
   "UNAVAILABLE",
   "INTERNAL",
+  /** v1.2 (accounts), a refused connection only: a guest's display name is an account's username. */
+  "NAME_TAKEN",
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export { DEFAULT_ROOMS, LIMITS } from "./names.js";
 
-export type User = { userId: string; name: string; socketId: string };
+/** `account` (v1.2): the username, when that socket is signed in to an account. */
+export type User = { userId: string; name: string; account?: string; socketId: string };
 
 export type MessageKind = "room" | "broadcast" | "private" | "system";
 
@@ -62,7 +65,11 @@ export type AckError = { code: ErrorCode; message: string };
 export type Ack<T extends object> = ({ ok: true } & T) | { ok: false; error: AckError };
 export type AckFn<T extends object> = (response: Ack<T>) => void;
 
-export type Session = { userId: string; name: string; token: string; socketId: string };
+/**
+ * `token`: a guest's identity token, to present again. A socket signed in to
+ * an account (v1.2) gets `account` instead, and no token.
+ */
+export type Session = { userId: string; name: string; token?: string; account?: string; socketId: string };
 /** `unread` (v1.1): only for rooms the asker has a read marker in. */
 export type RoomInfo = { name: string; members: number; unread?: number };
 export type Page = { messages: ChatMessage[]; hasMore: boolean };
@@ -158,10 +165,16 @@ export const emojiSchema = wellFormed().refine(
 
 export const tokenSchema = z.string().max(256);
 
+/**
+ * The handshake's `auth`. `name` is checked by the v1 rules only for a
+ * guest (see guestNameSchema): a socket signed in to an account uses the
+ * account's name and ignores it.
+ */
 export const authSchema = z.object({
-  name: nameSchema,
+  name: z.unknown().optional(),
   token: tokenSchema.optional(),
 });
+export const guestNameSchema = nameSchema;
 
 /** Schemas for every client → server payload; `textMax` is configurable on the server. */
 export function createSchemas(textMax: number = LIMITS.textMax) {
@@ -294,6 +307,9 @@ export interface ServerToClientEvents {
 export interface SocketData {
   userId: string;
   name: string;
+  /** v1.2: the username of the account the socket is signed in to, and that sign-in's session id. */
+  account?: string;
+  sessionId?: string;
 }
 
 /** Every event a client may send; anything else is ignored and counted. */

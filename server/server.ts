@@ -10,8 +10,10 @@ import type { Logger } from "./logger.js";
 import { createChatMetrics, type ChatMetrics } from "./metrics/chat-metrics.js";
 import { instrumentStorage } from "./metrics/instrument-storage.js";
 import { localRoomCount, socketCount } from "./metrics/socket-metrics.js";
-import { createServices, type Services } from "./services.js";
-import { createSocketServer } from "./socketio/index.js";
+import { IdentityResolver } from "./auth/identity.js";
+import { createTokenSigner } from "./auth/tokens.js";
+import { createAccountServices, createServices, createStorageLimiter, type AccountServices, type Services } from "./services.js";
+import { createSocketServer, type SocketServer } from "./socketio/index.js";
 import { createRedisScaleOut } from "./socketio/redis-adapter.js";
 import { isRoomKey, type ChatServer, type SocketStats } from "./socketio/types.js";
 import { createStorage } from "./storage/create-storage.js";
@@ -23,6 +25,7 @@ export type ChatApp = {
   /** The storage the services use (timed by the metrics). */
   storage: Storage;
   services: Services;
+  accounts: AccountServices;
   stats: SocketStats;
   /** This instance's metrics (what `/metrics` serves). */
   metrics: ChatMetrics;
@@ -51,15 +54,30 @@ export async function createChatServer(deps: {
     storage: await storage.isReady(),
     ...(redis ? { redis: await redis.isReady() } : {}),
   });
-  const app = createApp({ config, logger, readiness, metrics: metrics.registry });
+  const limiter = createStorageLimiter(config);
+  // The socket server is built after the app (it needs the http server); ending sessions reaches it then.
+  const late: { sockets?: SocketServer } = {};
+  const accounts = createAccountServices(storage, {
+    limiter,
+    ...(redis ? { counters: (windowMs: number) => redis.failureCounter(windowMs) } : {}),
+    endSockets: (which) => late.sockets?.endSockets(which),
+    count: (method, result) => metrics.auth.inc({ method, result }),
+  });
+  const signer = createTokenSigner(config.sessionSecret);
+  const identity = new IdentityResolver(signer, accounts.accounts);
+  const app = createApp({ config, logger, readiness, metrics: metrics.registry, accounts: { ...accounts, identity } });
   const httpServer = http.createServer(app);
   const sockets = createSocketServer(httpServer, {
-    services: (delivery) => createServices(storage, { config, logger, delivery }),
+    services: (delivery) => createServices(storage, { config, logger, delivery, limiter }),
     config,
     logger,
     metrics,
+    signer,
+    identity,
+    accounts: accounts.accounts,
     ...(redis ? { adapter: redis.adapter } : {}),
   });
+  late.sockets = sockets;
   const { io, stats, services } = sockets;
   metrics.watch({
     sockets: socketCount(io),
@@ -77,5 +95,5 @@ export async function createChatServer(deps: {
       await redis?.close();
       await storage.close();
     })());
-  return { httpServer, io, storage, services, stats, metrics, close };
+  return { httpServer, io, storage, services, accounts, stats, metrics, close };
 }

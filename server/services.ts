@@ -4,6 +4,10 @@
  * people goes through the `Delivery` it is given, which the socket layer
  * provides (and a test can provide too, to use the services alone).
  */
+import { AccountService, FAILURE_WINDOW_MS, SIGNUP_WINDOW_MS, type SocketsToEnd } from "./accounts/account-service.js";
+import type { AuthMethod, AuthResult } from "./accounts/auth-outcomes.js";
+import { MemoryFailureCounter, type FailureCounter } from "./accounts/failure-counter.js";
+import { PasskeyService } from "./accounts/passkey-service.js";
 import type { Config } from "./config.js";
 import type { Logger } from "./logger.js";
 import { ChangeService } from "./messages/change-service.js";
@@ -32,12 +36,17 @@ export type Services = {
   people: PeopleService;
 };
 
+/** The one bound on storage calls at once that every service of a server shares. */
+export function createStorageLimiter(config: Pick<Config, "storage">): Limiter {
+  return new Limiter(config.storage.maxConcurrent, config.storage.maxWaitMs);
+}
+
 export function createServices(
   storage: Storage,
-  deps: { config: Pick<Config, "storage" | "maxRooms">; logger: Logger; delivery: Delivery },
+  deps: { config: Pick<Config, "storage" | "maxRooms">; logger: Logger; delivery: Delivery; limiter?: Limiter },
 ): Services {
   const { config, logger, delivery } = deps;
-  const limiter = new Limiter(config.storage.maxConcurrent, config.storage.maxWaitMs);
+  const limiter = deps.limiter ?? createStorageLimiter(config);
   const rooms = new RoomService({ store: storage.rooms, limiter, maxRooms: config.maxRooms });
   const roomExists = (name: string) => rooms.exists(name);
   const people = new PeopleService({ store: storage.people, messages: storage.messages, limiter, roomExists });
@@ -59,4 +68,32 @@ export function createServices(
     conversationChannels: (userId) => people.conversationChannels(userId),
   });
   return { messages, changes, search, rooms, people };
+}
+
+export type AccountServices = { accounts: AccountService; passkeys: PasskeyService };
+
+/**
+ * Accounts and passkeys, on the same storage and bound as the rest. Failure
+ * counts are shared through `counters` (Redis) when given, else kept here.
+ */
+export function createAccountServices(
+  storage: Storage,
+  deps: {
+    limiter: Limiter;
+    counters?: (windowMs: number) => FailureCounter;
+    endSockets: (which: SocketsToEnd) => void;
+    count: (method: AuthMethod, result: AuthResult) => void;
+  },
+): AccountServices {
+  const counter = deps.counters ?? ((windowMs: number) => new MemoryFailureCounter(windowMs));
+  const accounts = new AccountService({
+    store: storage.accounts,
+    people: storage.people,
+    limiter: deps.limiter,
+    failures: counter(FAILURE_WINDOW_MS),
+    signups: counter(SIGNUP_WINDOW_MS),
+    endSockets: deps.endSockets,
+    count: deps.count,
+  });
+  return { accounts, passkeys: new PasskeyService(accounts) };
 }

@@ -134,4 +134,8 @@ function withdrawnOrNot(q: ReplyTo): ReplyTo {
   return out;
 }
 
-const copyUser = (u: User): User => ({ userId: u.userId, name: u.name, socketId: u.socketId });
+/** A copy of a person; `account` (v1.2) only for someone signed in to one. */
+const copyUser = (u: User): User =>
+  u.account === undefined
+    ? { userId: u.userId, name: u.name, socketId: u.socketId }
+    : { userId: u.userId, name: u.name, account: u.account, socketId: u.socketId };

@@ -9,6 +9,8 @@ const userSchema = new Schema(
   {
     userId: { type: String, required: true },
     name: { type: String, required: true },
+    // v1.2: the sender's (or recipient's) username, when signed in to an account; absent for guests.
+    account: { type: String },
     // "" for a person who was offline when a message was addressed to them (protocol v1.1).
     socketId: {
       type: String,

@@ -288,11 +288,10 @@ function updateFor(change: MessageChange, rev: string, current: StoredMessage) {
 }
 
 /** A person as stored; a message to someone away keeps `socketId: ""`. */
-const user = (u: { userId: string; name: string; socketId?: string | null }): User => ({
-  userId: u.userId,
-  name: u.name,
-  socketId: u.socketId ?? "",
-});
+const user = (u: { userId: string; name: string; account?: string | null; socketId?: string | null }): User =>
+  typeof u.account === "string"
+    ? { userId: u.userId, name: u.name, account: u.account, socketId: u.socketId ?? "" }
+    : { userId: u.userId, name: u.name, socketId: u.socketId ?? "" };
 
 function toChatMessage(doc: LeanMessage): ChatMessage {
   return {

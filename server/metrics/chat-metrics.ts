@@ -4,10 +4,11 @@
  * process — as in the tests — keep separate counts, and each node exposes
  * exactly its own numbers for Prometheus to scrape.
  */
+import { AUTH_METHODS, AUTH_RESULTS } from "../accounts/auth-outcomes.js";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 
 /** Why a Socket.IO connection was refused (`chat_connections_refused_total{reason}`). */
-export const REFUSAL_REASONS = ["origin", "cap", "draining", "invalid_auth", "unauthorized"] as const;
+export const REFUSAL_REASONS = ["origin", "cap", "draining", "invalid_auth", "unauthorized", "name_taken", "unavailable"] as const;
 export type RefusalReason = (typeof REFUSAL_REASONS)[number];
 
 /** Message kinds that are stored (`chat_messages_total{kind}`). */
@@ -38,6 +39,8 @@ export type ChatMetrics = {
   clusterRequests: Counter;
   /** Commands this node sent to Redis on its publishing connection, by command (the adapter's stream reads excluded). */
   redisCommands: Counter<"command">;
+  /** Sign-ups, sign-ins and their refusals, by method (password, passkey) and result. */
+  auth: Counter<"method" | "result">;
   /** Connects the scrape-time gauges to what they read; call once the server exists. */
   watch(sources: GaugeSources): void;
 };
@@ -103,10 +106,19 @@ export function createChatMetrics(): ChatMetrics {
   });
   for (const reason of REFUSAL_REASONS) connectionsRefused.inc({ reason }, 0);
 
+  const auth = new Counter({
+    name: "chat_auth_total",
+    help: "Sign-ups and sign-ins, by method (password, passkey) and result (signed_up, signed_in, failed, rate_limited).",
+    labelNames: ["method", "result"] as const,
+    registers,
+  });
+  for (const method of AUTH_METHODS) for (const result of AUTH_RESULTS) auth.inc({ method, result }, 0);
+
   return {
     registry,
     messages,
     connectionsRefused,
+    auth,
     deliveries: new Counter({
       name: "chat_deliveries_total",
       help: "Chat messages written to sockets on this node (one per receiving socket).",

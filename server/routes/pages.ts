@@ -1,23 +1,15 @@
 import { Router, type Request, type Response } from "express";
 import { LOCALE_LABELS, LOCALES, type Locale } from "../i18n/catalogue.js";
 import { LOCALE_COOKIE, pickLocale, translator, type Translate } from "../i18n/translate.js";
+import { cookieOf } from "../http/request.js";
 import { LIMITS } from "../protocol.js";
-
-/** One cookie's value from a Cookie header, or undefined. */
-function cookie(req: Request, name: string): string | undefined {
-  for (const part of (req.headers.cookie ?? "").split(";")) {
-    const [key, ...value] = part.trim().split("=");
-    if (key === name) return value.join("=");
-  }
-  return undefined;
-}
 
 /**
  * Chooses the request's locale and sets the locals every view needs to speak
  * it (`locale`, `t`); the response varies on what chose it.
  */
 export function localeOf(req: Request, res: Response): { locale: Locale; t: Translate } {
-  const locale = pickLocale(req.headers["accept-language"], cookie(req, LOCALE_COOKIE));
+  const locale = pickLocale(req.headers["accept-language"], cookieOf(req, LOCALE_COOKIE));
   const t = translator(locale);
   res.vary("Accept-Language").vary("Cookie");
   res.setHeader("Content-Language", locale);

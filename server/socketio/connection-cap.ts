@@ -8,6 +8,7 @@
  * let go (see index.ts).
  */
 import type { IncomingMessage } from "node:http";
+import { clientAddress } from "../http/request.js";
 
 export class ConnectionCap {
   private readonly counts = new Map<string, number>();
@@ -25,11 +26,7 @@ export class ConnectionCap {
    * and can be anything.
    */
   addressOf(req: IncomingMessage): string {
-    const forwarded = req.headers["x-forwarded-for"];
-    if (this.trustProxy && typeof forwarded === "string" && forwarded.trim().length > 0) {
-      return forwarded.split(",").at(-1)!.trim();
-    }
-    return req.socket.remoteAddress ?? "unknown";
+    return clientAddress(req, this.trustProxy);
   }
 
   allows(req: IncomingMessage): boolean {

@@ -44,7 +44,12 @@ export function connectionRefusals(logger: Logger, metrics: ChatMetrics) {
 type Middleware = (socket: ChatSocket, next: (err?: ExtendedError) => void) => void;
 
 /** The refusal reason of a handshake middleware's error code. */
-const REASON_OF_CODE: Record<string, RefusalReason> = { INVALID_INPUT: "invalid_auth", UNAUTHORIZED: "unauthorized" };
+const REASON_OF_CODE: Record<string, RefusalReason> = {
+  INVALID_INPUT: "invalid_auth",
+  UNAUTHORIZED: "unauthorized",
+  NAME_TAKEN: "name_taken",
+  UNAVAILABLE: "unavailable",
+};
 
 /**
  * Wraps a handshake middleware so that each connection it refuses is counted

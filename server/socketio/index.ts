@@ -11,7 +11,10 @@
  */
 import type { Server as HttpServer, IncomingMessage } from "node:http";
 import { Server, type ServerOptions } from "socket.io";
-import { createTokenSigner } from "../auth/tokens.js";
+import type { AccountService, SocketsToEnd } from "../accounts/account-service.js";
+import { SESSION_COOKIE, type IdentityResolver } from "../auth/identity.js";
+import type { TokenSigner } from "../auth/tokens.js";
+import { cookieOf } from "../http/request.js";
 import type { Config } from "../config.js";
 import type { Logger } from "../logger.js";
 import { createChatMetrics, type ChatMetrics, type RefusalReason } from "../metrics/chat-metrics.js";
@@ -39,6 +42,7 @@ import { typingHandlers } from "./typing.js";
 import { releaseUpgradeRequests } from "./upgrade-requests.js";
 import {
   roomKey,
+  sessionKey,
   userKey,
   type ChatServer,
   type ChatSocket,
@@ -55,6 +59,10 @@ export type SocketServerDeps = {
   adapter?: ServerOptions["adapter"];
   /** This instance's metrics; a private set when absent. */
   metrics?: ChatMetrics;
+  /** Identity tokens: guests' (signed) and accounts' (stored sessions). */
+  signer: TokenSigner;
+  identity: IdentityResolver;
+  accounts: AccountService;
 };
 
 /** The part of an Engine.IO connection the connection cap needs. */
@@ -76,6 +84,8 @@ export type SocketServer = {
    * clients reconnect (to this server once restarted, or to another node).
    */
   shutdown(drainMs: number): Promise<void>;
+  /** Disconnects the sockets of account sessions that ended, or every socket of a person, on every node. */
+  endSockets(which: SocketsToEnd): void;
 };
 
 /** How long a dropped socket's rooms and missed messages are kept for it (connection-state recovery). */
@@ -110,7 +120,7 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
       deps.adapter ?? recoveryAdapter({ maxDisconnectionDuration: RECOVERY_WINDOW_MS, maxPackets: config.recoveryMaxPackets }),
   });
 
-  const signer = createTokenSigner(config.sessionSecret);
+  const { signer } = deps;
   const stats: SocketStats = { unknownEvents: 0, missingAck: 0 };
   const schemas = createSchemas(config.maxTextLength);
   const limiter = createRateLimiter(config.rateLimit);
@@ -162,8 +172,14 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
   const release = function (this: EngineConnection) {
     cap.release(this);
   };
+  // The session cookie a connection's request carried (browsers signed in to an account), read before the request goes.
+  const cookieTokens = new WeakMap<object, string>();
   io.engine.on("connection", (conn: EngineConnection) => {
-    if (conn.request) cap.open(conn, conn.request);
+    if (conn.request) {
+      cap.open(conn, conn.request);
+      const token = cookieOf(conn.request, SESSION_COOKIE);
+      if (token) cookieTokens.set(conn, token);
+    }
     // The request that opened the connection (headers, URL, parser state) is not
     // needed once its address is counted, and nothing here reads it later. For a
     // connection opened by long-polling, as browsers open theirs, that frees about
@@ -178,7 +194,13 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
   countDeliveries(io, metrics);
   // Frames for one connection within one event-loop turn leave in one write (see write-batching.ts).
   const writes = batchWrites(io);
-  io.use(observeRefusals(sessionMiddleware(signer), refused, addressOf));
+  const session = sessionMiddleware({
+    signer,
+    identity: deps.identity,
+    accounts: deps.accounts,
+    cookieToken: (socket) => cookieTokens.get(socket.conn),
+  });
+  io.use(observeRefusals(session, refused, addressOf));
 
   io.on("connection", async (socket) => {
     logConnected(socket, addressOf(socket), logger);
@@ -186,16 +208,22 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
     socket.onAny(route);
     for (const listener of onDisconnect) socket.on("disconnect", listener);
 
-    const { userId, name } = socket.data;
+    const { userId, name, account, sessionId } = socket.data;
     if (socket.recovered) {
       // The adapter restored its rooms before the socket was registered: count them now.
       membership.restored(socket);
+      // A recovered socket skips the handshake's checks: its account session may have ended while it was away.
+      if (sessionId !== undefined && !(await sessionStands(sessionId))) {
+        socket.disconnect(true);
+        return;
+      }
     } else {
-      void socket.join(userKey(userId));
+      void socket.join(sessionId === undefined ? userKey(userId) : [userKey(userId), sessionKey(sessionId)]);
     }
     // Recorded before `session`, so whoever has a session can be written to from then on.
     await recordConnection(services.people, userId, name, logger);
-    socket.emit("session", { userId, name, token: signer.tokenFor(userId), socketId: socket.id });
+    // A guest gets its token to present again; a signed-in socket's token stays where it is (cookie or client).
+    socket.emit("session", account === undefined ? { userId, name, token: signer.tokenFor(userId), socketId: socket.id } : { userId, name, account, socketId: socket.id });
   });
 
   const shutdown = async (drainMs: number) => {
@@ -213,7 +241,21 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
     membership.close();
   };
 
-  return { io, stats, services, membership, shutdown };
+  const sessionStands = async (sessionId: string) => {
+    try {
+      return (await deps.accounts.call((s) => s.session(sessionId))) !== undefined;
+    } catch {
+      return true; // storage is down: the session was good when the socket signed in, and ending one disconnects it anyway
+    }
+  };
+
+  const endSockets = (which: SocketsToEnd) => {
+    const rooms = "userId" in which ? [userKey(which.userId)] : which.sessionIds.map(sessionKey);
+    // Through the adapter: with Redis, every node disconnects its own sockets in those rooms.
+    if (rooms.length > 0) io.in(rooms).disconnectSockets(true);
+  };
+
+  return { io, stats, services, membership, shutdown, endSockets };
 }
 
 /** Routes a stored message (`message`) or its new state (`message updated`) to the sockets that may see it. */

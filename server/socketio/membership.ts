@@ -47,7 +47,7 @@ export const NODE_TIMEOUT_MS = 3500;
 const SNAPSHOT_RETRY_MS = 2000;
 
 
-type RemoteSocket = { id: string; userId: string; name: string; rooms: Set<string> };
+type RemoteSocket = { id: string; userId: string; name: string; account: string | undefined; rooms: Set<string> };
 type RemoteNode = { seq: number; heard: number; sockets: Map<string, RemoteSocket> };
 /** The people of a room, cluster-wide: each one's number of sockets in it, and their ids in code-unit order. */
 type RoomPeople = { sockets: Map<string, number>; sorted: string[] };
@@ -130,7 +130,7 @@ export class Membership {
   joinView(room: string): { members: User[]; people: Person[]; count: number } {
     const { people, count } = this.people(room, undefined, PEOPLE_LISTED);
     const members = people
-      .flatMap((p) => p.sockets.map((socketId) => ({ userId: p.userId, name: p.name, socketId })))
+      .flatMap((p) => p.sockets.map((socketId): User => (p.account === undefined ? { userId: p.userId, name: p.name, socketId } : { userId: p.userId, name: p.name, account: p.account, socketId })))
       .slice(0, PEOPLE_LISTED);
     return { members, people, count };
   }
@@ -141,17 +141,22 @@ export class Membership {
     const inRoom = this.adapterRooms().get(roomKey(room));
     const sockets: string[] = [];
     let name: string | undefined;
+    // Signed in on any of their sockets: a tab opened as the guest before signing up may still be there.
+    let account: string | undefined;
     for (const id of this.localSockets(userId)) {
       if (!inRoom?.has(id)) continue;
       sockets.push(id);
-      name ??= nsp.get(id)?.data.name;
+      const data = nsp.get(id)?.data;
+      name ??= data?.name;
+      account ??= data?.account;
     }
     for (const s of this.remoteUsers.get(userId)?.values() ?? []) {
       if (!s.rooms.has(room)) continue;
       sockets.push(s.id);
       name ??= s.name;
+      account ??= s.account;
     }
-    return { userId, name: name ?? "", sockets };
+    return account === undefined ? { userId, name: name ?? "", sockets } : { userId, name: name ?? "", account, sockets };
   }
 
   /** Someone's name as one of their sockets carries it, if they are online. */
@@ -282,7 +287,11 @@ export class Membership {
     if (this.outbox.length === 0) return; // sent early by close()
     const { sockets: nsp } = this.deps.io.of("/");
     // Names are read now: a recovered socket is registered only after its rooms came back.
-    const ops: Op[] = this.outbox.map((op) => (op[0] === "j" ? ["j", op[1], op[2], nsp.get(op[1])?.data.name ?? "", op[3]] : op));
+    const ops: Op[] = this.outbox.map((op): Op => {
+      if (op[0] !== "j") return op;
+      const data = nsp.get(op[1])?.data;
+      return data?.account === undefined ? ["j", op[1], op[2], data?.name ?? "", op[3]] : ["j", op[1], op[2], data.name, op[3], data.account];
+    });
     this.outbox = [];
     this.emit({ t: "d", node: this.nodeId, seq: ++this.seq, ops });
   }
@@ -323,7 +332,7 @@ export class Membership {
         if (!known || message.seq > node.seq + 1) this.askSnapshot(message.node);
         else node.seq = message.seq;
         for (const op of message.ops) {
-          if (op[0] === "j") this.remoteJoined(node, op[1], op[2], op[3], op[4]);
+          if (op[0] === "j") this.remoteJoined(node, op[1], op[2], op[3], op[4], op[5]);
           else this.remoteLeft(node, op[1], op[2]);
         }
         return;
@@ -358,7 +367,8 @@ export class Membership {
       const sockets: SnapshotSocket[] = [];
       for (const socket of this.deps.io.of("/").sockets.values()) {
         const rooms = [...socket.rooms].filter(isRoomKey).map(roomOfKey);
-        sockets.push([socket.id, socket.data.userId, socket.data.name, rooms]);
+        const { userId, name, account } = socket.data;
+        sockets.push(account === undefined ? [socket.id, userId, name, rooms] : [socket.id, userId, name, rooms, account]);
       }
       this.emit({ t: "s", node: this.nodeId, seq: this.seq, sockets });
     }, 20).unref();
@@ -368,19 +378,19 @@ export class Membership {
   private applySnapshot(node: RemoteNode, snapshot: Extract<MembershipMessage, { t: "s" }>): void {
     const incoming = new Map(snapshot.sockets.map((s) => [s[0], s]));
     for (const id of [...node.sockets.keys()]) if (!incoming.has(id)) this.remoteLeft(node, id, "");
-    for (const [id, userId, name, rooms] of incoming.values()) {
-      this.remoteJoined(node, id, userId, name, "");
+    for (const [id, userId, name, rooms, account] of incoming.values()) {
+      this.remoteJoined(node, id, userId, name, "", account);
       const socket = node.sockets.get(id)!;
       for (const room of [...socket.rooms]) if (!rooms.includes(room)) this.remoteLeft(node, id, room);
-      for (const room of rooms) this.remoteJoined(node, id, userId, name, room);
+      for (const room of rooms) this.remoteJoined(node, id, userId, name, room, account);
     }
     node.seq = snapshot.seq;
   }
 
-  private remoteJoined(node: RemoteNode, id: string, userId: string, name: string, room: string): void {
+  private remoteJoined(node: RemoteNode, id: string, userId: string, name: string, room: string, account?: string): void {
     let socket = node.sockets.get(id);
     if (!socket) {
-      node.sockets.set(id, (socket = { id, userId, name, rooms: new Set() }));
+      node.sockets.set(id, (socket = { id, userId, name, account: typeof account === "string" ? account : undefined, rooms: new Set() }));
       const wasOnline = this.isOnline(userId);
       let sockets = this.remoteUsers.get(userId);
       if (!sockets) this.remoteUsers.set(userId, (sockets = new Map()));

@@ -11,6 +11,7 @@
  */
 import { createAdapter } from "@socket.io/redis-streams-adapter";
 import { createClient } from "redis";
+import { RedisFailureCounter, type FailureCounter } from "../accounts/failure-counter.js";
 import type { Logger } from "../logger.js";
 import { within } from "../within.js";
 
@@ -21,6 +22,8 @@ export type RedisScaleOut = {
   /** Pass to `io.adapter(...)`. */
   adapter: ReturnType<typeof createAdapter>;
   isReady(): Promise<boolean>;
+  /** Failure counts shared by every node (sign-in limits), in windows of `windowMs`. */
+  failureCounter(windowMs: number): FailureCounter;
   close(): Promise<void>;
 };
 
@@ -81,6 +84,9 @@ export async function createRedisScaleOut(
       } catch {
         return false;
       }
+    },
+    failureCounter(windowMs) {
+      return new RedisFailureCounter(client, prefix, windowMs);
     },
     async close() {
       // A client that is not connected would queue QUIT until Redis comes back: drop it instead.

@@ -13,10 +13,15 @@ import type { Services } from "../services.js";
 import type { Drain } from "./drain.js";
 import type { RateLimiter } from "./rate-limit.js";
 
-/** One change of a node's sockets: joined (`room` "" = connected) or left (`room` "" = disconnected). */
-export type MembershipOp = ["j", socketId: string, userId: string, name: string, room: string] | ["l", socketId: string, room: string];
-/** A socket in a snapshot: its id, person, name and chat rooms. */
-export type SnapshotSocket = [socketId: string, userId: string, name: string, rooms: string[]];
+/**
+ * One change of a node's sockets: joined (`room` "" = connected) or left
+ * (`room` "" = disconnected). `account`: the username of a signed-in socket.
+ */
+export type MembershipOp =
+  | ["j", socketId: string, userId: string, name: string, room: string, account?: string]
+  | ["l", socketId: string, room: string];
+/** A socket in a snapshot: its id, person, name, chat rooms, and account when signed in. */
+export type SnapshotSocket = [socketId: string, userId: string, name: string, rooms: string[], account?: string];
 
 /**
  * What nodes tell each other about their sockets (see membership.ts): deltas
@@ -74,12 +79,13 @@ export type EventListeners = Record<string, SharedListener>;
 /** Socket.IO room names: chat rooms and per-user rooms never collide with socket ids. */
 export const roomKey = (room: string): string => `room:${room}`;
 export const userKey = (userId: string): string => `user:${userId}`;
+/** The sockets signed in through one account session (v1.2), so that ending it disconnects them on every node. */
+export const sessionKey = (sessionId: string): string => `session:${sessionId}`;
 export const isRoomKey = (key: string): boolean => key.startsWith("room:");
 export const roomOfKey = (key: string): string => key.slice("room:".length);
 
 /** The server's view of who owns a socket. */
-export const userOf = (socket: { id: string; data: SocketData }): User => ({
-  userId: socket.data.userId,
-  name: socket.data.name,
-  socketId: socket.id,
-});
+export const userOf = (socket: { id: string; data: SocketData }): User =>
+  socket.data.account === undefined
+    ? { userId: socket.data.userId, name: socket.data.name, socketId: socket.id }
+    : { userId: socket.data.userId, name: socket.data.name, account: socket.data.account, socketId: socket.id };

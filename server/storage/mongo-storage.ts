@@ -6,6 +6,7 @@
  */
 import mongoose, { type Connection } from "mongoose";
 import type { Logger } from "../logger.js";
+import { MongoAccountStore } from "../accounts/mongo-account-store.js";
 import { MongoMessageStore } from "../messages/mongo-message-store.js";
 import { MongoPeopleStore } from "../people/mongo-people-store.js";
 import { MongoRoomStore } from "../rooms/mongo-room-store.js";
@@ -24,6 +25,7 @@ export class MongoStorage implements Storage {
   readonly messages: MongoMessageStore;
   readonly rooms: MongoRoomStore;
   readonly people: MongoPeopleStore;
+  readonly accounts: MongoAccountStore;
   private readonly conn: Connection;
   private connected: Promise<void> | undefined;
   private indexed = false;
@@ -42,6 +44,7 @@ export class MongoStorage implements Storage {
     this.messages = new MongoMessageStore(this.conn, ready, logger, options.clock);
     this.rooms = new MongoRoomStore(this.conn, ready);
     this.people = new MongoPeopleStore(this.conn, ready);
+    this.accounts = new MongoAccountStore(this.conn, ready);
   }
 
   /**
@@ -97,6 +100,7 @@ export class MongoStorage implements Storage {
     await this.messages.ensureIndexes();
     await this.rooms.model.createIndexes();
     await this.people.ensureIndexes();
+    await this.accounts.ensureIndexes();
     this.indexed = true;
   }
 

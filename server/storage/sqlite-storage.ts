@@ -12,6 +12,7 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import type { Logger } from "../logger.js";
+import { SqliteAccountStore } from "../accounts/sqlite-account-store.js";
 import { SqliteMessageStore } from "../messages/sqlite-message-store.js";
 import { SqlitePeopleStore } from "../people/sqlite-people-store.js";
 import { SqliteRoomStore } from "../rooms/sqlite-room-store.js";
@@ -104,6 +105,46 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (user_id, channel)
   ) STRICT, WITHOUT ROWID;
   `,
+  `
+  CREATE TABLE accounts (
+    user_id TEXT PRIMARY KEY,
+    username TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    name_key TEXT NOT NULL,
+    password_hash TEXT,
+    created_at TEXT NOT NULL
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX accounts_by_name_key ON accounts (name_key);
+
+  CREATE TABLE sessions (
+    id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL,
+    secret_hash TEXT NOT NULL,
+    device TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    last_seen TEXT NOT NULL
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX sessions_by_user ON sessions (user_id, last_seen);
+
+  CREATE TABLE passkeys (
+    id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL,
+    public_key BLOB NOT NULL,
+    counter INTEGER NOT NULL,
+    transports TEXT NOT NULL,
+    label TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    last_used TEXT
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX passkeys_by_user ON passkeys (user_id, created_at);
+
+  CREATE TABLE auth_challenges (
+    id TEXT PRIMARY KEY,
+    body TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX auth_challenges_by_expiry ON auth_challenges (expires_at);
+  `,
 ];
 
 export class SqliteStorage implements Storage {
@@ -111,6 +152,7 @@ export class SqliteStorage implements Storage {
   readonly messages: SqliteMessageStore;
   readonly rooms: SqliteRoomStore;
   readonly people: SqlitePeopleStore;
+  readonly accounts: SqliteAccountStore;
   private readonly conn = new SqliteConnection();
   private readonly path: string;
   private readonly logger: Logger;
@@ -122,6 +164,7 @@ export class SqliteStorage implements Storage {
     this.messages = new SqliteMessageStore(this.conn, options.logger, options.clock);
     this.rooms = new SqliteRoomStore(this.conn);
     this.people = new SqlitePeopleStore(this.conn);
+    this.accounts = new SqliteAccountStore(this.conn);
   }
 
   /** Opens (creating when needed) the database and brings its schema up to date. Throws when it cannot. */
@@ -153,6 +196,7 @@ export class SqliteStorage implements Storage {
       this.messages.open();
       this.rooms.open();
       this.people.open();
+      this.accounts.open();
       this.logger.info({ file: this.path, schema: version }, "storage: SQLite ready");
     } catch (err) {
       this.conn.detach();

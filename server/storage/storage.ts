@@ -5,6 +5,7 @@
  * (mongo-storage.ts). The composition root (server/server.ts) opens one and
  * builds the services on its stores.
  */
+import type { AccountStore } from "../accounts/account-store.js";
 import type { MessageStore } from "../messages/message-store.js";
 import type { PeopleStore } from "../people/people-store.js";
 import type { RoomStore } from "../rooms/room-store.js";
@@ -15,6 +16,7 @@ export interface Storage {
   readonly messages: MessageStore;
   readonly rooms: RoomStore;
   readonly people: PeopleStore;
+  readonly accounts: AccountStore;
   /** Opens the database and prepares its schema or indexes; resolves once usable (or retrying in the background). */
   init(): Promise<void>;
   /** True when every store can serve reads and writes right now. */

@@ -52,6 +52,7 @@ export function patched(base: Storage, patch: { isReady?: Storage["isReady"]; me
     messages,
     rooms: base.rooms,
     people: base.people,
+    accounts: base.accounts,
     init: () => base.init(),
     isReady: patch.isReady ?? (() => base.isReady()),
     close: () => base.close(),

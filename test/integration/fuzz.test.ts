@@ -280,7 +280,7 @@ describe("fuzzing the socket protocol with invalid input", () => {
   );
 
   it("when the handshake carries invalid auth, then the connection is refused INVALID_INPUT or UNAUTHORIZED and the server stays up", async () => {
-    const cases = fc.sample(invalidAuths(alice.session.token, alice.session.userId), { seed: SEED, numRuns: HANDSHAKE_RUNS });
+    const cases = fc.sample(invalidAuths(alice.session.token!, alice.session.userId), { seed: SEED, numRuns: HANDSHAKE_RUNS });
     const attempt = (c: AuthCase) =>
       new Promise<{ message: string; data?: AckError } | "connected">((resolve) => {
         const socket = io(server.url, { auth: c.auth, transports: ["websocket"], forceNew: true, reconnection: false });

@@ -10,7 +10,7 @@ describe("session and identity", () => {
     expect(session.name).toBe("alice");
     expect(session.socketId).toBe(socket.id);
     expect(session.userId).toMatch(/^[A-Za-z0-9_-]{16}$/);
-    expect(session.token.startsWith(`${session.userId}.`)).toBe(true);
+    expect(session.token!.startsWith(`${session.userId}.`)).toBe(true);
   });
 
   it("when a client presents its token again, then it keeps its userId, even under another name", async () => {
@@ -24,7 +24,7 @@ describe("session and identity", () => {
 
   it("when a token is tampered with, then the connection is refused with UNAUTHORIZED", async () => {
     const { session } = await connectClient(env.server.url, { name: "alice" });
-    const [id, mac] = session.token.split(".") as [string, string];
+    const [id, mac] = session.token!.split(".") as [string, string];
     const forged = [
       `${id.slice(0, -1)}${id.endsWith("A") ? "B" : "A"}.${mac}`,
       `${id}.${mac.slice(0, -1)}${mac.endsWith("A") ? "B" : "A"}`,

@@ -9,11 +9,13 @@ import { createIdGenerator } from "../../server/messages/message-id.js";
 import { BEFORE_ALL } from "../../server/messages/message-store.js";
 import { searchMatcher } from "../../server/messages/search-terms.js";
 import { MESSAGE_SQL } from "../../server/messages/sqlite-message-store.js";
+import { ACCOUNT_SQL } from "../../server/accounts/sqlite-account-store.js";
 import { PEOPLE_SQL } from "../../server/people/sqlite-people-store.js";
 import { ROOM_SQL } from "../../server/rooms/sqlite-room-store.js";
 import { StorageClosedError } from "../../server/storage/sqlite-db.js";
 import { MIGRATIONS, SqliteStorage, type SqliteStorageOptions } from "../../server/storage/sqlite-storage.js";
 import { StorageConfigError } from "../../server/storage/storage.js";
+import { describeAccountStoreContract } from "../helpers/account-store-contract.js";
 import { describePeopleStoreContract } from "../helpers/people-store-contract.js";
 import { describeRoomStoreContract } from "../helpers/room-store-contract.js";
 import { roomMessageBuilder } from "../helpers/messages.js";
@@ -40,6 +42,7 @@ const onFile = async () => new SqliteStorage({ path: freshFile(), logger });
 describeStoreContract("sqlite :memory:", inMemory);
 describePeopleStoreContract("sqlite :memory:", inMemory);
 describeRoomStoreContract("sqlite :memory:", inMemory);
+describeAccountStoreContract("sqlite :memory:", inMemory);
 describeStoreContract("sqlite file", onFile);
 describePeopleStoreContract("sqlite file", onFile);
 describeRoomStoreContract("sqlite file", onFile);
@@ -213,8 +216,8 @@ describe("SqliteStorage", () => {
 
 describe("SQLite query plans", () => {
   /** Tables that grow with use: a full scan of one would grow with them. */
-  const BIG = ["messages", "users", "conversations", "read_markers"];
-  const statements = { ...MESSAGE_SQL, ...PEOPLE_SQL, ...ROOM_SQL };
+  const BIG = ["messages", "users", "conversations", "read_markers", "accounts", "sessions", "passkeys", "auth_challenges"];
+  const statements = { ...MESSAGE_SQL, ...PEOPLE_SQL, ...ROOM_SQL, ...ACCOUNT_SQL };
 
   const plans = (db: DatabaseSync) =>
     Object.entries(statements).map(([name, sql]) => ({
