@@ -119,6 +119,12 @@ export class ChatClient extends Conversations {
         this.events.refused();
         return;
       }
+      // The server could not check who we are (storage down): Socket.IO does not retry a refused handshake itself.
+      if (err.message === "UNAVAILABLE") {
+        setTimeout(() => {
+          if (this.socket === s && !s.active) s.connect();
+        }, 1000 + Math.random() * 1000);
+      }
       this.events.connection("reconnecting");
     });
     s.on("disconnect", (reason) => {

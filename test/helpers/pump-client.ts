@@ -66,6 +66,11 @@ export async function pumpClient(
     reconnectionDelayMax: 1000,
     randomizationFactor: 0.5,
   });
+  // A handshake refused with UNAVAILABLE (storage could not check the identity) is not retried by
+  // Socket.IO itself: try again shortly, as the page does.
+  socket.on("connect_error", (err) => {
+    if (err.message === "UNAVAILABLE") setTimeout(() => socket.connect(), 500);
+  });
   const outbox = new Outbox(new MemoryStorage());
   const client: PumpClient = {
     name,
