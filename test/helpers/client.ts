@@ -15,10 +15,10 @@ export type Client = { socket: TestSocket; session: Session };
 
 const open: TestSocket[] = [];
 
-/** Connects and resolves once the server has sent `session`. */
+/** Connects and resolves once the server has sent `session`. A socket signed in to an account (v1.2) needs no `name`. */
 export async function connectClient(
   url: string,
-  auth: { name: string; token?: string } = { name: "alice" },
+  auth: { name?: string; token?: string } = { name: "alice" },
   options: { transports?: string[]; extraHeaders?: Record<string, string>; reconnection?: boolean } = {},
 ): Promise<Client> {
   const socket: TestSocket = io(url, {
