@@ -239,7 +239,16 @@ const AT = 0x40;
 type Credential = { id: Buffer; privateKey: KeyObject; userHandle: string; rpId: string; counter: number };
 
 /** What a test may change in a ceremony, to make an answer that must not verify. */
-export type Tamper = { origin?: string; challenge?: string; rpId?: string; type?: string; userHandle?: string; counter?: number };
+export type Tamper = {
+  origin?: string;
+  challenge?: string;
+  rpId?: string;
+  type?: string;
+  userHandle?: string;
+  counter?: number;
+  /** Registration: a credential id (base64url) to make the new key under, such as one already registered. */
+  credentialId?: string;
+};
 
 /**
  * A passkey authenticator in software: P-256 keys from node:crypto,
@@ -254,7 +263,7 @@ export class SoftAuthenticator {
     const rpId = options.rp.id ?? new URL(origin).hostname;
     const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
     const jwk = publicKey.export({ format: "jwk" });
-    const id = randomBytes(32);
+    const id = tamper.credentialId === undefined ? randomBytes(32) : Buffer.from(tamper.credentialId, "base64url");
     const coseKey = cbor(
       new Map<Cbor, Cbor>([
         [1, 2], // kty: EC2
