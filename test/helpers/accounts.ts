@@ -90,7 +90,7 @@ export async function api<T = unknown>(url: string, path: string, req: ApiReques
   } catch {
     body = undefined;
   }
-  return { status: res.status, body: body as T, text, headers: res.headers, cookies: res.headers.getSetCookie().map(parseSetCookie), };
+  return { status: res.status, body: body as T, text, headers: res.headers, cookies: res.headers.getSetCookie().map(parseSetCookie) };
 }
 
 let people = 0;

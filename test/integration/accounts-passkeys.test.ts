@@ -365,7 +365,7 @@ describe.each(STORES)("passkeys on the %s", (_store, storeEnv) => {
       const attempts: [string, (b: Browser, o: RequestOptions) => unknown][] = [
         ["a string", () => "garbage"],
         ["an empty object", () => ({})],
-        ["a registration", (b) => ({ id: "x", rawId: "x", type: "public-key", response: { clientDataJSON: "", attestationObject: "" }, clientExtensionResults: {} })],
+        ["a registration", () => ({ id: "x", rawId: "x", type: "public-key", response: { clientDataJSON: "", attestationObject: "" }, clientExtensionResults: {} })],
         ["another challenge", (b, o) => authenticator.authenticate(o, b.origin, undefined, { challenge: Buffer.from("made up").toString("base64url") })],
         ["another origin", (b, o) => authenticator.authenticate(o, b.origin, undefined, { origin: "https://evil.example" })],
         ["another relying party", (b, o) => authenticator.authenticate(o, b.origin, undefined, { rpId: "evil.example" })],
