@@ -98,7 +98,8 @@ export type TypingNotice = ({ room: string } | { with: string }) & { user: User;
 /** Where a message lives, as clients name it (protocol v1.1). */
 export type Channel = { room: string } | { with: string } | { broadcast: true };
 /** `online` (v1.2): whether that person has any socket connected, cluster-wide. */
-export type Conversation = { user: { userId: string; name: string }; last: ChatMessage; unread: number; online: boolean };
+/** `user.account` (v1.2): the username, when that person has an account. */
+export type Conversation = { user: { userId: string; name: string; account?: string }; last: ChatMessage; unread: number; online: boolean };
 export type ReadNotice = Channel & { upTo: string };
 export type MentionNotice = { message: ChatMessage };
 

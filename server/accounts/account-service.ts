@@ -169,7 +169,7 @@ export class AccountService {
     if (conflict === "userId") throw new AccountError("UNAUTHORIZED", "this guest identity is already an account; sign in");
     await this.deps.signups.add([`signup:${from.address}`]);
     // Messages to this person are addressed by the name recorded for them.
-    await this.call(() => this.deps.people.upsertUser(account.userId, account.name, new Date(this.now())));
+    await this.call(() => this.deps.people.upsertUser(account.userId, account.name, new Date(this.now()), account.username));
     return this.startSession(record, from);
   }
 
@@ -283,7 +283,7 @@ export class AccountService {
     if (name === undefined) throw new AccountError("INVALID_INPUT", "name: required");
     const shown = await this.displayName(name, who.username, who.userId);
     await this.call((s) => s.setName(who.userId, shown, nameKey(shown)));
-    await this.call(() => this.deps.people.upsertUser(who.userId, shown, new Date(this.now())));
+    await this.call(() => this.deps.people.upsertUser(who.userId, shown, new Date(this.now()), who.username));
     return { userId: who.userId, username: who.username, name: shown };
   }
 

@@ -33,10 +33,14 @@ export class MongoPeopleStore implements PeopleStore {
     await this.m.Read.createIndexes();
   }
 
-  async upsertUser(userId: string, name: string, seenAt: Date): Promise<void> {
+  async upsertUser(userId: string, name: string, seenAt: Date, account?: string): Promise<void> {
     this.ready();
     await this.queue.run(`user:${userId}`, () =>
-      this.m.User.updateOne({ _id: userId }, { $set: { name }, $max: { lastSeen: seenAt } }, { upsert: true }).exec(),
+      this.m.User.updateOne(
+        { _id: userId },
+        { $set: account === undefined ? { name } : { name, account }, $max: { lastSeen: seenAt } },
+        { upsert: true },
+      ).exec(),
     );
   }
 
@@ -45,7 +49,11 @@ export class MongoPeopleStore implements PeopleStore {
     const docs = await this.m.User.find({ _id: mongoose.trusted({ $in: [...userIds] }) })
       .lean<UserDoc[]>()
       .exec();
-    return docs.map((d) => ({ userId: d._id, name: d.name, lastSeen: d.lastSeen.toISOString() }));
+    return docs.map((d): KnownUser => {
+      const user: KnownUser = { userId: d._id, name: d.name, lastSeen: d.lastSeen.toISOString() };
+      if (typeof d.account === "string") user.account = d.account;
+      return user;
+    });
   }
 
   async noteConversation(a: string, b: string, channel: string, id: string): Promise<void> {

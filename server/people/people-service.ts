@@ -34,9 +34,9 @@ export class PeopleService {
     return storageCall(this.deps.limiter, fn);
   }
 
-  /** Records that someone is connected (or has just left) under `name`. */
-  seen(userId: string, name: string): Promise<void> {
-    return this.call(() => this.deps.store.upsertUser(userId, name, new Date()));
+  /** Records that someone is connected (or has just left) under `name`, signed in to `account` or not. */
+  seen(userId: string, name: string, account?: string): Promise<void> {
+    return this.call(() => this.deps.store.upsertUser(userId, name, new Date(), account));
   }
 
   /** Someone who has connected before, or undefined. */
@@ -58,7 +58,7 @@ export class PeopleService {
       this.call(() => people.findUsers(refs.map((r) => r.peerId))),
       this.call(() => people.readMarkers(viewerId, refs.map((r) => r.channel))),
     ]);
-    const names = new Map(users.map((u) => [u.userId, u.name]));
+    const known = new Map(users.map((u) => [u.userId, u]));
     const listed = await Promise.all(
       refs.map(async (ref): Promise<Omit<Conversation, "online"> | undefined> => {
         const [page, unread] = await Promise.all([
@@ -68,8 +68,10 @@ export class PeopleService {
         const last = page.messages[0];
         if (!last) return undefined; // noted before its message was stored, which then failed
         const peer = last.from.userId === ref.peerId ? last.from : last.to;
-        const name = names.get(ref.peerId) ?? peer?.name ?? ref.peerId;
-        return { user: { userId: ref.peerId, name }, last, unread };
+        const user = known.get(ref.peerId);
+        const name = user?.name ?? peer?.name ?? ref.peerId;
+        const account = user?.account ?? peer?.account;
+        return { user: account === undefined ? { userId: ref.peerId, name } : { userId: ref.peerId, name, account }, last, unread };
       }),
     );
     return listed.filter((c) => c !== undefined);

@@ -7,14 +7,19 @@
  */
 
 /** Someone who has connected to this deployment at least once. */
-export type KnownUser = { userId: string; name: string; lastSeen: string };
+/** `account`: the username, once that person has claimed one (it is never taken back). */
+export type KnownUser = { userId: string; name: string; lastSeen: string; account?: string };
 
 /** One of a person's private conversations, from their side. */
 export type ConversationRef = { peerId: string; channel: string; lastId: string };
 
 export interface PeopleStore {
-  /** Records that a person is (or was just) connected under this name. */
-  upsertUser(userId: string, name: string, seenAt: Date): Promise<void>;
+  /**
+   * Records that a person is (or was just) connected under this name, and
+   * their account's username when signed in (kept once known: a guest tab
+   * left open from before signing up does not erase it).
+   */
+  upsertUser(userId: string, name: string, seenAt: Date, account?: string): Promise<void>;
   /** The known people among `userIds`, in no particular order. */
   findUsers(userIds: readonly string[]): Promise<KnownUser[]>;
   /**

@@ -11,6 +11,8 @@ export const userSchema = new Schema(
     _id: { type: String, required: true }, // the userId
     name: { type: String, required: true },
     lastSeen: { type: Date, required: true },
+    // The username, once this person has claimed one.
+    account: { type: String },
   },
   { ...options, collection: "users" },
 );

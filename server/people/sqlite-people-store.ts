@@ -10,9 +10,10 @@ import type { ConversationRef, KnownUser, PeopleStore } from "./people-store.js"
 /** Every statement of the store; exported for the query-plan test. */
 export const PEOPLE_SQL = {
   upsertUser:
-    "INSERT INTO users (user_id, name, last_seen) VALUES (?, ?, ?) " +
-    "ON CONFLICT (user_id) DO UPDATE SET name = excluded.name, last_seen = max(last_seen, excluded.last_seen)",
-  findUsers: "SELECT user_id, name, last_seen FROM users WHERE user_id IN (SELECT value FROM json_each(?))",
+    "INSERT INTO users (user_id, name, last_seen, account) VALUES (?, ?, ?, ?) " +
+    "ON CONFLICT (user_id) DO UPDATE SET name = excluded.name, last_seen = max(last_seen, excluded.last_seen), " +
+    "account = coalesce(excluded.account, account)",
+  findUsers: "SELECT user_id, name, last_seen, account FROM users WHERE user_id IN (SELECT value FROM json_each(?))",
   // The channel is the one first noted: a conversation's channel never changes.
   noteConversation:
     "INSERT INTO conversations (owner, peer, channel, last_id) VALUES (?, ?, ?, ?) " +
@@ -41,19 +42,19 @@ export class SqlitePeopleStore implements PeopleStore {
     return this.sql.statements;
   }
 
-  async upsertUser(userId: string, name: string, seenAt: Date): Promise<void> {
+  async upsertUser(userId: string, name: string, seenAt: Date, account?: string): Promise<void> {
     // ISO 8601 in UTC sorts as text in time order, so max() on text is max() on time.
     const s = this.s;
-    await this.conn.write(() => s.upsertUser.run(userId, name, seenAt.toISOString()));
+    await this.conn.write(() => s.upsertUser.run(userId, name, seenAt.toISOString(), account ?? null));
   }
 
   async findUsers(userIds: readonly string[]): Promise<KnownUser[]> {
     if (userIds.length === 0) return [];
-    return this.s.findUsers.all(JSON.stringify(userIds)).map((r: Row) => ({
-      userId: text(r, "user_id"),
-      name: text(r, "name"),
-      lastSeen: text(r, "last_seen"),
-    }));
+    return this.s.findUsers.all(JSON.stringify(userIds)).map((r: Row): KnownUser => {
+      const user: KnownUser = { userId: text(r, "user_id"), name: text(r, "name"), lastSeen: text(r, "last_seen") };
+      if (typeof r.account === "string") user.account = r.account;
+      return user;
+    });
   }
 
   async noteConversation(a: string, b: string, channel: string, id: string): Promise<void> {

@@ -98,34 +98,41 @@ export function accountRoutes(deps: AccountRoutesDeps): Router {
     device: describeDevice(req.headers["user-agent"]),
   });
 
+  const cookieOptions = (req: Request) =>
+    ({ httpOnly: true, sameSite: "lax", secure: overTls(req, deps.trustProxy), path: "/" }) as const;
+
   /** The token a request presents: its Bearer header first, then the session cookie. */
-  const tokenOf = (req: Request): string | undefined => {
+  const tokenOf = (req: Request): { token: string | undefined; fromCookie: boolean } => {
     const header = req.headers.authorization;
     if (typeof header === "string") {
       const match = /^Bearer\s+(\S{1,256})$/i.exec(header.trim());
       if (!match) throw new AccountError("UNAUTHORIZED", "malformed Authorization header");
-      return match[1]!;
+      return { token: match[1]!, fromCookie: false };
     }
-    return cookieOf(req, SESSION_COOKIE);
+    return { token: cookieOf(req, SESSION_COOKIE), fromCookie: true };
   };
 
-  /** Who is asking: undefined without a token; 401 for a token that is no good. */
-  const whoIs = async (req: Request): Promise<Identity | undefined> => {
-    const token = tokenOf(req);
+  /**
+   * Who is asking: undefined without a token; 401 for a token that is no
+   * good. A session cookie that is no good (its session ended on another
+   * device) is cleared in the answer, so the browser is a guest again.
+   */
+  const whoIs = async (req: Request, res: Response): Promise<Identity | undefined> => {
+    const { token, fromCookie } = tokenOf(req);
     if (token === undefined || token === "") return undefined;
     const who = await identity.resolve(token);
-    if (!who) throw new AccountError("UNAUTHORIZED", "this identity is no longer valid; sign in again");
+    if (!who) {
+      if (fromCookie) res.clearCookie(SESSION_COOKIE, cookieOptions(req));
+      throw new AccountError("UNAUTHORIZED", "this identity is no longer valid; sign in again");
+    }
     return who;
   };
 
-  const signedIn = async (req: Request): Promise<SignedIn> => {
-    const who = await whoIs(req);
+  const signedIn = async (req: Request, res: Response): Promise<SignedIn> => {
+    const who = await whoIs(req, res);
     if (who?.kind !== "account") throw new AccountError("UNAUTHORIZED", "not signed in");
     return who;
   };
-
-  const cookieOptions = (req: Request) =>
-    ({ httpOnly: true, sameSite: "lax", secure: overTls(req, deps.trustProxy), path: "/" }) as const;
 
   const issue = (req: Request, res: Response, status: number, issued: Issued) => {
     res.cookie(SESSION_COOKIE, issued.token, { ...cookieOptions(req), maxAge: SESSION_COOKIE_MAX_AGE_MS });
@@ -159,7 +166,7 @@ export function accountRoutes(deps: AccountRoutesDeps): Router {
     "/accounts",
     route(async (req, res) => {
       const body = only(bodyOf(req), ["username", "password", "name"]);
-      const who = await whoIs(req);
+      const who = await whoIs(req, res);
       const issued = await accounts.signUp({ username: body.username, password: body.password, name: body.name }, guestOf(who), originOf(req));
       issue(req, res, 201, issued);
     }),
@@ -176,7 +183,7 @@ export function accountRoutes(deps: AccountRoutesDeps): Router {
   router.get(
     "/session",
     route(async (req, res) => {
-      const who = await signedIn(req);
+      const who = await signedIn(req, res);
       res.setHeader("Cache-Control", "no-store");
       res.json({ userId: who.userId, username: who.username, name: who.name });
     }),
@@ -187,7 +194,7 @@ export function accountRoutes(deps: AccountRoutesDeps): Router {
     route(async (req, res) => {
       let who: Identity | undefined;
       try {
-        who = await whoIs(req);
+        who = await whoIs(req, res);
       } catch (err) {
         // Signing out with a token that is already no good: done already.
         if (!(err instanceof AccountError && err.code === "UNAUTHORIZED")) throw err;
@@ -202,14 +209,14 @@ export function accountRoutes(deps: AccountRoutesDeps): Router {
     "/account",
     route(async (req, res) => {
       res.setHeader("Cache-Control", "no-store");
-      res.json(await accounts.account(await signedIn(req)));
+      res.json(await accounts.account(await signedIn(req, res)));
     }),
   );
 
   router.patch(
     "/account",
     route(async (req, res) => {
-      const who = await signedIn(req);
+      const who = await signedIn(req, res);
       const body = only(bodyOf(req), ["name"]);
       res.json(await accounts.rename(who, body.name));
     }),
@@ -218,7 +225,7 @@ export function accountRoutes(deps: AccountRoutesDeps): Router {
   router.put(
     "/account/password",
     route(async (req, res) => {
-      const who = await signedIn(req);
+      const who = await signedIn(req, res);
       const body = only(bodyOf(req), ["current", "password"]);
       await accounts.changePassword(who, { current: body.current, password: body.password }, originOf(req));
       res.status(204).end();
@@ -229,14 +236,14 @@ export function accountRoutes(deps: AccountRoutesDeps): Router {
     "/sessions",
     route(async (req, res) => {
       res.setHeader("Cache-Control", "no-store");
-      res.json({ sessions: await accounts.sessions(await signedIn(req)) });
+      res.json({ sessions: await accounts.sessions(await signedIn(req, res)) });
     }),
   );
 
   router.delete(
     "/sessions/:id",
     route(async (req, res) => {
-      const who = await signedIn(req);
+      const who = await signedIn(req, res);
       const id = String(req.params.id);
       if (!(await accounts.endSession(who.userId, id))) throw new AccountError("NOT_FOUND", "no such session");
       if (id === who.sessionId) res.clearCookie(SESSION_COOKIE, cookieOptions(req));
@@ -247,7 +254,7 @@ export function accountRoutes(deps: AccountRoutesDeps): Router {
   router.delete(
     "/sessions",
     route(async (req, res) => {
-      const who = await signedIn(req);
+      const who = await signedIn(req, res);
       await accounts.signOutEverywhere(who.userId);
       res.clearCookie(SESSION_COOKIE, cookieOptions(req));
       res.status(204).end();
@@ -257,7 +264,7 @@ export function accountRoutes(deps: AccountRoutesDeps): Router {
   router.post(
     "/passkeys/registration/options",
     route(async (req, res) => {
-      const who = await whoIs(req);
+      const who = await whoIs(req, res);
       const body = only(bodyOf(req), who?.kind === "account" ? [] : ["username", "name"]);
       const account = who?.kind === "account" ? who : undefined;
       const { options, challengeId } = await passkeys.registrationOptions(relyingParty(req), account, body, guestOf(who), originOf(req));
@@ -270,7 +277,7 @@ export function accountRoutes(deps: AccountRoutesDeps): Router {
   router.post(
     "/passkeys/registration",
     route(async (req, res) => {
-      const who = await whoIs(req);
+      const who = await whoIs(req, res);
       const body = only(bodyOf(req), ["response", "label"]);
       const account = who?.kind === "account" ? who : undefined;
       const result = await passkeys.register(relyingParty(req), takeChallenge(req, res), body, account, guestOf(who), originOf(req));
@@ -302,14 +309,14 @@ export function accountRoutes(deps: AccountRoutesDeps): Router {
     "/passkeys",
     route(async (req, res) => {
       res.setHeader("Cache-Control", "no-store");
-      res.json({ passkeys: await accounts.passkeys(await signedIn(req)) });
+      res.json({ passkeys: await accounts.passkeys(await signedIn(req, res)) });
     }),
   );
 
   router.delete(
     "/passkeys/:id",
     route(async (req, res) => {
-      await accounts.removePasskey(await signedIn(req), String(req.params.id));
+      await accounts.removePasskey(await signedIn(req, res), String(req.params.id));
       res.status(204).end();
     }),
   );

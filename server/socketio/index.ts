@@ -221,7 +221,7 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
       void socket.join(sessionId === undefined ? userKey(userId) : [userKey(userId), sessionKey(sessionId)]);
     }
     // Recorded before `session`, so whoever has a session can be written to from then on.
-    await recordConnection(services.people, userId, name, logger);
+    await recordConnection(services.people, socket.data, logger);
     // A guest gets its token to present again; a signed-in socket's token stays where it is (cookie or client).
     socket.emit("session", account === undefined ? { userId, name, token: signer.tokenFor(userId), socketId: socket.id } : { userId, name, account, socketId: socket.id });
   });

@@ -51,7 +51,7 @@ export function rememberOnDisconnect(ctx: HandlerContext): SharedListener {
   const { people, drain, logger } = ctx;
   return function (this: ChatSocket) {
     // When the server is shutting down, storage is about to close: the connect time stands.
-    if (!drain.draining) void remember(people, this.data.userId, this.data.name, logger);
+    if (!drain.draining) void remember(people, this.data.userId, this.data.name, this.data.account, logger);
   };
 }
 
@@ -60,13 +60,17 @@ export function rememberOnDisconnect(ctx: HandlerContext): SharedListener {
  * them later. Waits at most RECORD_WAIT_MS: a slow or absent database must
  * not hold the connection up.
  */
-export async function recordConnection(people: PeopleService, userId: string, name: string, logger: Logger): Promise<void> {
-  await within(remember(people, userId, name, logger), RECORD_WAIT_MS, undefined);
+export async function recordConnection(
+  people: PeopleService,
+  user: { userId: string; name: string; account?: string | undefined },
+  logger: Logger,
+): Promise<void> {
+  await within(remember(people, user.userId, user.name, user.account, logger), RECORD_WAIT_MS, undefined);
 }
 
-async function remember(people: PeopleService, userId: string, name: string, logger: Logger): Promise<void> {
+async function remember(people: PeopleService, userId: string, name: string, account: string | undefined, logger: Logger): Promise<void> {
   try {
-    await people.seen(userId, name);
+    await people.seen(userId, name, account);
   } catch (err) {
     logger.warn({ err: (err as Error).message, userId }, "could not record a connection");
   }
@@ -87,7 +91,8 @@ export async function recipientByUser(
   const [online] = await fetchSocketsIn(io, userKey(userId), logger, metrics);
   if (online) return userOf(online);
   const known = await people.known(userId);
-  return known && { userId, name: known.name, socketId: "" };
+  if (!known) return undefined;
+  return known.account === undefined ? { userId, name: known.name, socketId: "" } : { userId, name: known.name, account: known.account, socketId: "" };
 }
 
 /** How many `person` look-ups of conversation lists run at once: a connection storm must not take storage from joins and sends. */

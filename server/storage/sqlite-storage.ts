@@ -52,6 +52,17 @@ const BUSY_TIMEOUT_MS = 5_000;
  *   batches (see SqliteMessageStore).
  * - rooms, users, conversations (a person's, newest first by (owner,
  *   last_id)), read_markers.
+ *
+ * Version 2 (accounts):
+ * - users.account: the username of someone who claimed one, for the marks
+ *   in conversation lists and on messages to someone away.
+ * - accounts: a username claimed by a userId; `name_key` (the display name
+ *   as compared with usernames) is indexed so a username cannot be claimed
+ *   that another account shows as its name.
+ * - sessions by id (what a token names), and by account, newest first, for
+ *   the account page and "sign out everywhere"; only a hash of each secret.
+ * - passkeys by credential id, and by account.
+ * - auth_challenges: WebAuthn challenges waiting for their answer, taken once.
  */
 export const MIGRATIONS: readonly string[] = [
   `
@@ -106,6 +117,8 @@ export const MIGRATIONS: readonly string[] = [
   ) STRICT, WITHOUT ROWID;
   `,
   `
+  ALTER TABLE users ADD COLUMN account TEXT;
+
   CREATE TABLE accounts (
     user_id TEXT PRIMARY KEY,
     username TEXT NOT NULL UNIQUE,

@@ -29,6 +29,15 @@ export function describePeopleStoreContract(name: string, makeStorage: () => Pro
       await storage.close();
     });
 
+    it("when a user signs in to an account, then its username is kept, even when a guest tab of theirs is seen later", async () => {
+      const seen = new Date();
+      await people.upsertUser("u1", "Kid", seen);
+      expect((await people.findUsers(["u1"]))[0]!.account).toBeUndefined();
+      await people.upsertUser("u1", "Kid", seen, "kid_1");
+      await people.upsertUser("u1", "Kid again", seen);
+      expect(await people.findUsers(["u1"])).toEqual([{ userId: "u1", name: "Kid again", lastSeen: seen.toISOString(), account: "kid_1" }]);
+    });
+
     it("when a user is seen twice, then the newest name and the latest time are kept", async () => {
       const later = new Date(Date.now() + 60_000);
       await people.upsertUser("u1", "first", later);
