@@ -112,6 +112,26 @@ describe.each(STORES)("accounts on the %s", (_store, storeEnv) => {
       expect(dm.from.account).toBeUndefined();
     });
 
+    it("when a signed-in person types, or is written to while away, or is listed in conversations, then their User carries the account there too", async () => {
+      const account = await signUp(url(), { name: "Marked" });
+      const marked = await connectClient(url(), { token: account.token });
+      const guest = await connectClient(url(), { name: "plain" });
+      const room = uniqueRoom();
+      await ok(guest.socket, "join", room);
+      await ok(marked.socket, "join", room);
+      const typing = nextEvent(guest.socket, "typing", (t) => "room" in t && t.room === room);
+      await ok(marked.socket, "typing", { room, typing: true });
+      expect((await typing).user).toMatchObject({ userId: account.userId, account: account.username });
+
+      const left = disconnection(marked.socket);
+      marked.socket.disconnect();
+      await left;
+      const { message } = await ok<Sent>(guest.socket, "private message", { toUser: account.userId, text: "while you were away" });
+      expect(message.to).toEqual({ userId: account.userId, name: "Marked", account: account.username, socketId: "" });
+      const { conversations } = await ok<{ conversations: Conversation[] }>(guest.socket, "conversations");
+      expect(conversations.find((c) => c.user.userId === account.userId)?.user).toEqual({ userId: account.userId, name: "Marked", account: account.username });
+    });
+
     it("when a socket carries the session cookie, then it is the account; an account token in auth.token goes before the cookie, and the cookie before a guest token", async () => {
       const first = await signUp(url(), { username: uniqueUsername("cookie") });
       const second = await signUp(url(), { username: uniqueUsername("token") });
@@ -257,9 +277,9 @@ describe.each(STORES)("accounts on the %s", (_store, storeEnv) => {
       expect(conversations).toEqual([expect.objectContaining({ user: { userId: bob.session.userId, name: "bob" }, last: dm, unread: 0 })]);
       const { rooms: list } = await ok<{ rooms: RoomInfo[] }>(again.socket, "rooms");
       expect(list.find((r) => r.name === room)).toMatchObject({ unread: 1 });
-      // What bob sees of the conversation is the same person.
+      // What bob sees of the conversation is the same person, now marked as an account.
       const bobSide = await ok<{ conversations: Conversation[] }>(bob.socket, "conversations");
-      expect(bobSide.conversations[0]?.user.userId).toBe(guest.session.userId);
+      expect(bobSide.conversations[0]?.user).toMatchObject({ userId: guest.session.userId, account: username.toLowerCase() });
 
       const refused = await connectError(url(), { name: "Ali", token: guest.session.token });
       expect(refused.message).toBe("UNAUTHORIZED");
@@ -453,6 +473,20 @@ describe.each(STORES)("accounts on the %s", (_store, storeEnv) => {
       expect((await api(url(), "/api/session", { cookie: `${SESSION_COOKIE}=${cookie}` })).status).toBe(401);
       // The original token of the sign-up is another session, still good.
       expect((await api(url(), "/api/session", { token: account.token })).status).toBe(200);
+    });
+
+    it("when a browser's session was ended on another device, then the next route that finds its cookie answers 401 and clears it", async () => {
+      const account = await signUp(url());
+      for (const path of ["/api/session", "/api/account", "/api/sessions", "/api/passkeys"]) {
+        const browser = new Browser(url());
+        expect((await browser.request("/api/session", { body: { username: account.username, password: PASSWORD } })).status).toBe(200);
+        const ended = browser.session!;
+        expect((await api(url(), "/api/sessions", { method: "DELETE", cookie: `${SESSION_COOKIE}=${ended}` })).status).toBe(204);
+        const res = await browser.request(path);
+        expect(res, path).toMatchObject({ status: 401, body: error("UNAUTHORIZED") });
+        expect(res.cookies.map((c) => c.name), path).toContain(SESSION_COOKIE);
+        expect(browser.session, path).toBeUndefined();
+      }
     });
 
     it("when someone not signed in signs out, or signs out twice, then it answers 204", async () => {
