@@ -10,7 +10,7 @@
  * working at once on every node, and `endSockets` disconnects what is open.
  */
 import { randomBytes } from "node:crypto";
-import { nameKey, nameProblem, PASSWORD_LIMITS, usernameLookalike, usernameProblem } from "../names.js";
+import { nameKey, nameProblem, PASSWORD_LIMITS, USERNAME_PATTERN, usernameLookalike, usernameProblem } from "../names.js";
 import type { PeopleStore } from "../people/people-store.js";
 import type { Limiter } from "../storage/limiter.js";
 import { storageCall } from "../storage/storage-call.js";
@@ -157,16 +157,28 @@ export class AccountService {
     }
   }
 
-  /** Stores a new account (already checked) and its first session. */
+  /**
+   * Stores a new account (already checked) and its first session.
+   * `before` stores its first way to sign in other than a password (a
+   * passkey); when that fails the account is removed again — a guest stays a
+   * guest, and the username stays free — and its error is thrown.
+   */
   async create(
     account: { userId: string; username: string; name: string; passwordHash: string | null },
     from: Origin,
+    before: () => Promise<void> = async () => {},
   ): Promise<Issued> {
     const record: AccountRecord = { ...account, nameKey: nameKey(account.name), createdAt: new Date(this.now()).toISOString() };
     const conflict = await this.call((s) => s.createAccount(record));
     if (conflict === "username") throw new AccountError("USERNAME_TAKEN", "that username is taken");
     // That guest became an account a moment ago (another tab): its token is no longer good.
     if (conflict === "userId") throw new AccountError("UNAUTHORIZED", "this guest identity is already an account; sign in");
+    try {
+      await before();
+    } catch (err) {
+      await this.call((s) => s.deleteAccount(account.userId));
+      throw err;
+    }
     await this.deps.signups.add([`signup:${from.address}`]);
     // Messages to this person are addressed by the name recorded for them.
     await this.call(() => this.deps.people.upsertUser(account.userId, account.name, new Date(this.now()), account.username));
@@ -180,7 +192,8 @@ export class AccountService {
     }
     const username = input.username.toLowerCase();
     await this.checkFailures(username, from.address, "password");
-    const account = await this.call((s) => s.accountByUsername(username));
+    // Only what has a username's shape is looked up (lower-casing maps some other letters, like the Kelvin sign, to ASCII).
+    const account = USERNAME_PATTERN.test(input.username) ? await this.call((s) => s.accountByUsername(username)) : undefined;
     // Verified against a decoy hash when there is no account: a failure takes as long either way.
     if (!(await checkPassword(account?.passwordHash ?? null, input.password)) || !account) {
       await this.failed(username, from.address, "password");

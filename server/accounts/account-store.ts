@@ -48,6 +48,8 @@ export type AccountConflict = "username" | "userId";
 export interface AccountStore {
   /** Stores a new account; answers which uniqueness it would break instead, writing nothing. */
   createAccount(account: AccountRecord): Promise<AccountConflict | null>;
+  /** Removes an account just created whose sign-in method could not be stored (its userId is a guest again). */
+  deleteAccount(userId: string): Promise<void>;
   accountByUserId(userId: string): Promise<AccountRecord | undefined>;
   accountByUsername(username: string): Promise<AccountRecord | undefined>;
   /** Whether an account other than `exceptUserId` has a display name with this key. */

@@ -88,6 +88,11 @@ export class MongoAccountStore implements AccountStore {
     }
   }
 
+  async deleteAccount(userId: string): Promise<void> {
+    this.ready();
+    await this.m.Account.deleteOne({ _id: userId }).exec();
+  }
+
   async accountByUserId(userId: string): Promise<AccountRecord | undefined> {
     this.ready();
     const d = await this.m.Account.findById(userId).lean<AccountDoc>().exec();

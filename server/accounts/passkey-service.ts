@@ -161,15 +161,21 @@ export class PasskeyService {
       createdAt: new Date(this.now()).toISOString(),
       lastUsed: null,
     };
+    const alreadyRegistered = () => new AccountError("INVALID_INPUT", "that passkey is already registered");
     if (pending.purpose === "add") {
-      if (!(await this.accounts.call((s) => s.addPasskey(record)))) throw new AccountError("INVALID_INPUT", "that passkey is already registered");
+      if (!(await this.accounts.call((s) => s.addPasskey(record)))) throw alreadyRegistered();
       return { passkey: publicPasskey(record) };
     }
-    // The username was free when the ceremony began; `create` finds out if it still is.
-    const issued = await this.accounts.create({ userId: pending.userId, username: pending.username, name: pending.name, passwordHash: null }, from);
-    if (!(await this.accounts.call((s) => s.addPasskey(record)))) {
-      throw new AccountError("INVALID_INPUT", "that passkey is already registered");
-    }
+    if (await this.accounts.call((s) => s.passkey(record.id))) throw alreadyRegistered();
+    // The username was free when the ceremony began; `create` finds out if it still is. The passkey is
+    // stored before the account is signed in, and if it cannot be the account is undone.
+    const issued = await this.accounts.create(
+      { userId: pending.userId, username: pending.username, name: pending.name, passwordHash: null },
+      from,
+      async () => {
+        if (!(await this.accounts.call((s) => s.addPasskey(record)))) throw alreadyRegistered();
+      },
+    );
     this.accounts.count("passkey", "signed_up");
     return { issued };
   }

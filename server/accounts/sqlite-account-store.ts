@@ -11,6 +11,7 @@ export const ACCOUNT_SQL = {
   insertAccount:
     "INSERT INTO accounts (user_id, username, name, name_key, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?) " +
     "ON CONFLICT DO NOTHING",
+  deleteAccount: "DELETE FROM accounts WHERE user_id = ?",
   accountByUserId: "SELECT * FROM accounts WHERE user_id = ?",
   accountByUsername: "SELECT * FROM accounts WHERE username = ?",
   nameKeyUsed: "SELECT 1 AS used FROM accounts WHERE name_key = ? AND user_id <> ? LIMIT 1",
@@ -97,6 +98,11 @@ export class SqliteAccountStore implements AccountStore {
       if (inserted) return null;
       return s.accountByUserId.get(a.userId) ? "userId" : "username";
     });
+  }
+
+  async deleteAccount(userId: string): Promise<void> {
+    const s = this.s;
+    await this.conn.write(() => s.deleteAccount.run(userId));
   }
 
   async accountByUserId(userId: string): Promise<AccountRecord | undefined> {

@@ -330,6 +330,9 @@ export function accountRoutes(deps: AccountRoutesDeps): Router {
     if (type === "entity.parse.failed" || type.startsWith("encoding.") || type === "charset.unsupported") {
       return res.status(400).json({ error: { code: "INVALID_INPUT", message: "the body is not valid JSON" } });
     }
+    // Refusals Express makes itself, e.g. a path parameter that is not valid percent-encoding.
+    const status = typeof err === "object" && err !== null && "status" in err ? Number(err.status) : 500;
+    if (status >= 400 && status < 500) return res.status(400).json({ error: { code: "INVALID_INPUT", message: "malformed request" } });
     deps.logger.error({ err: { message: (err as Error).message, stack: (err as Error).stack }, reqId: req.id }, "accounts route failed");
     res.status(500).json({ error: { code: "INTERNAL", message: "internal error" } });
   };

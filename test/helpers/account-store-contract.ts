@@ -61,6 +61,13 @@ export function describeAccountStoreContract(name: string, makeStorage: () => Pr
       expect(await store.accountByUsername("other")).toBeUndefined();
     });
 
+    it("when an account is removed again, then its username and userId are free", async () => {
+      await store.createAccount(account("u1", "teacher"));
+      await store.deleteAccount("u1");
+      expect(await store.accountByUserId("u1")).toBeUndefined();
+      expect(await store.createAccount(account("u1", "teacher"))).toBeNull();
+    });
+
     it("when two accounts claim one username at once, then exactly one gets it", async () => {
       const results = await Promise.all([store.createAccount(account("u1", "same")), store.createAccount(account("u2", "same"))]);
       expect(results.filter((r) => r === null)).toHaveLength(1);
