@@ -105,7 +105,7 @@ export function createApp({ config, logger, readiness, metrics, accounts }: AppD
   );
   app.use(healthRouter(readiness));
   app.use(metricsRouter(metrics, config.metricsToken));
-  app.use(pagesRouter({ maxTextLength: config.maxTextLength }));
+  app.use(pagesRouter({ maxTextLength: config.maxTextLength, maxUploadBytes: 10485760 }));
 
   const notFound: RequestHandler = (req, res) => {
     const message = localeOf(req, res).t("page.notFound");

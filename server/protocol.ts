@@ -55,7 +55,12 @@ export type ChatMessage = {
    * once the quoted message is deleted, its text is "" and `deleted` is true.
    */
   replyTo?: ReplyTo;
+  /** v1.2: the files sent with it; a tombstone has none. */
+  attachments?: Attachment[];
 };
+
+/** v1.2: an uploaded file, as described by `POST /api/attachments`. */
+export type Attachment = { id: string; name: string; type: string; size: number; width?: number; height?: number };
 
 export type Reaction = { emoji: string; userIds: string[] };
 /** `deleted`: the quoted message was deleted, and `text` is "" (absent otherwise). */

@@ -3,7 +3,7 @@
  * and one per private conversation, each with its messages kept in id order
  * and deduplicated by id.
  */
-import type { ChatMessage, ErrorCode, User } from "../../server/protocol.js";
+import type { Attachment, ChatMessage, ErrorCode, User } from "../../server/protocol.js";
 import { isChange, targetKey, type Change, type ChangeEntry, type OutboxEntry } from "./delivery.js";
 import { RoomPeople, type PeopleChange } from "./room-people.js";
 
@@ -17,7 +17,7 @@ export type ChannelKind = "room" | "broadcast" | "dm";
  */
 export type Line =
   | { type: "message"; message: ChatMessage; pending?: PendingChange; refused?: RefusedChange }
-  | { type: "pending"; clientId: string; text: string; failed?: ErrorCode; offline?: boolean }
+  | { type: "pending"; clientId: string; text: string; attachments?: Attachment[]; failed?: ErrorCode; offline?: boolean }
   | ({ type: "notice" } & Notice);
 
 /** What of a message's shown state is still waiting in the outbox: an edit, the deletion, reactions (by emoji). */
@@ -42,7 +42,7 @@ export type Channel = {
   tab?: string;
   messages: Map<string, ChatMessage>;
   /** Messages the server refused for good, by clientId, shown until the page reloads. */
-  failed: Map<string, { text: string; code: ErrorCode }>;
+  failed: Map<string, { text: string; attachments?: Attachment[]; code: ErrorCode }>;
   /** Changes the server refused for good, by message id, shown until the page reloads or a later change of the message is applied. */
   refused: Map<string, RefusedChange>;
   notices: Notice[];
@@ -315,11 +315,12 @@ export function linesOf(channel: Channel, outbox: readonly OutboxEntry[], online
   const delivered = new Set([...channel.messages.values()].map((m) => m.clientId));
   const queued: Line[] = outbox
     .flatMap((e) => (e.kind === "message" && targetKey(e.target) === channel.id && !delivered.has(e.clientId) ? [e] : []))
-    .map((e) => ({ type: "pending", clientId: e.clientId, text: e.text, offline: !online }));
+    .map((e) => ({ type: "pending", clientId: e.clientId, text: e.text, ...(e.attachments ? { attachments: e.attachments } : {}), offline: !online }));
   const failed: Line[] = [...channel.failed].map(([clientId, f]) => ({
     type: "pending",
     clientId,
     text: f.text,
+    ...(f.attachments ? { attachments: f.attachments } : {}),
     failed: f.code,
   }));
   return [...merged, ...queued, ...failed];

@@ -51,7 +51,7 @@ export class ChatClient extends Conversations {
             return;
           }
           const channel = this.channels.get(targetKey(entry.target));
-          channel?.failed.set(entry.clientId, { text: entry.text, code: error.code });
+          channel?.failed.set(entry.clientId, { text: entry.text, ...(entry.attachments ? { attachments: entry.attachments } : {}), code: error.code });
           // That tab is gone: what is written next goes to the person again.
           if (channel && entry.target.kind === "private" && entry.target.tab && channel.tab === entry.target.to) delete channel.tab;
           this.events.failed(error, { private: entry.target.kind === "private" });
@@ -228,8 +228,12 @@ export class ChatClient extends Conversations {
       case "react":
         return request(this.socket, "react", { id: entry.id, emoji: entry.emoji, on: entry.on });
     }
-    const { target, text, clientId, replyTo, mentions } = entry;
-    const extras = { ...(replyTo ? { replyTo } : {}), ...(mentions?.length ? { mentions } : {}) };
+    const { target, text, clientId, replyTo, mentions, attachments } = entry;
+    const extras = {
+      ...(replyTo ? { replyTo } : {}),
+      ...(mentions?.length ? { mentions } : {}),
+      ...(attachments?.length ? { attachments: attachments.map((a) => a.id) } : {}),
+    };
     switch (target.kind) {
       case "room":
         return request(this.socket, "message", { room: target.room, text, clientId, ...extras });

@@ -3,23 +3,30 @@
  * Shift+Enter for a new line — never sending while an input method (Chinese
  * pinyin, Japanese kana…) is still composing — plus an emoji panel usable by
  * keyboard, one draft per conversation kept across reloads (drafts.ts), a
- * counter near the text limit, and Up in an empty box to edit one's last
- * message.
+ * counter near the text limit, Up in an empty box to edit one's last
+ * message, and files to send with the message (protocol v1.2 attachments):
+ * picked with the attach button (on phones the picker offers the camera),
+ * pasted or dropped, uploaded at once (uploads.ts) and shown in a tray with
+ * their progress. Sending while files are still uploading sends as soon as
+ * they are stored.
  */
 import { html, render } from "lit-html";
 import { repeat } from "lit-html/directives/repeat.js";
 import { LIMITS } from "../../server/names";
-import type { ChatMessage, User } from "../../server/protocol";
+import type { Attachment, ChatMessage, User } from "../../server/protocol";
+import { trayTemplate } from "./attachment-view";
 import { $, $input, closestIn, el } from "./dom";
 import { Drafts, limitState } from "./drafts";
 import { currentLocale, t } from "./i18n";
+import { Uploads, type Upload } from "./uploads";
 
 export type ComposerHooks = {
   /**
    * `mentions`: the userIds of the people picked with @-completion whose
-   * @name is still in the text; `replyTo`: the message being answered.
+   * @name is still in the text; `replyTo`: the message being answered;
+   * `attachments`: the files stored for it (text may then be "").
    */
-  send(text: string, mentions: string[], replyTo: string | undefined): void;
+  send(text: string, mentions: string[], replyTo: string | undefined, attachments: Attachment[]): void;
   /** Saves a new text for one of this person's messages. */
   edit(id: string, text: string): void;
   /** The person started (true) or stopped (false) typing. */
@@ -30,6 +37,8 @@ export type ComposerHooks = {
   lastOwn(): ChatMessage | undefined;
   /** The signed-in person's userId: drafts are kept per person. */
   owner(): string;
+  /** The headers that say who uploads (a guest's token; a signed-in browser sends its cookie). */
+  identity(): Record<string, string>;
 };
 
 /** What the composer is doing besides writing a new message. */
@@ -106,6 +115,13 @@ export class Composer {
   private refused = false;
   /** The emoji that has the panel's one tab stop. */
   private emojiFocus = 0;
+  private readonly uploads: Uploads;
+  private readonly tray = $("upload-tray");
+  private readonly uploadStatus = $("upload-status");
+  /** Local previews of the images in the tray, by upload key. */
+  private readonly previews = new Map<string, string>();
+  /** Send was pressed while files were still uploading: the message goes once they are stored. */
+  private sendWhenUploaded = false;
 
   constructor(private readonly hooks: ComposerHooks) {
     this.form.addEventListener("submit", (event) => {
@@ -136,6 +152,11 @@ export class Composer {
       this.typingIdle = setTimeout(() => this.stopTyping(), TYPING_IDLE_MS);
     });
     this.setUpEmoji();
+    this.uploads = new Uploads(
+      { changed: (settled) => this.uploadsChanged(settled), headers: () => this.hooks.identity() },
+      Number($("app").dataset.uploadMax) || 10 * 1024 * 1024,
+    );
+    this.setUpFiles();
     this.suggestions.addEventListener("mousedown", (event) => event.preventDefault());
     this.suggestions.addEventListener("click", (event) => {
       const option = closestIn<HTMLElement>(event, this.suggestions, "[data-user-id]");
@@ -160,6 +181,8 @@ export class Composer {
     this.saveDraft();
     if (this.typingIdle !== undefined) this.stopTyping();
     this.channel = channel;
+    this.sendWhenUploaded = false;
+    this.renderTray();
     this.input.value = this.drafts.get(this.hooks.owner(), channel);
     this.refused = false;
     this.fit();
@@ -219,7 +242,17 @@ export class Composer {
 
   private submit(): void {
     const text = this.input.value.trim();
-    if (!text) return;
+    const channel = this.channel;
+    const withFiles = this.mode.kind !== "edit" && channel !== undefined && this.uploads.of(channel).length > 0;
+    if (withFiles && this.uploads.busy(channel)) {
+      // Sent by uploadsChanged once the last file is stored.
+      this.sendWhenUploaded = true;
+      this.renderTray();
+      return;
+    }
+    const attachments = withFiles ? this.uploads.take(channel) : [];
+    this.sendWhenUploaded = false;
+    if (!text && attachments.length === 0) return;
     if (limitState(text, this.textMax).over) {
       // Refused here, as the server would: the text stays to be shortened.
       this.refused = true;
@@ -243,7 +276,108 @@ export class Composer {
     this.saveDraft();
     const mentions = [...this.picked].filter(([name]) => text.includes(`@${name}`)).map(([, userId]) => userId);
     this.picked.clear();
-    this.hooks.send(text, [...new Set(mentions)], mode.kind === "reply" ? mode.message.id : undefined);
+    this.hooks.send(text, [...new Set(mentions)], mode.kind === "reply" ? mode.message.id : undefined, attachments);
+  }
+
+  // ---- files -----------------------------------------------------------------
+
+  /** Adds files to the open conversation's tray; they start uploading at once. */
+  addFiles(files: Iterable<File>): void {
+    if (this.channel === undefined) return;
+    const list = [...files];
+    if (list.length === 0) return;
+    for (const u of this.uploads.add(this.channel, list)) {
+      if (u.state !== "failed" && u.file.type.startsWith("image/")) this.previews.set(u.key, URL.createObjectURL(u.file));
+    }
+    this.renderTray();
+  }
+
+  private setUpFiles(): void {
+    const picker = $input<HTMLInputElement>("attach-input");
+    $("attach-button").addEventListener("click", () => picker.click());
+    picker.addEventListener("change", () => {
+      this.addFiles(picker.files ?? []);
+      picker.value = "";
+      this.input.focus();
+    });
+    // A pasted screenshot or copied image; pasted text stays text.
+    this.input.addEventListener("paste", (event) => {
+      const files = [...(event.clipboardData?.files ?? [])];
+      if (files.length === 0) return;
+      if (!event.clipboardData?.types.includes("text/plain")) event.preventDefault();
+      this.addFiles(files);
+    });
+    const zone = $("conversation");
+    const carriesFiles = (event: DragEvent) => event.dataTransfer?.types.includes("Files") === true;
+    let depth = 0;
+    zone.addEventListener("dragenter", (event) => {
+      if (!carriesFiles(event)) return;
+      event.preventDefault();
+      depth += 1;
+      zone.dataset.dropLabel = t("upload.drop");
+      zone.classList.add("dropping");
+    });
+    zone.addEventListener("dragover", (event) => {
+      if (!carriesFiles(event)) return;
+      event.preventDefault();
+      if (event.dataTransfer) event.dataTransfer.dropEffect = "copy";
+    });
+    zone.addEventListener("dragleave", (event) => {
+      if (!carriesFiles(event)) return;
+      depth = Math.max(0, depth - 1);
+      if (depth === 0) zone.classList.remove("dropping");
+    });
+    zone.addEventListener("drop", (event) => {
+      if (!carriesFiles(event)) return;
+      event.preventDefault();
+      depth = 0;
+      zone.classList.remove("dropping");
+      this.addFiles(event.dataTransfer?.files ?? []);
+      this.input.focus();
+    });
+    this.tray.addEventListener("click", (event) => {
+      const button = closestIn<HTMLElement>(event, this.tray, "[data-remove-upload]");
+      const key = button?.dataset.removeUpload;
+      if (!key) return;
+      const buttons = [...this.tray.querySelectorAll<HTMLElement>("[data-remove-upload]")];
+      const next = buttons[buttons.indexOf(button) + 1] ?? buttons[buttons.indexOf(button) - 1];
+      this.uploads.remove(key);
+      this.dropPreview(key);
+      // Focus stays in the tray while it has files, else goes back to the text.
+      (next?.isConnected ? next : this.input).focus();
+    });
+  }
+
+  private uploadsChanged(settled?: Upload): void {
+    this.renderTray();
+    if (!settled || settled.channel !== this.channel) return;
+    const name = settled.file.name || t("upload.unnamed");
+    this.uploadStatus.textContent =
+      settled.state === "done" ? t("upload.announceDone", { name }) : t("upload.announceFailed", { name, reason: t(`upload.failed.${settled.failure ?? "other"}`) });
+    if (!this.sendWhenUploaded || this.uploads.busy(settled.channel)) return;
+    if (this.uploads.of(settled.channel).some((u) => u.state === "failed")) {
+      // Not sent without a file that was meant to go with it: the person decides.
+      this.sendWhenUploaded = false;
+      this.renderTray();
+      return;
+    }
+    this.submit();
+  }
+
+  private dropPreview(key: string): void {
+    const url = this.previews.get(key);
+    if (url) URL.revokeObjectURL(url);
+    this.previews.delete(key);
+  }
+
+  private renderTray(): void {
+    const uploads = this.channel === undefined ? [] : this.uploads.of(this.channel);
+    // Sent or removed: their previews go.
+    for (const key of this.previews.keys()) if (!this.uploads.has(key)) this.dropPreview(key);
+    render(trayTemplate(uploads, (u) => this.previews.get(u.key)), this.tray);
+    this.tray.hidden = uploads.length === 0;
+    const waiting = this.sendWhenUploaded && uploads.some((u) => u.state === "uploading" || u.state === "waiting");
+    $("upload-waiting").hidden = !waiting;
   }
 
   /** Up in an empty box: edits this person's last message here. True when it did. */

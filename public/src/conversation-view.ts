@@ -22,9 +22,10 @@
  */
 import { html, render, type TemplateResult } from "lit-html";
 import { repeat } from "lit-html/directives/repeat.js";
-import type { ChatMessage } from "../../server/protocol";
+import type { Attachment, ChatMessage } from "../../server/protocol";
+import type { AttachmentFiles } from "./attachment-files";
 import type { Channel, Line } from "./channels";
-import { $ } from "./dom";
+import { $, closestIn } from "./dom";
 import { dayKey, dayLabel } from "./format";
 import { t } from "./i18n";
 import { emptyTemplate, lineTemplate, type ShownLine } from "./message-line";
@@ -50,6 +51,10 @@ export type ConversationHooks = {
   jump(channel: Channel, id: string): void;
   /** Who a userId is, for naming the people who reacted. */
   nameOf(userId: string): string | undefined;
+  /** Where attachments' thumbnails come from. */
+  files: AttachmentFiles;
+  /** An attachment was clicked: an image opens full size, another file downloads. */
+  openAttachment(attachment: Attachment, opener: HTMLElement): void;
 };
 
 export type { MessageAction };
@@ -86,6 +91,14 @@ export class ConversationView {
     this.newer.addEventListener("click", () => void this.load("newer"));
     // Relative times age while the page is open.
     setInterval(() => this.draw(), 30_000);
+    this.list.addEventListener("click", (event) => {
+      const button = closestIn<HTMLElement>(event, this.list, "[data-open-attachment],[data-download-attachment]");
+      if (!button) return;
+      const id = button.dataset.openAttachment ?? button.dataset.downloadAttachment;
+      const messageId = button.closest<HTMLElement>("li[data-id]")?.dataset.id;
+      const attachment = messageId ? this.channel?.messages.get(messageId)?.attachments?.find((a) => a.id === id) : undefined;
+      if (attachment) this.hooks.openAttachment(attachment, button);
+    });
     new ListControls(this.list, this.state, {
       draw: () => this.draw(),
       message: (id) => this.channel?.messages.get(id),
@@ -329,6 +342,7 @@ export class ConversationView {
                 mention: s.mention,
                 quoteDeleted: s.quoteDeleted,
                 nameOf: this.hooks.nameOf,
+                files: this.hooks.files,
                 current: id !== "" && id === state.current,
                 open: id !== "" && id === state.open,
                 reacting: id !== "" && id === state.reacting,

@@ -6,7 +6,7 @@
  * test run the same code: the caller supplies the storage and a `send`
  * function that performs one acked emit.
  */
-import type { Ack, AckError, ChatMessage, ErrorCode, Page } from "../../server/protocol.js";
+import type { Ack, AckError, Attachment, ChatMessage, ErrorCode, Page } from "../../server/protocol.js";
 
 export type Target =
   | { kind: "room"; room: string }
@@ -17,8 +17,11 @@ export type Target =
    */
   | { kind: "private"; to: string; peer: string; tab?: boolean };
 
-/** What a message carries besides its text (protocol v1.1): the message it answers, who it mentions. */
-export type Extras = { replyTo?: string; mentions?: string[] };
+/**
+ * What a message carries besides its text: the message it answers, who it mentions (protocol v1.1),
+ * the files stored for it (v1.2; kept whole so that the page can show them while it waits, sent as ids).
+ */
+export type Extras = { replyTo?: string; mentions?: string[]; attachments?: Attachment[] };
 
 /** A message waiting to be sent. Entries stored before changes were queued have no `kind`: they are messages. */
 export type MessageEntry = { kind: "message"; clientId: string; target: Target; text: string; queuedAt: string } & Extras;

@@ -6,7 +6,9 @@
  */
 import { LIMITS, nameFault, nameProblem, roomFault, type NameFault } from "../../server/names";
 import { isLocale } from "../../server/i18n/translate";
-import type { ChatMessage, User } from "../../server/protocol";
+import type { Attachment, ChatMessage, User } from "../../server/protocol";
+import { AttachmentFiles, isImage } from "./attachment-files";
+import { AttachmentViewer } from "./attachment-viewer";
 import { BROADCAST_ID, dmChannelId, linesOf, roomChannelId, type Channel } from "./channels";
 import { ChatClient, type ConnState } from "./chat-client";
 import { Composer } from "./composer";
@@ -108,6 +110,12 @@ $("people").addEventListener("show.bs.offcanvas", () => {
   const channel = client.channels.get(client.active);
   if (channel?.kind === "room") void client.people.refill(channel);
 });
+/** Who this page is when fetching files: a guest by its token, a signed-in person by the cookie the browser sends. */
+function identity(): Record<string, string> {
+  return client.saved.token ? { Authorization: `Bearer ${client.saved.token}` } : {};
+}
+const files = new AttachmentFiles(identity, () => render());
+const viewer = new AttachmentViewer(files);
 let pendingDelete: string | undefined;
 /** The message the delete dialog is about: focus goes back to it when the dialog closes, however it closes. */
 let deleteAbout: string | undefined;
@@ -135,6 +143,13 @@ const conversation = new ConversationView({
       if (found) conversation.reveal(id);
     }),
   nameOf: (userId) => client.nameOf(userId),
+  files,
+  openAttachment(attachment, opener) {
+    if (isImage(attachment)) void viewer.open(attachment, opener);
+    else void files.download(attachment).then((ok) => {
+      if (!ok) $("announcer").textContent = t("viewer.failed");
+    });
+  },
 });
 $("delete-confirm").addEventListener("click", () => {
   if (pendingDelete) void client.remove(pendingDelete);
@@ -155,11 +170,15 @@ let typingSent: { where: string; to: { room: string } | { toUser: string }; at: 
 /** While typing goes on, "typing" is said again this often: the others forget it after 4 s. */
 const TYPING_REPEAT_MS = 3000;
 const composer = new Composer({
-  send: (text, mentions, replyTo) => {
+  send: (text, mentions, replyTo, attachments) => {
     // Written while reading far back: the conversation goes to the newest, where the message will be.
     const channel = client.channels.get(client.active);
     if (channel && !channel.atNewest) void client.toNewest(channel);
-    client.send(text, { ...(mentions.length ? { mentions } : {}), ...(replyTo ? { replyTo } : {}) });
+    client.send(text, {
+      ...(mentions.length ? { mentions } : {}),
+      ...(replyTo ? { replyTo } : {}),
+      ...(attachments.length ? { attachments } : {}),
+    });
   },
   edit: (id, text) => void client.edit(id, text),
   people: () => {
@@ -193,6 +212,7 @@ const composer = new Composer({
     return last;
   },
   owner: () => client.me,
+  identity,
 });
 const notifier = new Notifier((tag) => client.activate(tag));
 const search = new SearchView({
@@ -210,6 +230,12 @@ function mentionsMe(message: ChatMessage): boolean {
   return myName !== "" && message.text.toLocaleLowerCase().includes(`@${myName.toLocaleLowerCase()}`);
 }
 
+/** A message in one line: its text, or the names of the files it carries. */
+function summary(message: ChatMessage): string {
+  const names = (message.attachments ?? []).map((a: Attachment) => `📎 ${a.name}`).join(", ");
+  return [message.text, names].filter(Boolean).join(" ");
+}
+
 function notify(message: ChatMessage, channel: Channel): void {
   const mention = mentionsMe(message);
   const title =
@@ -218,7 +244,7 @@ function notify(message: ChatMessage, channel: Channel): void {
       : mention && message.room
         ? t("notify.mention", { name: message.from.name, room: message.room })
         : message.from.name;
-  notifier.incoming({ title, body: message.text, tag: channel.id, alert: channel.kind === "dm" || mention });
+  notifier.incoming({ title, body: summary(message), tag: channel.id, alert: channel.kind === "dm" || mention });
 }
 
 // ---- drawing -----------------------------------------------------------------

@@ -9,6 +9,8 @@
 import { html, nothing, type TemplateResult } from "lit-html";
 import { classMap } from "lit-html/directives/class-map.js";
 import type { ChatMessage } from "../../server/protocol";
+import type { AttachmentFiles } from "./attachment-files";
+import { attachmentsTemplate } from "./attachment-view";
 import type { Line, PendingChange, RefusedChange } from "./channels";
 import { refusalText } from "./change-text";
 import { exactTime, shortTime } from "./format";
@@ -41,6 +43,8 @@ export type MessageOptions = {
   pending?: PendingChange | undefined;
   /** This person's last change to the message the server refused (see `Line`). */
   refused?: RefusedChange | undefined;
+  /** Where attachments' thumbnails come from. */
+  files?: AttachmentFiles | undefined;
 };
 
 /** Emoji offered for a quick reaction. */
@@ -73,9 +77,14 @@ export function messageTemplate(m: ChatMessage, o: MessageOptions): TemplateResu
     : html`<div class="meta"><span class="from" title=${t("me.socket", { id: m.from.socketId })}>${name}</span>${timeOf(m.createdAt, now)}</div>`;
   const edited =
     m.editedAt && !deleted ? html` <span class="edited" title=${exactTime(new Date(m.editedAt))}>(${t("message.edited")})</span>` : nothing;
-  const text = deleted ? html`<div class="text tombstone">${t("message.deleted")}</div>` : messageText(m.text, o.open === true, edited);
+  const text = deleted
+    ? html`<div class="text tombstone">${t("message.deleted")}</div>`
+    : m.text === "" && m.attachments?.length
+      ? edited
+      : messageText(m.text, o.open === true, edited);
+  const files = !deleted && m.attachments?.length ? attachmentsTemplate(m.attachments, o.files, inner) : nothing;
   return html`<li class="msg ${classMap(classes)}" data-id=${m.id} data-from=${m.from.userId} tabindex=${o.current ? "0" : "-1"}>
-    ${deleted ? nothing : more(m, o, inner)}${header}${m.replyTo && !deleted ? quoteOf(m, o, inner) : nothing}${text}${pendingLabel(o.pending)}${o.refused ? html`<div class="refused-label">${refusalText(o.refused.change, o.refused.code)}</div>` : nothing}${deleted ? nothing : reactions(m, o, inner)}${deleted ? nothing : actions(m, mine, o, inner)}
+    ${deleted ? nothing : more(m, o, inner)}${header}${m.replyTo && !deleted ? quoteOf(m, o, inner) : nothing}${text}${files}${pendingLabel(o.pending)}${o.refused ? html`<div class="refused-label">${refusalText(o.refused.change, o.refused.code)}</div>` : nothing}${deleted ? nothing : reactions(m, o, inner)}${deleted ? nothing : actions(m, mine, o, inner)}
   </li>`;
 }
 
@@ -150,7 +159,8 @@ export function lineTemplate(line: ShownLine, options: MessageOptions): Template
         : line.offline
           ? t("pending.queued")
           : t("pending.sending");
-      return html`<li class="msg pending mine" data-client-id=${line.clientId}><div class="meta">${state}</div>${messageText(line.text, false)}</li>`;
+      const files = line.attachments?.length ? attachmentsTemplate(line.attachments, options.files, "-1") : nothing;
+      return html`<li class="msg pending mine" data-client-id=${line.clientId}><div class="meta">${state}</div>${line.text ? messageText(line.text, false) : nothing}${files}</li>`;
     }
     case "notice":
       return html`<li class="system">${t(`notice.${line.event}`, { name: line.name })}</li>`;

@@ -18,7 +18,7 @@ export function localeOf(req: Request, res: Response): { locale: Locale; t: Tran
   return { locale, t };
 }
 
-export function pagesRouter(options: { maxTextLength: number }): Router {
+export function pagesRouter(options: { maxTextLength: number; maxUploadBytes: number }): Router {
   const router = Router();
   router.get("/", (req, res) => {
     const { t } = localeOf(req, res);
@@ -26,7 +26,7 @@ export function pagesRouter(options: { maxTextLength: number }): Router {
     res.setHeader("Cache-Control", "no-cache");
     res.render("index", {
       title: t("app.title"),
-      limits: { ...LIMITS, textMax: options.maxTextLength },
+      limits: { ...LIMITS, textMax: options.maxTextLength, uploadMax: options.maxUploadBytes },
       locales: LOCALES.map((code) => ({ code, label: LOCALE_LABELS[code] })),
     });
   });

@@ -1,0 +1,106 @@
+/**
+ * The bytes of attachments, fetched with this person's identity (a guest has
+ * no cookie, so an `<img src>` could not carry it) and handed to the page as
+ * blob: URLs: thumbnails as they come into view in a conversation, a full
+ * image when opened, any file when downloaded. Each id is fetched once per
+ * page; the server's `ETag` makes a reload's fetch cheap.
+ */
+import type { Attachment } from "../../server/protocol";
+
+type Loaded = { url: string } | { failed: true } | { loading: Promise<string | undefined> };
+
+export class AttachmentFiles {
+  private readonly thumbs = new Map<string, Loaded>();
+  private readonly full = new Map<string, Loaded>();
+
+  constructor(
+    /** The identity to ask with (a guest's token; a signed-in browser sends its cookie). */
+    private readonly headers: () => Record<string, string>,
+    /** A thumbnail arrived: redraw the lines that show it. */
+    private readonly loaded: () => void,
+  ) {}
+
+  /** The blob: URL of `attachment`'s thumbnail, or undefined while it is fetched (then `loaded` is called). */
+  thumbnail(attachment: Attachment): string | undefined {
+    const known = this.thumbs.get(attachment.id);
+    if (known && "url" in known) return known.url;
+    if (!known) this.fetch(this.thumbs, `/api/attachments/${encodeURIComponent(attachment.id)}/thumb`, attachment.id).then(() => this.loaded(), () => undefined);
+    return undefined;
+  }
+
+  /** Whether fetching the thumbnail failed (the line then shows the file's name instead). */
+  thumbnailFailed(attachment: Attachment): boolean {
+    const known = this.thumbs.get(attachment.id);
+    return known !== undefined && "failed" in known;
+  }
+
+  /** The blob: URL of the whole file, fetched once. */
+  async file(attachment: Attachment): Promise<string | undefined> {
+    return this.fetch(this.full, `/api/attachments/${encodeURIComponent(attachment.id)}`, attachment.id);
+  }
+
+  /** Saves the file under its name, as a download. */
+  async download(attachment: Attachment): Promise<boolean> {
+    const url = await this.file(attachment);
+    if (!url) return false;
+    const link = document.createElement("a");
+    link.href = url;
+    link.download = attachment.name;
+    link.rel = "noopener";
+    document.body.append(link);
+    link.click();
+    link.remove();
+    return true;
+  }
+
+  private fetch(cache: Map<string, Loaded>, path: string, id: string): Promise<string | undefined> {
+    const known = cache.get(id);
+    if (known && "url" in known) return Promise.resolve(known.url);
+    if (known && "loading" in known) return known.loading;
+    const loading = fetch(path, { headers: this.headers(), credentials: "same-origin" })
+      .then(async (response) => {
+        if (!response.ok) throw new Error(String(response.status));
+        const url = URL.createObjectURL(await response.blob());
+        cache.set(id, { url });
+        return url;
+      })
+      .catch(() => {
+        // A later look tries again (the connection may be back by then).
+        cache.set(id, { failed: true });
+        setTimeout(() => {
+          if (cache.get(id) && "failed" in cache.get(id)!) cache.delete(id);
+        }, 10_000);
+        return undefined;
+      });
+    cache.set(id, { loading });
+    return loading;
+  }
+}
+
+/** "1.2 MB", "340 KB", "12 B", in the page's language. */
+export function fileSize(bytes: number, locale: string): string {
+  const units = ["B", "KB", "MB", "GB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit += 1;
+  }
+  const digits = unit === 0 || value >= 10 ? 0 : 1;
+  return `${new Intl.NumberFormat(locale, { maximumFractionDigits: digits }).format(value)} ${units[unit]}`;
+}
+
+/** A short name for a type: "PDF", "PNG", "Text". */
+export function typeLabel(type: string): string {
+  const known: Record<string, string> = {
+    "application/pdf": "PDF",
+    "text/plain": "TXT",
+    "image/png": "PNG",
+    "image/jpeg": "JPEG",
+    "image/gif": "GIF",
+    "image/webp": "WebP",
+  };
+  return known[type] ?? (type.split("/")[1]?.toUpperCase() || type);
+}
+
+export const isImage = (attachment: Attachment): boolean => attachment.type.startsWith("image/");
