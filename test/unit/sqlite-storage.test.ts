@@ -10,6 +10,7 @@ import { BEFORE_ALL } from "../../server/messages/message-store.js";
 import { searchMatcher } from "../../server/messages/search-terms.js";
 import { MESSAGE_SQL } from "../../server/messages/sqlite-message-store.js";
 import { ACCOUNT_SQL } from "../../server/accounts/sqlite-account-store.js";
+import { ATTACHMENT_SQL } from "../../server/attachments/sqlite-attachment-store.js";
 import { PEOPLE_SQL } from "../../server/people/sqlite-people-store.js";
 import { ROOM_SQL } from "../../server/rooms/sqlite-room-store.js";
 import { StorageClosedError } from "../../server/storage/sqlite-db.js";
@@ -216,8 +217,15 @@ describe("SqliteStorage", () => {
 
 describe("SQLite query plans", () => {
   /** Tables that grow with use: a full scan of one would grow with them. */
-  const BIG = ["messages", "users", "conversations", "read_markers", "accounts", "sessions", "passkeys", "auth_challenges"];
-  const statements = { ...MESSAGE_SQL, ...PEOPLE_SQL, ...ROOM_SQL, ...ACCOUNT_SQL };
+  const BIG = ["messages", "users", "conversations", "read_markers", "accounts", "sessions", "passkeys", "auth_challenges", "attachments"];
+  const statements = {
+    ...MESSAGE_SQL,
+    ...PEOPLE_SQL,
+    ...ROOM_SQL,
+    ...ACCOUNT_SQL,
+    // Prefixed: their names (get, insert) are the message store's too.
+    ...Object.fromEntries(Object.entries(ATTACHMENT_SQL).map(([name, sql]) => [`attachments.${name}`, sql])),
+  };
 
   const plans = (db: DatabaseSync) =>
     Object.entries(statements).map(([name, sql]) => ({
@@ -256,6 +264,7 @@ describe("SQLite query plans", () => {
       expect(byName.get("readMarkers")).toMatch(/SEARCH read_markers USING PRIMARY KEY \(user_id=\? AND channel=\?\)/);
       expect(byName.get("findUsers")).toMatch(/SEARCH users USING PRIMARY KEY \(user_id=\?\)/);
       expect(byName.get("maxRev")).toMatch(/SEARCH messages USING COVERING INDEX messages_by_rev/);
+      expect(byName.get("attachments.unusedBefore")).toMatch(/SEARCH attachments USING (COVERING )?INDEX attachments_unused \(claim=\? AND created_at<\?\)/);
       expect(badSteps(db)).toEqual([]);
     } finally {
       db.close();
