@@ -5,10 +5,11 @@ import mongoose from "mongoose";
 import { describe, expect, it } from "vitest";
 import type { SqliteAttachmentStore } from "../../server/attachments/sqlite-attachment-store.js";
 import type { AckError, Attachment, ChatMessage } from "../../server/protocol.js";
-import { fetchAttachment, jpegWithGps, png, streamUpload, upload } from "../helpers/attachments.js";
+import { fetchAttachment, hugePngHeader, jpegWithGps, png, streamUpload, upload } from "../helpers/attachments.js";
 import { call, connectClient, nextEvent, ok, until, type Client } from "../helpers/client.js";
 import { scrape } from "../helpers/metrics.js";
-import { STORES } from "../helpers/stores.js";
+import { startServer } from "../helpers/server.js";
+import { PERSISTENT_STORES, STORES } from "../helpers/stores.js";
 import { useServer } from "../helpers/use-server.js";
 
 type Sent = { message: ChatMessage };
@@ -29,19 +30,20 @@ describe.each(STORES)("attachments on the %s", (_store, storeEnv) => {
     return res.attachment!;
   };
 
-  /** What is stored besides the database rows: files (SQLite) or GridFS files and chunks (MongoDB). */
+  /** What is stored: unused uploads' rows, the files (SQLite) or GridFS files and chunks (MongoDB), and the bytes counted. */
   const storedThings = async (): Promise<{ records: number; files: number; bytes: number }> => {
     const store = env.server.chat.storage.attachments;
     const bytes = await store.totalBytes();
     if (env.server.chat.storage.kind === "sqlite") {
       const files = readdirSync((store as SqliteAttachmentStore).dir).length;
-      return { records: bytes > 0 ? -1 : 0, files, bytes };
+      const unused = await store.unusedBefore("9999-12-31T00:00:00.000Z", 100_000);
+      return { records: unused.length, files, bytes };
     }
     const conn = await mongoose.createConnection(env.server.config.mongodbUri!).asPromise();
     try {
       const db = conn.db!;
       const [records, files, chunks] = await Promise.all([
-        db.collection("attachments").countDocuments(),
+        db.collection("attachments").countDocuments({ claim: null }),
         db.collection("attachments.files").countDocuments(),
         db.collection("attachments.chunks").countDocuments(),
       ]);
@@ -128,6 +130,13 @@ describe.each(STORES)("attachments on the %s", (_store, storeEnv) => {
       expect((await upload(url(), { bytes, name: "x.txt" }, { token: tokenOf(alice) })).status).toBe(415);
     }
     expect(await storedThings()).toEqual(before);
+  });
+
+  it("when an image claims more than 50 megapixels, then it is refused 415 before it is decoded", async () => {
+    const alice = await connect("alice");
+    const res = await upload(url(), { bytes: hugePngHeader(10_000, 10_000), name: "bomb.png" }, { token: tokenOf(alice) });
+    expect(res.status).toBe(415);
+    expect((res.json as { error: AckError }).error.message).toMatch(/pixel limit/);
   });
 
   it("when plain text and a PDF are uploaded, then they are served byte for byte as attachments with an encoded file name, and have no thumbnail", async () => {
@@ -400,5 +409,34 @@ describe.each(STORES)("attachments on the %s", (_store, storeEnv) => {
       before.value("chat_attachment_uploads_total", { result: "unsupported" }) + 1,
     );
     expect(after.value("chat_attachment_bytes")).toBe(before.value("chat_attachment_bytes") + stored.size);
+  });
+});
+
+describe.each(PERSISTENT_STORES)("attachments across a restart on the %s", (_store, storeEnv) => {
+  it("when the server stops and starts again on the same storage, then a sent attachment is still served, byte for byte, and its message still carries it", async () => {
+    const env = { ...storeEnv(), RATE_LIMIT_BURST: "1000", RATE_LIMIT_PER_SECOND: "1000" };
+    let server = await startServer({ env });
+    try {
+      const alice = await connectClient(server.url, { name: "alice" });
+      await ok(alice.socket, "join", "chat");
+      const source = await png(20, 10);
+      const res = await upload(server.url, { bytes: source, name: "kept.png" }, { token: alice.session.token! });
+      const attachment = res.attachment!;
+      const { message } = await ok<Sent>(alice.socket, "message", { room: "chat", text: "before", attachments: [attachment.id] });
+      const before = await fetchAttachment(server.url, attachment.id, alice.session.token!);
+      alice.socket.disconnect();
+      await server.close();
+
+      server = await startServer({ env });
+      const again = await connectClient(server.url, { name: "alice", token: alice.session.token! });
+      const history = await ok<{ messages: ChatMessage[] }>(again.socket, "history", { room: "chat" });
+      expect(history.messages.find((m) => m.id === message.id)?.attachments).toEqual([attachment]);
+      const after = await fetchAttachment(server.url, attachment.id, alice.session.token!);
+      expect(after.status).toBe(200);
+      expect(after.bytes.equals(before.bytes)).toBe(true);
+      expect(after.headers.get("etag")).toBe(before.headers.get("etag"));
+    } finally {
+      await server.close();
+    }
   });
 });
