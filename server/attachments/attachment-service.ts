@@ -89,7 +89,8 @@ export class AttachmentService {
       return await this.take(uploader, fileName, chunks, onRefuse);
     } catch (err) {
       onRefuse();
-      throw err;
+      if (!(err instanceof AttachmentError)) this.deps.logger.warn({ err }, "attachments: an upload could not be stored");
+      throw unavailable(err);
     }
   }
 

@@ -5,7 +5,7 @@
  * renamed once complete, so a file that exists is whole. A row is written
  * only after its files; removing deletes the row first, then the files.
  */
-import { createReadStream, createWriteStream, mkdirSync, type WriteStream } from "node:fs";
+import { createReadStream, createWriteStream, mkdirSync, readdirSync, rmSync, type WriteStream } from "node:fs";
 import { rename, rm, unlink } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
@@ -59,6 +59,8 @@ export class SqliteAttachmentStore implements AttachmentStore {
   /** Prepares the statements on the freshly opened database, and the directory. */
   open(): void {
     mkdirSync(this.dir, { recursive: true });
+    // Uploads a crash cut off: never renamed, never recorded.
+    for (const name of readdirSync(this.dir)) if (name.endsWith(".part")) rmSync(path.join(this.dir, name), { force: true });
     this.sql.prepare();
   }
 
