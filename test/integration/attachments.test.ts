@@ -5,6 +5,7 @@ import mongoose from "mongoose";
 import { describe, expect, it } from "vitest";
 import type { SqliteAttachmentStore } from "../../server/attachments/sqlite-attachment-store.js";
 import type { AckError, Attachment, ChatMessage } from "../../server/protocol.js";
+import { api, signUp } from "../helpers/accounts.js";
 import { fetchAttachment, hugePngHeader, jpegWithGps, png, streamUpload, upload } from "../helpers/attachments.js";
 import { call, connectClient, nextEvent, ok, until, type Client } from "../helpers/client.js";
 import { scrape } from "../helpers/metrics.js";
@@ -179,6 +180,23 @@ describe.each(STORES)("attachments on the %s", (_store, storeEnv) => {
     expect([crossSite.status, (crossSite.json as { error: AckError }).error.code]).toEqual([403, "FORBIDDEN"]);
     // The page's own origin is fine.
     expect((await upload(url(), { bytes: "hello" }, { token, origin: url() })).status).toBe(201);
+  });
+
+  it("when a signed-in browser uploads with its session cookie from the page's origin, then its cookie alone fetches the file, as does its account token", async () => {
+    const account = await signUp(url());
+    const cookie = `chat_session=${account.token}`;
+    const res = await upload(url(), { bytes: await png(), name: "mine.png" }, { cookie, origin: url() });
+    expect(res.status).toBe(201);
+    const id = res.attachment!.id;
+    const byCookie = await fetch(`${url()}/api/attachments/${id}/thumb`, { headers: { Cookie: cookie } });
+    expect(byCookie.status).toBe(200);
+    expect((await fetchAttachment(url(), id, account.token)).status).toBe(200);
+    const guest = await connect("guest");
+    expect((await fetchAttachment(url(), id, tokenOf(guest))).status).toBe(404);
+    // A cookie whose session has ended is nobody.
+    await api(url(), "/api/session", { method: "DELETE", cookie });
+    expect((await fetch(`${url()}/api/attachments/${id}`, { headers: { Cookie: cookie } })).status).toBe(404);
+    expect((await upload(url(), { bytes: "x" }, { cookie })).status).toBe(401);
   });
 
   it("when someone other than the uploader asks for an unused upload, then the answer is the same 404 as for an id that does not exist", async () => {
