@@ -117,7 +117,7 @@ export function createApp({ config, logger, readiness, metrics, accounts, attach
   );
   app.use(healthRouter(readiness));
   app.use(metricsRouter(metrics, config.metricsToken));
-  app.use(pagesRouter({ maxTextLength: config.maxTextLength, maxUploadBytes: config.maxUploadBytes }));
+  app.use(pagesRouter({ maxTextLength: config.maxTextLength, maxUploadBytes: config.attachments.maxBytes }));
 
   const notFound: RequestHandler = (req, res) => {
     const message = localeOf(req, res).t("page.notFound");
