@@ -68,7 +68,8 @@ export function createApp({ config, logger, readiness, metrics, accounts, attach
           scriptSrc: ["'self'"],
           scriptSrcAttr: ["'none'"],
           styleSrc: ["'self'"],
-          imgSrc: ["'self'", "data:"],
+          // blob: for attachments, which the page fetches with the person's identity and shows from memory.
+          imgSrc: ["'self'", "data:", "blob:"],
           fontSrc: ["'self'"],
           connectSrc: ["'self'"],
           objectSrc: ["'none'"],

@@ -100,7 +100,8 @@ export function typeLabel(type: string): string {
     "image/gif": "GIF",
     "image/webp": "WebP",
   };
-  return known[type] ?? (type.split("/")[1]?.toUpperCase() || type);
+  const essence = type.split(";")[0]!.trim().toLowerCase();
+  return known[essence] ?? (essence.split("/")[1]?.toUpperCase() || essence);
 }
 
-export const isImage = (attachment: Attachment): boolean => attachment.type.startsWith("image/");
+export const isImage = (attachment: Attachment): boolean => attachment.type.toLowerCase().startsWith("image/");

@@ -7,6 +7,7 @@
  * and attribute values only.
  */
 import { html, nothing, type TemplateResult } from "lit-html";
+import { repeat } from "lit-html/directives/repeat.js";
 import { styleMap } from "lit-html/directives/style-map.js";
 import type { Attachment } from "../../server/protocol";
 import { fileSize, isImage, typeLabel, type AttachmentFiles } from "./attachment-files";
@@ -46,9 +47,9 @@ export function attachmentsTemplate(list: readonly Attachment[], files: Attachme
   };
   const file = (a: Attachment) => {
     const facts = fileFacts(a.type, a.size);
-    return html`<button type="button" class="attachment-file" data-download-attachment=${a.id} tabindex=${tabindex}
-      aria-label=${t("attachment.download", { name: a.name, facts })} title=${a.name}>
-      <span class="attachment-icon" aria-hidden="true">📄</span><span class="attachment-name">${a.name}</span><span class="attachment-facts">${facts}</span></button>`;
+    // Its name is its visible text, after "Download".
+    return html`<button type="button" class="attachment-file" data-download-attachment=${a.id} tabindex=${tabindex} title=${a.name}>
+      <span class="attachment-icon" aria-hidden="true">📄</span><span class="visually-hidden">${t("attachment.download")} </span><span class="attachment-name">${a.name}</span> <span class="attachment-facts">${facts}</span></button>`;
   };
   return html`<div class="attachments">${images.length ? html`<div class="attachment-images">${images.map(image)}</div>` : nothing}${others.map(file)}</div>`;
 }
@@ -70,7 +71,8 @@ function uploadStatus(u: Upload): string {
 /** The tray above the composer: one chip per file of this conversation. */
 export function trayTemplate(uploads: readonly Upload[], previews: (u: Upload) => string | undefined): TemplateResult | typeof nothing {
   if (uploads.length === 0) return nothing;
-  return html`${uploads.map((u) => {
+  // Keyed, so that a chip keeps its element (and its focus) when one before it goes.
+  return html`${repeat(uploads, (u) => u.key, (u) => {
     const preview = previews(u);
     const name = u.file.name || t("upload.unnamed");
     const removeLabel = u.state === "uploading" || u.state === "waiting" ? t("upload.cancel", { name }) : t("upload.remove", { name });

@@ -264,9 +264,9 @@ describe("attachments in the page", () => {
     expect(overflow).toBeLessThanOrEqual(0);
     expect(await seriousViolations(page)).toEqual([]);
     await page.press("#text", "Enter");
-    const sent = page.locator("#message-list li.msg", { has: page.locator(".attachment-file") });
+    const sent = page.locator("#message-list li.msg.mine", { has: page.locator(".attachment-file") });
     await sent.waitFor();
-    expect(await sent.locator(".attachment-file").getAttribute("aria-label")).toBe("下载 练习题.pdf（PDF · 1.5 KB）");
+    expect((await sent.locator(".attachment-file").textContent())?.replace(/\s+/g, " ").trim()).toBe("📄下载 练习题.pdf PDF · 1.5 KB");
     await sent.locator(".attachment-image").click();
     await page.locator("#attachment-viewer[open]").waitFor();
     expect(await page.textContent("#attachment-viewer-close")).toBe("关闭");
