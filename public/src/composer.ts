@@ -10,6 +10,7 @@ import { html, render } from "lit-html";
 import { repeat } from "lit-html/directives/repeat.js";
 import { LIMITS } from "../../server/names";
 import type { ChatMessage, User } from "../../server/protocol";
+import { accountMarkNode } from "./account-mark";
 import { $, $input, closestIn, el } from "./dom";
 import { Drafts, limitState } from "./drafts";
 import { currentLocale, t } from "./i18n";
@@ -330,11 +331,15 @@ export class Composer {
   private renderSuggestions(): void {
     this.suggestions.replaceChildren(
       ...this.shown.map((user, i) =>
-        el("li", {
-          className: `list-group-item list-group-item-action${i === this.selected ? " active" : ""}`,
-          text: user.name,
-          attrs: { id: `mention-${i}`, role: "option", "aria-selected": String(i === this.selected), "data-user-id": user.userId },
-        }),
+        el(
+          "li",
+          {
+            className: `list-group-item list-group-item-action${i === this.selected ? " active" : ""}`,
+            text: user.name,
+            attrs: { id: `mention-${i}`, role: "option", "aria-selected": String(i === this.selected), "data-user-id": user.userId },
+          },
+          ...(user.account ? [accountMarkNode(user.account)] : []),
+        ),
       ),
     );
     this.suggestions.hidden = false;
