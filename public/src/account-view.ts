@@ -19,6 +19,8 @@ import { t } from "./i18n";
 export type AccountHooks = {
   /** The guest token this page holds, sent when a guest creates an account (so they stay the same person). */
   guestToken(): string | undefined;
+  /** The display name this page is chatting under (the account dialog's name field starts with it). */
+  name(): string;
   /** Whether this page is chatting as a guest already (the create dialog then says the history is kept). */
   isGuest(): boolean;
   /** Signed in (or up): the cookie is set; the page reconnects as the account. */
@@ -139,6 +141,7 @@ export class AccountView {
     $("account-who").textContent = t("account.signedInAs", { username: this.username ?? "" });
     this.info = undefined;
     this.renderAccount();
+    $input<HTMLInputElement>("account-name").value = this.hooks.name();
     open(this.accountDialog);
     $("account-name").focus();
     void this.refresh();
@@ -245,9 +248,6 @@ export class AccountView {
   private renderAccount(): void {
     const info = this.info;
     const now = new Date();
-    if (info && document.activeElement !== $("account-name") && !$input<HTMLInputElement>("account-name").value) {
-      $input<HTMLInputElement>("account-name").value = info.name;
-    }
     $("account-current-wrap").hidden = !info?.hasPassword;
     $("account-password-save").textContent = t(info?.hasPassword === false ? "account.passwordSet" : "account.passwordChange");
     const loading = html`<li class="text-body-secondary">${t("account.loading")}</li>`;

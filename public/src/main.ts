@@ -92,6 +92,7 @@ const client = new ChatClient({
 const SIGNED_OUT_KEY = "chat.signedOut";
 const accountView = new AccountView({
   guestToken: () => client.saved.token,
+  name: () => myName,
   isGuest: () => !$("main").hidden && !client.saved.account,
   signedIn,
   signedOut: () => becomeGuest(),
@@ -308,6 +309,7 @@ function render(): void {
   composer.show(channel.id);
   shownChannel = channel.id;
   $("channel-title").textContent = channelTitle(channel);
+  if (channel.kind === "dm" && channel.peer?.account) $("channel-title").append(accountMarkNode(channel.peer.account));
   $("channel-sub").textContent =
     channel.kind === "dm"
       ? dmSub(channel)

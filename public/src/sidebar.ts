@@ -108,7 +108,7 @@ export class Sidebar {
               data-channel=${channel.id}
               aria-current=${current ? "true" : nothing}
             >
-              <span class="label">${channelTitle(channel)}</span>${mentionBadge(channel.mentions)}${channel.unread > 0
+              <span class="label">${channelTitle(channel)}${channel.kind === "dm" ? accountMark(channel.peer?.account) : nothing}</span>${mentionBadge(channel.mentions)}${channel.unread > 0
                 ? html`<span class="badge text-bg-primary" aria-hidden="true">${channel.unread}</span
                     ><span class="visually-hidden">${t("room.unread", { count: channel.unread })}</span>`
                 : nothing}
