@@ -95,6 +95,12 @@ export class ChatClient extends Conversations {
     this.events.connection("reconnecting");
 
     s.on("session", (session) => {
+      // This page was signed in, but the server saw no session cookie (cleared, or expired): signed out, not a new guest unasked.
+      if (this.saved.account && !session.account) {
+        this.stop();
+        void signOut().then(() => this.events.signedOut());
+        return;
+      }
       this.me = session.userId;
       this.saved.name = session.name;
       // Signed in, the session cookie is the identity: no token to keep.

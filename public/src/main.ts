@@ -20,7 +20,7 @@ import { $, $input } from "./dom";
 import { errorText, onLocaleChange, setLocale, t } from "./i18n";
 import { Notifier } from "./notifications";
 import { PeoplePanel, type PeopleView } from "./people-panel";
-import { storeSaved } from "./saved-state";
+import { STORAGE_KEY, storeSaved } from "./saved-state";
 import { SearchView } from "./search-view";
 import { channelTitle, closePanels, Sidebar } from "./sidebar";
 import { setMode, storedMode, THEME_MODES } from "./theme-mode";
@@ -497,6 +497,19 @@ for (const id of ["theme", "theme-menu"]) {
     renderTheme();
   });
 }
+
+// Signed in or out in another tab of this browser (the cookie is shared): this tab follows.
+window.addEventListener("storage", (event) => {
+  if (event.key !== STORAGE_KEY || event.newValue === null) return;
+  let next: { account?: unknown; userId?: unknown };
+  try {
+    next = JSON.parse(event.newValue) as { account?: unknown; userId?: unknown };
+  } catch {
+    return;
+  }
+  const account = typeof next.account === "string" ? next.account : undefined;
+  if (account !== client.saved.account || (account !== undefined && next.userId !== client.me)) location.reload();
+});
 
 fitToVisualViewport();
 keepEndInView($("messages"));

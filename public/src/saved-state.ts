@@ -3,7 +3,7 @@ import type { User } from "../../server/protocol";
 
 /** `token`: a guest's; `account`: the username, for someone signed in (the session cookie, HttpOnly, is their identity then). */
 export type Saved = { name?: string; userId?: string; token?: string; account?: string; rooms?: string[]; dms?: User[]; active?: string };
-const STORAGE_KEY = "chat.v1";
+export const STORAGE_KEY = "chat.v1";
 
 export function loadSaved(): Saved {
   try {

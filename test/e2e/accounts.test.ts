@@ -163,7 +163,7 @@ describe("accounts in the page", () => {
     await expect.poll(() => first.page.isVisible("#account-current")).toBe(true);
     await first.page.locator("#account-passkeys button[data-passkey]").click();
     await expect.poll(() => first.page.textContent("#account-status")).toBe("Passkey removed.");
-    expect(await first.page.textContent("#account-passkeys")).toContain("No passkey yet.");
+    await expect.poll(() => first.page.textContent("#account-passkeys")).toContain("No passkey yet.");
     await first.page.click("#account-passkey-add");
     await expect.poll(() => first.page.textContent("#account-status")).toBe("Passkey added.");
     await expect.poll(() => first.page.locator("#account-passkeys button[data-passkey]").count()).toBe(1);
@@ -247,6 +247,29 @@ describe("accounts in the page", () => {
       for (const x of [a, b, c]) await x.context.close();
     });
   }
+
+  it("when one tab of a guest creates an account, then their other tab follows as the account, and signs out with the first", async () => {
+    const a = await open(env.browser, url());
+    await enterAsGuest(a.page, "Tabby");
+    const other = await a.context.newPage();
+    await other.goto(url());
+    await connected(other);
+    const guest = await saved(other);
+    await a.page.locator("header [data-account=signup]").click();
+    await a.page.locator("#signup-dialog[open]").waitFor();
+    await a.page.fill("#signup-username", "tabby");
+    await a.page.fill("#signup-password", PASSWORD);
+    await a.page.click("#signup-with-password");
+    await expect.poll(() => other.locator("header .account-who").textContent(), { timeout: 10_000 }).toContain("tabby");
+    await connected(other);
+    expect(await saved(other)).toMatchObject({ userId: guest.userId, account: "tabby" });
+    await a.page.locator("header [data-account=open]").click();
+    await a.page.locator("#account-signout").click();
+    await a.page.locator("#login:not([hidden])").waitFor();
+    await other.locator("#login:not([hidden])").waitFor({ timeout: 5000 });
+    expect(a.errors).toEqual([]);
+    await a.context.close();
+  });
 
   it("when sign-in fails too often for one username, then the page says how long to wait", async () => {
     const a = await open(env.browser, url());
