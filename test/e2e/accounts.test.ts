@@ -341,6 +341,35 @@ describe("accounts in the page", () => {
     await b.context.close();
   });
 
+  it("when a browser comes back with a session that ended while it was away, then the page does not lock up: it clears the cookie and asks for a guest name", async () => {
+    const a = await open(env.browser, url());
+    await signUpWithPassword(a.page, "away_awhile");
+    await a.page.close();
+    const b = await open(env.browser, url());
+    await b.page.locator("#login [data-account=signin]").click();
+    await b.page.fill("#signin-username", "away_awhile");
+    await b.page.fill("#signin-password", PASSWORD);
+    await Promise.all([b.page.waitForEvent("load"), b.page.click("#signin-with-password")]);
+    await connected(b.page);
+    await b.page.locator("header [data-account=open]").click();
+    await b.page.locator("#account-signout-all").click();
+    await b.page.locator("#login:not([hidden])").waitFor();
+
+    // The first browser again: its cookie names an ended session.
+    const again = await a.context.newPage();
+    const errors: string[] = [];
+    again.on("pageerror", (err) => errors.push(err.message));
+    await again.goto(url());
+    await again.locator("#login:not([hidden])").waitFor({ timeout: 10_000 });
+    expect(await again.textContent("#login-note")).toContain("You were signed out");
+    expect((await a.context.cookies()).filter((c) => c.name === "chat_session")).toEqual([]);
+    await enterAsGuest(again, "Back as a guest");
+    expect((await saved(again)).account).toBeUndefined();
+    expect([...errors, ...b.errors]).toEqual([]);
+    await a.context.close();
+    await b.context.close();
+  });
+
   for (const [device, options] of [
     ["desktop", DESKTOP],
     ["phone", PHONE],
