@@ -6,7 +6,9 @@
  * knows of its conversations lives in Conversations, which this extends.
  */
 import type { AckError, ChatMessage } from "../../server/protocol";
+import type { ChatSocket } from "./connection";
 import { markCaughtUp, shownMessage } from "./channels";
+import { currentSession, signOut } from "./accounts-api";
 import { connect, newClientId, request } from "./connection";
 import type { ClientEvents } from "./client-events";
 import { Conversations } from "./conversations";
@@ -93,9 +95,19 @@ export class ChatClient extends Conversations {
     this.events.connection("reconnecting");
 
     s.on("session", (session) => {
+      // This page was signed in, but the server saw no session cookie (cleared, or expired): signed out, not a new guest unasked.
+      if (this.saved.account && !session.account) {
+        this.stop();
+        void signOut().then(() => this.events.signedOut());
+        return;
+      }
       this.me = session.userId;
       this.saved.name = session.name;
-      this.saved.token = session.token;
+      // Signed in, the session cookie is the identity: no token to keep.
+      if (session.token) this.saved.token = session.token;
+      else delete this.saved.token;
+      if (session.account) this.saved.account = session.account;
+      else delete this.saved.account;
       this.save();
       this.events.session(session);
       this.events.connection("connected");
@@ -108,15 +120,13 @@ export class ChatClient extends Conversations {
     });
     s.on("connect_error", (err) => {
       if (err.message === "UNAUTHORIZED") {
-        // Our stored identity is no longer valid (e.g. the server's secret changed): start a new one.
-        delete this.saved.token;
-        this.save();
-        this.start(name);
+        s.disconnect();
+        void this.recheck(s, name);
         return;
       }
-      if (err.message === "INVALID_INPUT") {
+      if (err.message === "INVALID_INPUT" || err.message === "NAME_TAKEN") {
         s.disconnect();
-        this.events.refused();
+        this.events.refused(err.message);
         return;
       }
       // The server could not check who we are (storage down): Socket.IO does not retry a refused handshake itself.
@@ -128,6 +138,8 @@ export class ChatClient extends Conversations {
       this.events.connection("reconnecting");
     });
     s.on("disconnect", (reason) => {
+      // Signed in, the server ends a connection when the session ends (signed out on another device): find out, and carry on as a guest if so.
+      if (reason === "io server disconnect" && this.saved.account) void this.recheck(s, name);
       this.synced = false;
       this.events.connection(reason === "io client disconnect" ? "offline" : "reconnecting");
       this.events.changed();
@@ -139,6 +151,52 @@ export class ChatClient extends Conversations {
     s.on("message updated", (message) => this.onMessageUpdated(message));
     s.on("mention", ({ message }) => this.onMention(message));
     s.on("read", (notice) => this.onRead(notice));
+  }
+
+  /** Closes the connection (signing out): nothing reconnects it until `start`. */
+  stop(): void {
+    const s = this.socket;
+    this.socket = undefined;
+    s?.disconnect();
+  }
+
+  /**
+   * The server refused who this page said it was (or, signed in, ended the
+   * connection). Asks the server who the session cookie signs in: someone
+   * (a guest who became an account in another tab) → connect as them;
+   * nobody → the cookie is cleared and a guest's stale token dropped, and a
+   * signed-in page is told it was signed out; the server unreachable → try
+   * again shortly.
+   */
+  private async recheck(s: ChatSocket, name: string): Promise<void> {
+    const session = await currentSession();
+    if (this.socket !== s) return;
+    if (session.ok) {
+      delete this.saved.token;
+      this.saved.account = session.value.username;
+      this.saved.name = session.value.name;
+      this.save();
+      this.start(session.value.name);
+      return;
+    }
+    if (session.code !== "UNAUTHORIZED") {
+      setTimeout(() => {
+        if (this.socket === s) void this.recheck(s, name);
+      }, 2000 + Math.random() * 1000);
+      return;
+    }
+    // Makes sure no ended session's cookie is sent again.
+    await signOut();
+    if (this.socket !== s) return;
+    if (this.saved.account) {
+      this.stop();
+      this.events.signedOut();
+      return;
+    }
+    // A guest whose token is no longer valid (e.g. the server's secret changed): start a new identity.
+    delete this.saved.token;
+    this.save();
+    this.start(name);
   }
 
   /** Queues a message for the open conversation; the pump sends it now or once connected. */

@@ -12,8 +12,10 @@ export type ClientEvents = {
   failed(error: AckError, context?: { join?: string; private?: boolean; change?: ChangeEntry }): void;
   connection(state: ConnState): void;
   session(session: Session): void;
-  /** The name was refused: ask for another. */
-  refused(): void;
+  /** The name was refused (`NAME_TAKEN`: it is an account's username): ask for another. */
+  refused(code: "INVALID_INPUT" | "NAME_TAKEN"): void;
+  /** The account's session ended (signed out here or on another device): the page becomes a guest. */
+  signedOut(): void;
   /** A message arrived live (not from history). */
   message(message: ChatMessage, channel: Channel, isNew: boolean): void;
   /** Someone mentioned this person in a conversation whose messages this tab does not receive (a room not joined). */

@@ -14,6 +14,7 @@ import { html, render } from "lit-html";
 import { repeat } from "lit-html/directives/repeat.js";
 import { LIMITS } from "../../server/names";
 import type { Attachment, ChatMessage, User } from "../../server/protocol";
+import { accountMarkNode } from "./account-mark";
 import { trayTemplate } from "./attachment-view";
 import { $, $input, closestIn, el } from "./dom";
 import { Drafts, limitState } from "./drafts";
@@ -464,11 +465,15 @@ export class Composer {
   private renderSuggestions(): void {
     this.suggestions.replaceChildren(
       ...this.shown.map((user, i) =>
-        el("li", {
-          className: `list-group-item list-group-item-action${i === this.selected ? " active" : ""}`,
-          text: user.name,
-          attrs: { id: `mention-${i}`, role: "option", "aria-selected": String(i === this.selected), "data-user-id": user.userId },
-        }),
+        el(
+          "li",
+          {
+            className: `list-group-item list-group-item-action${i === this.selected ? " active" : ""}`,
+            text: user.name,
+            attrs: { id: `mention-${i}`, role: "option", "aria-selected": String(i === this.selected), "data-user-id": user.userId },
+          },
+          ...(user.account ? [accountMarkNode(user.account)] : []),
+        ),
       ),
     );
     this.suggestions.hidden = false;

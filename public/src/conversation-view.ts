@@ -319,6 +319,9 @@ export class ConversationView {
       const cont =
         previous?.type === "message" &&
         previous.message.from.userId === m.from.userId &&
+        // Under a new name, or now an account: said again (a guest who became an account starts a new run).
+        previous.message.from.name === m.from.name &&
+        previous.message.from.account === m.from.account &&
         Date.parse(m.createdAt) - Date.parse(previous.message.createdAt) < GROUP_MS;
       const mention = m.from.userId !== me && mentionsMe(m);
       const quoteDeleted =

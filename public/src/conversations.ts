@@ -48,10 +48,11 @@ export abstract class Conversations {
   }
 
   save(): void {
-    const { name, token } = this.saved;
+    const { name, token, account } = this.saved;
     storeSaved({
       ...(name ? { name } : {}),
       ...(token ? { token } : {}),
+      ...(account ? { account } : {}),
       ...(this.me ? { userId: this.me } : {}),
       rooms: this.channels.list().flatMap((c) => (c.kind === "room" && c.room ? [c.room] : [])),
       dms: this.channels.list().flatMap((c) => (c.kind === "dm" && c.peer ? [c.peer] : [])),
@@ -444,6 +445,8 @@ export abstract class Conversations {
     if (!res.ok) return false;
     for (const { user, last, unread, online } of res.conversations) {
       const known = this.channels.get(dmChannelId(user.userId));
+      // Whether they have an account is as the server says now.
+      if (known?.peer) known.peer = { ...known.peer, ...(user.account ? { account: user.account } : {}) };
       const peer = known?.peer ?? { ...user, socketId: "" };
       const channel = this.channels.open(dmChannelId(user.userId), { kind: "dm", title: user.name, peer });
       if (!channel.messages.size) {

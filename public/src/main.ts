@@ -10,6 +10,9 @@ import type { Attachment, ChatMessage, User } from "../../server/protocol";
 import { AttachmentFiles, isImage } from "./attachment-files";
 import { AttachmentViewer } from "./attachment-viewer";
 import { BROADCAST_ID, dmChannelId, linesOf, roomChannelId, type Channel } from "./channels";
+import { accountMarkNode } from "./account-mark";
+import { AccountView } from "./account-view";
+import type { Issued } from "./accounts-api";
 import { ChatClient, type ConnState } from "./chat-client";
 import { Composer } from "./composer";
 import { ConversationView } from "./conversation-view";
@@ -19,6 +22,7 @@ import { $, $input } from "./dom";
 import { errorText, onLocaleChange, setLocale, t } from "./i18n";
 import { Notifier } from "./notifications";
 import { PeoplePanel, type PeopleView } from "./people-panel";
+import { STORAGE_KEY, storeSaved } from "./saved-state";
 import { SearchView } from "./search-view";
 import { channelTitle, closePanels, Sidebar } from "./sidebar";
 import { setMode, storedMode, THEME_MODES } from "./theme-mode";
@@ -50,12 +54,14 @@ const client = new ChatClient({
   session(session) {
     myName = session.name;
     mySocket = session.socketId;
+    accountView.show(session.account);
     $("me-socket").textContent = session.socketId;
     showMain();
     if (enteringByForm) focusConversation();
     enteringByForm = false;
   },
-  refused: () => showLogin(t("login.invalid", { max: LIMITS.nameMax })),
+  refused: (code) => showLogin(code === "NAME_TAKEN" ? t("error.NAME_TAKEN") : t("login.invalid", { max: LIMITS.nameMax })),
+  signedOut: () => becomeGuest(),
   message: (message, channel, isNew) => {
     if (isNew && message.from.userId !== client.me) notify(message, channel);
   },
@@ -84,6 +90,57 @@ const client = new ChatClient({
   },
 });
 
+/** Marks the page signed out for the reload that makes it a guest: the name form then says why. */
+const SIGNED_OUT_KEY = "chat.signedOut";
+const accountView = new AccountView({
+  guestToken: () => client.saved.token,
+  name: () => myName,
+  isGuest: () => !$("main").hidden && !client.saved.account,
+  signedIn,
+  signedOut: () => becomeGuest(),
+  renamed(name) {
+    myName = client.saved.name = name;
+    client.save();
+    renderMe();
+    // The new name shows from the next connection.
+    client.start(name);
+  },
+});
+
+/**
+ * Signed in or up (the session cookie is set): the same person as this
+ * page's guest (an account made from it) reconnects as the account, keeping
+ * everything shown; someone else starts the page afresh as that person.
+ */
+function signedIn(issued: Issued): void {
+  if (issued.userId === client.me) {
+    client.saved.name = myName = issued.name;
+    client.saved.account = issued.username;
+    delete client.saved.token;
+    client.save();
+    accountView.show(issued.username);
+    enteringByForm = $("main").hidden === true;
+    client.start(issued.name);
+    return;
+  }
+  client.stop();
+  // The rooms open here stay open; private conversations are the account's own (fetched once connected).
+  storeSaved({ name: issued.name, userId: issued.userId, account: issued.username, rooms: client.saved.rooms ?? [] });
+  sessionStorage.removeItem("chat.outbox");
+  location.reload();
+}
+
+/** Signed out (here, everywhere, or on another device): back to a guest, asked for a name as a new one is. */
+function becomeGuest(): void {
+  client.stop();
+  const rooms = client.channels.list().flatMap((c) => (c.kind === "room" && c.room ? [c.room] : []));
+  storeSaved({ rooms });
+  // What was still waiting to be sent was the account's.
+  sessionStorage.removeItem("chat.outbox");
+  sessionStorage.setItem(SIGNED_OUT_KEY, "1");
+  location.reload();
+}
+
 const sidebar = new Sidebar({
   room: (name) => void client.openRoom(name).then(focusConversation),
   channel: (id) => {
@@ -94,8 +151,8 @@ const sidebar = new Sidebar({
 });
 const peoplePanel = new PeoplePanel({
   // Someone in the open room is online.
-  person: (p) => void client.openPrivate({ userId: p.userId, name: p.name, socketId: "" }, { online: true }).then(focusConversation),
-  tab: (p, socketId) => void client.openPrivate({ userId: p.userId, name: p.name, socketId }, { tab: socketId, online: true }).then(focusConversation),
+  person: (p) => void client.openPrivate({ ...userOf(p), socketId: "" }, { online: true }).then(focusConversation),
+  tab: (p, socketId) => void client.openPrivate({ ...userOf(p), socketId }, { tab: socketId, online: true }).then(focusConversation),
   tabsShown: (userId) => {
     const channel = client.channels.get(client.active);
     if (channel?.kind === "room") void client.people.person(channel, userId);
@@ -185,7 +242,7 @@ const composer = new Composer({
     const channel = client.channels.get(client.active);
     const people: User[] =
       channel?.kind === "room"
-        ? channel.people.list().map((p) => ({ userId: p.userId, name: p.name, socketId: p.sockets[0] ?? "" }))
+        ? channel.people.list().map((p) => ({ ...userOf(p), socketId: p.sockets[0] ?? "" }))
         : channel?.kind === "dm" && channel.peer
           ? [channel.peer]
           : [];
@@ -223,6 +280,11 @@ const search = new SearchView({
       if (channel) conversation.reveal(message.id);
     }),
 });
+
+/** Who someone is, their account included (for its mark). */
+function userOf(p: { userId: string; name: string; account?: string }): { userId: string; name: string; account?: string } {
+  return { userId: p.userId, name: p.name, ...(p.account ? { account: p.account } : {}) };
+}
 
 /** A message mentions this person when its sender listed them (`mentions`) or, from older clients, wrote `@name`. */
 function mentionsMe(message: ChatMessage): boolean {
@@ -273,6 +335,7 @@ function render(): void {
   composer.show(channel.id);
   shownChannel = channel.id;
   $("channel-title").textContent = channelTitle(channel);
+  if (channel.kind === "dm" && channel.peer?.account) $("channel-title").append(accountMarkNode(channel.peer.account));
   $("channel-sub").textContent =
     channel.kind === "dm"
       ? dmSub(channel)
@@ -298,7 +361,7 @@ function peopleView(channel: Channel): PeopleView {
   if (channel.kind === "dm" && channel.peer) return { kind: "dm", peer: channel.peer, online: channel.online };
   if (channel.kind !== "room" || !channel.room) return { kind: "none" };
   const people = channel.people;
-  const me = people.get(client.me) ?? { userId: client.me, name: myName, sockets: mySocket ? [mySocket] : [] };
+  const me = people.get(client.me) ?? { userId: client.me, name: myName, ...(client.saved.account ? { account: client.saved.account } : {}), sockets: mySocket ? [mySocket] : [] };
   return {
     kind: "room",
     room: channel.room,
@@ -329,6 +392,7 @@ function renderTyping(): void {
 
 function renderMe(): void {
   $("me-name").textContent = myName ? t("me.you", { name: myName }) : "";
+  if (myName && client.saved.account) $("me-name").append(accountMarkNode(client.saved.account));
   $("me-socket-label").textContent = t("me.socket", { id: "" }).trim();
 }
 
@@ -361,7 +425,8 @@ function showMain(): void {
   render();
 }
 
-function showLogin(error = ""): void {
+function showLogin(error = "", note = ""): void {
+  $("login-note").textContent = note;
   $("login").hidden = false;
   $("main").hidden = true;
   // Connection and queue only mean something once someone has entered.
@@ -442,6 +507,7 @@ $("lang").addEventListener("change", () => {
   if (isLocale(value)) setLocale(value);
 });
 onLocaleChange(() => {
+  accountView.relabel();
   renderConnection();
   renderMe();
   renderTheme();
@@ -458,15 +524,32 @@ for (const id of ["theme", "theme-menu"]) {
   });
 }
 
+// Signed in or out in another tab of this browser (the cookie is shared): this tab follows.
+window.addEventListener("storage", (event) => {
+  if (event.key !== STORAGE_KEY || event.newValue === null) return;
+  let next: { account?: unknown; userId?: unknown };
+  try {
+    next = JSON.parse(event.newValue) as { account?: unknown; userId?: unknown };
+  } catch {
+    return;
+  }
+  const account = typeof next.account === "string" ? next.account : undefined;
+  if (account !== client.saved.account || (account !== undefined && next.userId !== client.me)) location.reload();
+});
+
 fitToVisualViewport();
 keepEndInView($("messages"));
 renderConnection();
 renderTheme();
 // With a known identity, show the chat straight away: queued messages and
 // held history are visible while (re)connecting, offline included.
+accountView.show(client.saved.account);
 if (client.saved.name && !nameProblem(client.saved.name)) {
-  if (client.saved.token) showMain();
+  if (client.saved.token || client.saved.account) showMain();
   client.start(client.saved.name);
+} else if (sessionStorage.getItem(SIGNED_OUT_KEY)) {
+  sessionStorage.removeItem(SIGNED_OUT_KEY);
+  showLogin("", t("account.signedOut"));
 } else {
   showLogin();
 }

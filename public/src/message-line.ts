@@ -12,6 +12,7 @@ import type { ChatMessage } from "../../server/protocol";
 import type { AttachmentFiles } from "./attachment-files";
 import { attachmentsTemplate } from "./attachment-view";
 import type { Line, PendingChange, RefusedChange } from "./channels";
+import { accountMark } from "./account-mark";
 import { refusalText } from "./change-text";
 import { exactTime, shortTime } from "./format";
 import { t } from "./i18n";
@@ -73,8 +74,8 @@ export function messageTemplate(m: ChatMessage, o: MessageOptions): TemplateResu
   const name = mine ? t("messages.mine", { name: m.from.name }) : m.from.name;
   const classes = { mine, cont: o.cont, mention: o.mention, deleted, open: o.open === true && !deleted, "pending-change": o.pending !== undefined };
   const header = o.cont
-    ? html`<div class="meta cont-meta"><span class="visually-hidden">${name}</span>${timeOf(m.createdAt, now, "side-time")}</div>`
-    : html`<div class="meta"><span class="from" title=${t("me.socket", { id: m.from.socketId })}>${name}</span>${timeOf(m.createdAt, now)}</div>`;
+    ? html`<div class="meta cont-meta"><span class="visually-hidden">${name}${m.from.account ? ` (${t("account.mark")})` : ""}</span>${timeOf(m.createdAt, now, "side-time")}</div>`
+    : html`<div class="meta"><span class="from" title=${t("me.socket", { id: m.from.socketId })}>${name}</span>${accountMark(m.from.account)}${timeOf(m.createdAt, now)}</div>`;
   const edited =
     m.editedAt && !deleted ? html` <span class="edited" title=${exactTime(new Date(m.editedAt))}>(${t("message.edited")})</span>` : nothing;
   const text = deleted

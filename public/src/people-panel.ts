@@ -11,6 +11,7 @@
 import type { Person, User } from "../../server/protocol";
 import { html, nothing, render, type TemplateResult } from "lit-html";
 import { repeat } from "lit-html/directives/repeat.js";
+import { accountMark } from "./account-mark";
 import { $, closestIn } from "./dom";
 import { t } from "./i18n";
 import { closePanels } from "./sidebar";
@@ -101,7 +102,7 @@ export class PeoplePanel {
 
   private meRow(me: Person): TemplateResult {
     return html`<li class="person me" data-user-id=${me.userId}>
-      <span class="person-name"><span class="presence-dot online" aria-hidden="true"></span><span>${t("me.you", { name: me.name })}</span></span>
+      <span class="person-name"><span class="presence-dot online" aria-hidden="true"></span><span>${t("me.you", { name: me.name })}</span>${accountMark(me.account)}</span>
       ${me.sockets.length > 1 ? html`<span class="person-tab-count">${t("people.tabs", { count: me.sockets.length })}</span>` : nothing}
     </li>`;
   }
@@ -112,7 +113,7 @@ export class PeoplePanel {
     return html`<li class="person" data-user-id=${p.userId}>
       <div class="person-line">
         <button type="button" class="person-open" data-action="open" data-user-id=${p.userId} title=${t("people.message", { name: p.name })}
-          ><span class="presence-dot online" aria-hidden="true"></span><span class="person-label">${p.name}</span></button
+          ><span class="presence-dot online" aria-hidden="true"></span><span class="person-label">${p.name}${accountMark(p.account)}</span></button
         >
         <button
           type="button"
@@ -143,7 +144,7 @@ export class PeoplePanel {
     const state = online === undefined ? "" : online ? "online" : "away";
     return html`<li class="person peer" data-user-id=${peer.userId}>
       <span class="person-name"
-        >${state ? html`<span class="presence-dot ${state}" aria-hidden="true"></span>` : nothing}<span>${peer.name}</span></span
+        >${state ? html`<span class="presence-dot ${state}" aria-hidden="true"></span>` : nothing}<span>${peer.name}${accountMark(peer.account)}</span></span
       >
       ${state ? html`<span class="person-state">${t(`people.${state}`)}</span>` : nothing}
     </li>`;

@@ -1,8 +1,9 @@
 /** What the page remembers across reloads (localStorage): identity and open conversations. */
 import type { User } from "../../server/protocol";
 
-export type Saved = { name?: string; userId?: string; token?: string; rooms?: string[]; dms?: User[]; active?: string };
-const STORAGE_KEY = "chat.v1";
+/** `token`: a guest's; `account`: the username, for someone signed in (the session cookie, HttpOnly, is their identity then). */
+export type Saved = { name?: string; userId?: string; token?: string; account?: string; rooms?: string[]; dms?: User[]; active?: string };
+export const STORAGE_KEY = "chat.v1";
 
 export function loadSaved(): Saved {
   try {

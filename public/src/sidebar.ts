@@ -12,6 +12,7 @@ import type { RoomInfo, User } from "../../server/protocol";
 import { BROADCAST_ID, type Channel } from "./channels";
 import { html, nothing, render, type TemplateResult } from "lit-html";
 import { repeat } from "lit-html/directives/repeat.js";
+import { accountMark } from "./account-mark";
 import { $, closestIn } from "./dom";
 import { t } from "./i18n";
 
@@ -107,7 +108,7 @@ export class Sidebar {
               data-channel=${channel.id}
               aria-current=${current ? "true" : nothing}
             >
-              <span class="label">${channelTitle(channel)}</span>${mentionBadge(channel.mentions)}${channel.unread > 0
+              <span class="label">${channelTitle(channel)}${channel.kind === "dm" ? accountMark(channel.peer?.account) : nothing}</span>${mentionBadge(channel.mentions)}${channel.unread > 0
                 ? html`<span class="badge text-bg-primary" aria-hidden="true">${channel.unread}</span
                     ><span class="visually-hidden">${t("room.unread", { count: channel.unread })}</span>`
                 : nothing}
@@ -134,7 +135,7 @@ export class Sidebar {
           const state = online === undefined ? "" : online ? "online" : "away";
           return html`<li>
             <button type="button" class="peer-row" data-user-id=${user.userId} data-state=${state || nothing} title=${t("people.message", { name: user.name })}>
-              ${state ? html`<span class="presence-dot ${state}" aria-hidden="true"></span>` : nothing}<span class="person-label">${user.name}</span>${state
+              ${state ? html`<span class="presence-dot ${state}" aria-hidden="true"></span>` : nothing}<span class="person-label">${user.name}${accountMark(user.account)}</span>${state
                 ? html`<span class="person-state">${t(`people.${state}`)}</span>`
                 : nothing}
             </button>
