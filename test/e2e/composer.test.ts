@@ -212,11 +212,11 @@ describe("the composer", () => {
     expect(await focused(page)).toBe("emoji-button");
     expect(await page.getAttribute("#emoji-button", "aria-expanded")).toBe("false");
 
-    // Tab leaves the panel — one stop — and closes it.
+    // Tab leaves the panel — one stop — for the next control (attach files), and closes it.
     await page.keyboard.press("Enter");
     await panel.waitFor();
     await page.keyboard.press("Tab");
-    expect(await focused(page)).toBe("text");
+    expect(await focused(page)).toBe("attach-button");
     expect(await panel.isHidden()).toBe(true);
     await context.close();
   });
