@@ -1,4 +1,5 @@
 import { readdirSync } from "node:fs";
+import http from "node:http";
 import type { Socket } from "node:net";
 import sharp from "sharp";
 import mongoose from "mongoose";
@@ -381,14 +382,43 @@ describe.each(STORES)("attachments on the %s", (_store, storeEnv) => {
       env.server.chat.httpServer.off("connection", onConnection);
     }
     await until(async () => JSON.stringify(await storedThings()) === JSON.stringify(before));
-    // A declared length over the limit is refused before reading anything.
-    const declared = await fetch(`${url()}/api/attachments`, {
-      method: "POST",
-      headers: { Authorization: `Bearer ${tokenOf(alice)}`, "Content-Type": "multipart/form-data; boundary=x" },
-      body: new Uint8Array(11 * 1024 * 1024),
-    }).catch((err: unknown) => err);
-    if (declared instanceof Response) expect(declared.status).toBe(413);
+    // A declared length over the limit is refused before the body is sent at all.
+    const declared = await new Promise<number>((resolve, reject) => {
+      const req = http.request(`${url()}/api/attachments`, {
+        method: "POST",
+        headers: {
+          Authorization: `Bearer ${tokenOf(alice)}`,
+          "Content-Type": "multipart/form-data; boundary=x",
+          "Content-Length": String(11 * 1024 * 1024),
+        },
+      });
+      req.on("response", (res) => {
+        resolve(res.statusCode ?? 0);
+        req.destroy();
+      });
+      req.on("error", reject);
+      req.flushHeaders();
+    });
+    expect(declared).toBe(413);
     expect(await storedThings()).toEqual(before);
+  });
+
+  it("when a small file is followed by a huge second part, then the file is stored and the rest is not read", async () => {
+    const alice = await connect("alice");
+    const reads: number[] = [];
+    const onConnection = (socket: Socket) => socket.once("close", () => reads.push(socket.bytesRead));
+    env.server.chat.httpServer.on("connection", onConnection);
+    try {
+      const upload = streamUpload(url(), tokenOf(alice), 50 * 1024 * 1024, { firstFile: "the real file" });
+      const answer = await upload.done;
+      expect(answer.status).toBe(201);
+      const { attachment } = JSON.parse(answer.body) as { attachment: Attachment };
+      expect(attachment).toMatchObject({ name: "small.txt", size: 13, type: "text/plain; charset=utf-8" });
+      await until(() => reads.length === 1, 5000);
+      expect(reads[0]).toBeLessThan(4 * 1024 * 1024);
+    } finally {
+      env.server.chat.httpServer.off("connection", onConnection);
+    }
   });
 
   it("when a person has three uploads in progress, then a fourth is refused 429 RATE_LIMITED, and another person may still upload", async () => {
