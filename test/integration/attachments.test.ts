@@ -91,6 +91,23 @@ describe.each(STORES)("attachments on the %s", (_store, storeEnv) => {
     expect([meta.width, meta.height]).toEqual([320, 160]);
   });
 
+  it("when a GIF (animated too) and a WebP are uploaded, then they stay in their format with their size and get a WebP thumbnail", async () => {
+    const alice = await connect("alice");
+    const frame = (r: number) => sharp({ create: { width: 30, height: 20, channels: 4, background: { r, g: 0, b: 0, alpha: 1 } } }).png().toBuffer();
+    const animated = await sharp([await frame(255), await frame(0)], { join: { animated: true } }).gif().toBuffer();
+    const gif = await uploadAs(alice, { bytes: animated, name: "blink.gif" });
+    expect(gif).toMatchObject({ type: "image/gif", width: 30, height: 20 });
+    const stored = await fetchAttachment(url(), gif.id, tokenOf(alice));
+    expect((await sharp(stored.bytes, { animated: true }).metadata()).pages).toBe(2);
+    const webpSource = await sharp({ create: { width: 50, height: 60, channels: 3, background: "green" } }).webp().toBuffer();
+    const webp = await uploadAs(alice, { bytes: webpSource, name: "leaf.webp" });
+    expect(webp).toMatchObject({ type: "image/webp", width: 50, height: 60 });
+    for (const a of [gif, webp]) {
+      const thumb = await fetchAttachment(url(), `${a.id}/thumb`, tokenOf(alice));
+      expect([thumb.status, thumb.headers.get("content-type")]).toEqual([200, "image/webp"]);
+    }
+  });
+
   it("when a JPEG with GPS coordinates and a sideways orientation is uploaded, then it is stored upright without any EXIF", async () => {
     const alice = await connect("alice");
     const source = await jpegWithGps(64, 32);
