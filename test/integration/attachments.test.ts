@@ -377,6 +377,26 @@ describe.each(STORES)("attachments on the %s", (_store, storeEnv) => {
     expect(sent.error.code).toBe("NOT_FOUND");
   });
 
+  it("when a send took uploads but its message was never stored, then the sweep removes them an hour later, and keeps those of stored messages", async () => {
+    const alice = await connect("alice");
+    await ok(alice.socket, "join", "chat");
+    const service = env.server.chat.attachments;
+    await service.sweep(Date.now() + 61_000);
+    const lost = await uploadAs(alice, { bytes: "lost", name: "lost.txt" });
+    const sent = await uploadAs(alice, { bytes: "sent", name: "sent.txt" });
+    // What a send that failed, and could not give its uploads back, leaves behind.
+    await service.claim(alice.session.userId, [lost.id], "send-that-failed", "room:chat");
+    // A message without clientId: the sweep finds it by the key its uploads were taken under.
+    const { message } = await ok<Sent>(alice.socket, "message", { room: "chat", attachments: [sent.id] });
+    expect(message.clientId).toBeUndefined();
+    expect(await service.sweep()).toBe(0);
+    expect(await service.sweep(Date.now() + 61_000)).toBe(1);
+    expect((await fetchAttachment(url(), lost.id, tokenOf(alice))).status).toBe(404);
+    expect((await fetchAttachment(url(), sent.id, tokenOf(alice))).status).toBe(200);
+    // Checked once: nothing is left to check.
+    expect(await env.server.chat.storage.attachments.unsettledBefore(new Date(Date.now() + 61_000).toISOString(), 10)).toEqual([]);
+  });
+
   it("when an upload goes over MAX_UPLOAD_BYTES, then it is answered 413 long before its 50 MB are sent, and nothing is kept", async () => {
     const alice = await connect("alice");
     const before = await storedThings();
