@@ -56,11 +56,11 @@ const LINGER_BYTES = 256 * 1024;
 
 /**
  * Answers while the client is still sending its body (a refusal, or parts
- * after the file), then closes the connection instead of reading the rest. Closing at once would reset
- * the connection under data the client is still sending, and many clients
- * would report the reset rather than the answer; so the connection is half
- * closed after the answer and kept a moment (reading at most LINGER_BYTES
- * more) for the client to read it and stop.
+ * after the file), then closes the connection instead of reading the rest.
+ * Closing at once would reset the connection under data the client is still
+ * sending, and many clients would report the reset rather than the answer;
+ * so the connection is half closed after the answer and kept a moment
+ * (reading at most LINGER_BYTES more) for the client to read it and stop.
  */
 function stopReading(req: Request, res: Response): void {
   const socket = req.socket;
