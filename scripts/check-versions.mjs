@@ -12,6 +12,11 @@ const floors = {
   mongoose: "9.0.0",
   mongodb: "7.0.0",
   helmet: "8.0.0",
+  // Attachments: sharp's bundled libwebp (CVE-2023-4863), busboy without dicer (CVE-2022-24434),
+  // file-type's infinite loop on malformed input (CVE-2022-36313).
+  sharp: "0.32.6",
+  busboy: "1.0.0",
+  "file-type": "16.5.4",
 };
 
 const parse = (v) => v.split(/[.-]/).slice(0, 3).map(Number);

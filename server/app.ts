@@ -17,6 +17,8 @@ import { BOOTSTRAP_DIST, BUNDLE_DIR, PUBLIC_DIR, VIEWS_DIR } from "./paths.js";
 import { accountRoutes } from "./routes/accounts.js";
 import { healthRouter, type ReadinessCheck } from "./routes/health.js";
 import { localeOf, pagesRouter } from "./routes/pages.js";
+import type { AttachmentService, UploadResult } from "./attachments/attachment-service.js";
+import { attachmentRoutes } from "./routes/attachments.js";
 import type { AccountServices } from "./services.js";
 
 export type AppDeps = {
@@ -25,12 +27,14 @@ export type AppDeps = {
   readiness: ReadinessCheck;
   metrics: Registry;
   accounts: AccountServices & { identity: IdentityResolver };
+  /** Uploads and their bytes under /api/attachments; absent: no such routes. */
+  attachments?: { service: AttachmentService; count: (result: UploadResult) => void };
 };
 
 /** Requests that are answered often and routinely: not worth a log line each (refusals still log). */
 const QUIET_PATHS = new Set(["/healthz", "/readyz", "/metrics"]);
 
-export function createApp({ config, logger, readiness, metrics, accounts }: AppDeps): express.Express {
+export function createApp({ config, logger, readiness, metrics, accounts, attachments }: AppDeps): express.Express {
   const app = express();
   app.disable("x-powered-by");
   app.set("views", VIEWS_DIR);
@@ -75,6 +79,14 @@ export function createApp({ config, logger, readiness, metrics, accounts }: AppD
       },
     }),
   );
+
+  if (attachments) {
+    // Before compression: attachments are served byte for byte, with exact lengths and ranges.
+    app.use(
+      "/api/attachments",
+      attachmentRoutes({ ...attachments, identity: accounts.identity, allowedOrigins: config.allowedOrigins, logger }),
+    );
+  }
 
   // gzip or brotli, as the client accepts, for compressible types (HTML, JS, CSS, JSON, SVG, text) over 1 KiB.
   // Socket.IO answers its own requests on the http server before Express sees them, so it is not affected.

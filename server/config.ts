@@ -49,6 +49,8 @@ const envSchema = z.object({
   MAX_ROOMS: int(1000, 2, 1_000_000),
   RECOVERY_MAX_PACKETS: int(10_000, 0, 10_000_000),
   SHUTDOWN_TIMEOUT_MS: int(10_000, 100, 120_000),
+  MAX_UPLOAD_BYTES: int(10 * 1024 * 1024, 1, 1024 * 1024 * 1024),
+  ATTACHMENT_UNUSED_TTL_MS: int(60 * 60 * 1000, 1000, 30 * 24 * 60 * 60 * 1000),
   RP_ID: z
     .string()
     .optional()
@@ -98,6 +100,8 @@ export type Config = Readonly<{
   metricsToken: string | undefined;
   /** The WebAuthn relying party id (the site's host name) passkeys are made for; unset = the host of the page's origin. */
   rpId: string | undefined;
+  /** Attachments: the largest upload in bytes, and how long an upload no message took is kept. */
+  attachments: Readonly<{ maxBytes: number; unusedTtlMs: number }>;
 }>;
 
 export class ConfigError extends Error {
@@ -149,5 +153,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     recoveryMaxPackets: e.RECOVERY_MAX_PACKETS,
     metricsToken: e.METRICS_TOKEN,
     rpId: e.RP_ID,
+    attachments: Object.freeze({ maxBytes: e.MAX_UPLOAD_BYTES, unusedTtlMs: e.ATTACHMENT_UNUSED_TTL_MS }),
   });
 }

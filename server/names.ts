@@ -17,6 +17,8 @@ export const LIMITS = {
   quoteMax: 140,
   /** Distinct emoji one message can carry as reactions. */
   reactionsMax: 20,
+  /** Protocol v1.2: attachments one message carries. */
+  attachmentsMax: 10,
 } as const;
 
 /** Rooms that always exist. */

@@ -55,7 +55,16 @@ export type ChatMessage = {
    * once the quoted message is deleted, its text is "" and `deleted` is true.
    */
   replyTo?: ReplyTo;
+  /** Files sent with the message (v1.2), fetched over HTTP; a tombstone has none. */
+  attachments?: Attachment[];
 };
+
+/**
+ * An uploaded file (v1.2): `GET /api/attachments/:id` serves its bytes and
+ * `/api/attachments/:id/thumb` an image's thumbnail. `type` is detected from
+ * the content; `name` is the uploader's file name, plain text.
+ */
+export type Attachment = { id: string; name: string; type: string; size: number; width?: number; height?: number };
 
 export type Reaction = { emoji: string; userIds: string[] };
 /** `deleted`: the quoted message was deleted, and `text` is "" (absent otherwise). */
@@ -156,6 +165,9 @@ export const idSchema = z.string().min(1).max(64).regex(KEY_PATTERN, "malformed 
 
 export const messageIdSchema = z.string().regex(MESSAGE_ID_PATTERN, "malformed message id");
 
+/** An attachment id: 24 lowercase hex, like a message id. */
+export const attachmentIdSchema = z.string().regex(MESSAGE_ID_PATTERN, "malformed attachment id");
+
 /** A rev has the shape of a message id (24 lowercase hex). */
 export const revSchema = z.string().regex(MESSAGE_ID_PATTERN, "malformed rev");
 
@@ -182,6 +194,21 @@ export function createSchemas(textMax: number = LIMITS.textMax) {
   const text = wellFormed()
     .trim()
     .refine(lengthBetween(1, textMax), { message: `must be 1-${textMax} characters` });
+  // With attachments (v1.2) a message may have no text: "" or absent.
+  const sentText = wellFormed()
+    .trim()
+    .refine(lengthBetween(0, textMax), { message: `must be at most ${textMax} characters` })
+    .default("");
+  const attachments = z
+    .array(attachmentIdSchema)
+    .min(1)
+    .max(LIMITS.attachmentsMax)
+    .refine((ids) => new Set(ids).size === ids.length, { message: "must be distinct" })
+    .optional();
+  /** Text of 1-textMax characters, or none at all with attachments. */
+  const textOrAttachments = (m: { text: string; attachments?: string[] | undefined }) =>
+    m.text.length > 0 || (m.attachments?.length ?? 0) > 0;
+  const needsText = { message: `text must be 1-${textMax} characters (or send attachments)`, path: ["text"] };
   const page = {
     before: messageIdSchema.optional(),
     after: messageIdSchema.optional(),
@@ -212,7 +239,7 @@ export function createSchemas(textMax: number = LIMITS.textMax) {
     before: messageIdSchema.optional(),
     limit: z.number().int().min(1).max(LIMITS.historyMax).default(LIMITS.historyDefault),
   };
-  const send = { text, clientId: clientIdSchema.optional(), replyTo: messageIdSchema.optional(), mentions };
+  const send = { text: sentText, clientId: clientIdSchema.optional(), replyTo: messageIdSchema.optional(), mentions, attachments };
   return {
     room: roomSchema,
     /** v1.2: a page of a room's people, strictly after the userId `after`. */
@@ -221,9 +248,12 @@ export function createSchemas(textMax: number = LIMITS.textMax) {
       after: idSchema.optional(),
       limit: z.number().int().min(1).max(LIMITS.historyMax).default(LIMITS.historyMax),
     }),
-    message: z.strictObject({ room: roomSchema, ...send }),
-    broadcast: z.strictObject(send),
-    privateMessage: z.union([z.strictObject({ to: idSchema, ...send }), z.strictObject({ toUser: idSchema, ...send })]),
+    message: z.strictObject({ room: roomSchema, ...send }).refine(textOrAttachments, needsText),
+    broadcast: z.strictObject(send).refine(textOrAttachments, needsText),
+    privateMessage: z.union([
+      z.strictObject({ to: idSchema, ...send }).refine(textOrAttachments, needsText),
+      z.strictObject({ toUser: idSchema, ...send }).refine(textOrAttachments, needsText),
+    ]),
     history: z
       .union([
         z.strictObject({ room: roomSchema, ...page }),
@@ -257,15 +287,21 @@ export interface ClientToServerEvents {
   rooms: (ack: AckFn<{ rooms: RoomInfo[] }>) => void;
   members: (query: { room: string; after?: string; limit?: number }, ack: AckFn<MembersPage>) => void;
   message: (
-    payload: { room: string; text: string; clientId?: string; replyTo?: string; mentions?: string[] },
+    payload: { room: string; text?: string; clientId?: string; replyTo?: string; mentions?: string[]; attachments?: string[] },
     ack: AckFn<{ message: ChatMessage }>,
   ) => void;
   broadcast: (
-    payload: { text: string; clientId?: string; replyTo?: string; mentions?: string[] },
+    payload: { text?: string; clientId?: string; replyTo?: string; mentions?: string[]; attachments?: string[] },
     ack: AckFn<{ message: ChatMessage }>,
   ) => void;
   "private message": (
-    payload: ({ to: string } | { toUser: string }) & { text: string; clientId?: string; replyTo?: string; mentions?: string[] },
+    payload: ({ to: string } | { toUser: string }) & {
+      text?: string;
+      clientId?: string;
+      replyTo?: string;
+      mentions?: string[];
+      attachments?: string[];
+    },
     ack: AckFn<{ message: ChatMessage }>,
   ) => void;
   /** With `around` (v1.2) the ack is an AroundPage instead (an event has one signature in this map). */

@@ -10,6 +10,7 @@ import type { Logger } from "./logger.js";
 import { createChatMetrics, type ChatMetrics } from "./metrics/chat-metrics.js";
 import { instrumentStorage } from "./metrics/instrument-storage.js";
 import { localRoomCount, socketCount } from "./metrics/socket-metrics.js";
+import { AttachmentService } from "./attachments/attachment-service.js";
 import { IdentityResolver } from "./auth/identity.js";
 import { createTokenSigner } from "./auth/tokens.js";
 import { createAccountServices, createServices, createStorageLimiter, type AccountServices, type Services } from "./services.js";
@@ -26,6 +27,7 @@ export type ChatApp = {
   storage: Storage;
   services: Services;
   accounts: AccountServices;
+  attachments: AttachmentService;
   stats: SocketStats;
   /** This instance's metrics (what `/metrics` serves). */
   metrics: ChatMetrics;
@@ -65,10 +67,25 @@ export async function createChatServer(deps: {
   });
   const signer = createTokenSigner(config.sessionSecret);
   const identity = new IdentityResolver(signer, accounts.accounts);
-  const app = createApp({ config, logger, readiness, metrics: metrics.registry, accounts: { ...accounts, identity } });
+  const attachments = new AttachmentService({
+    store: storage.attachments,
+    limiter,
+    logger,
+    maxBytes: config.attachments.maxBytes,
+    unusedTtlMs: config.attachments.unusedTtlMs,
+    findMessage: (userId, key) => storage.messages.findByKey(userId, key),
+  });
+  const app = createApp({
+    config,
+    logger,
+    readiness,
+    metrics: metrics.registry,
+    accounts: { ...accounts, identity },
+    attachments: { service: attachments, count: (result) => metrics.attachmentUploads.inc({ result }) },
+  });
   const httpServer = http.createServer(app);
   const sockets = createSocketServer(httpServer, {
-    services: (delivery) => createServices(storage, { config, logger, delivery, limiter }),
+    services: (delivery) => createServices(storage, { config, logger, delivery, limiter, attachments }),
     config,
     logger,
     metrics,
@@ -85,15 +102,18 @@ export async function createChatServer(deps: {
     storeUp: () => storage.isReady(),
     redisUp: redis && (() => redis.isReady()),
     clusterNodes: redis && (() => sockets.membership.nodeCount()),
+    attachmentBytes: () => attachments.totalBytes(),
   });
+  attachments.start();
 
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
       // Leave a quarter of the shutdown budget for closing connections and storage.
+      attachments.stop();
       await sockets.shutdown(Math.floor(config.shutdownTimeoutMs * 0.75));
       await redis?.close();
       await storage.close();
     })());
-  return { httpServer, io, storage, services, accounts, stats, metrics, close };
+  return { httpServer, io, storage, services, accounts, attachments, stats, metrics, close };
 }

@@ -8,6 +8,7 @@ import { AccountService, FAILURE_WINDOW_MS, SIGNUP_WINDOW_MS, type SocketsToEnd 
 import type { AuthMethod, AuthResult } from "./accounts/auth-outcomes.js";
 import { MemoryFailureCounter, type FailureCounter } from "./accounts/failure-counter.js";
 import { PasskeyService } from "./accounts/passkey-service.js";
+import type { AttachmentService } from "./attachments/attachment-service.js";
 import type { Config } from "./config.js";
 import type { Logger } from "./logger.js";
 import { ChangeService } from "./messages/change-service.js";
@@ -43,9 +44,16 @@ export function createStorageLimiter(config: Pick<Config, "storage">): Limiter {
 
 export function createServices(
   storage: Storage,
-  deps: { config: Pick<Config, "storage" | "maxRooms">; logger: Logger; delivery: Delivery; limiter?: Limiter },
+  deps: {
+    config: Pick<Config, "storage" | "maxRooms">;
+    logger: Logger;
+    delivery: Delivery;
+    limiter?: Limiter;
+    /** Messages carry attachments only when given. */
+    attachments?: AttachmentService;
+  },
 ): Services {
-  const { config, logger, delivery } = deps;
+  const { config, logger, delivery, attachments } = deps;
   const limiter = deps.limiter ?? createStorageLimiter(config);
   const rooms = new RoomService({ store: storage.rooms, limiter, maxRooms: config.maxRooms });
   const roomExists = (name: string) => rooms.exists(name);
@@ -58,8 +66,15 @@ export function createServices(
     noteConversation: (a, b, channel, id) => people.noteConversation(a, b, channel, id),
     roomExists,
     limiter,
+    attachments,
   });
-  const changes = new ChangeService({ store: storage.messages, limiter, logger, deliverUpdate: (m) => delivery.updated(m) });
+  const changes = new ChangeService({
+    store: storage.messages,
+    limiter,
+    logger,
+    deliverUpdate: (m) => delivery.updated(m),
+    removeAttachments: attachments && ((ids) => attachments.remove(ids)),
+  });
   const search = new SearchService({
     store: storage.messages,
     limiter,

@@ -50,3 +50,12 @@ export function canRead(viewerId: string, message: Pick<ChatMessage, "kind" | "f
 export function readersAmong(message: Pick<ChatMessage, "kind" | "from" | "to">, userIds: readonly string[]): string[] {
   return userIds.filter((id) => canRead(id, message));
 }
+
+/**
+ * Whether `viewerId` may read what is stored in `channel` (a stored channel
+ * name): any room and broadcasts, or a private conversation of theirs.
+ */
+export function canReadChannel(viewerId: string, channel: string): boolean {
+  if (!channel.startsWith("dm:")) return true;
+  return channel.slice(3).split(":").includes(viewerId);
+}

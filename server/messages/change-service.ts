@@ -19,6 +19,8 @@ export type ChangeServiceDeps = {
   logger: Logger;
   /** Sends the whole new state of a changed message to everyone who can see the original. */
   deliverUpdate: (message: ChatMessage) => void | Promise<void>;
+  /** Removes the attachments of a deleted message, bytes and all (AttachmentService.remove). */
+  removeAttachments?: ((ids: readonly string[]) => Promise<void>) | undefined;
 };
 
 export class ChangeService {
@@ -38,7 +40,18 @@ export class ChangeService {
    * fails as UNAVAILABLE and repeating it completes the work.
    */
   async delete(viewerId: string, id: string): Promise<ChatMessage> {
-    const tombstone = await this.apply(viewerId, id, { kind: "delete", at: new Date().toISOString() });
+    let carried: string[] = [];
+    const tombstone = await this.apply(viewerId, id, { kind: "delete", at: new Date().toISOString() }, (current) => {
+      carried = current.attachments?.map((a) => a.id) ?? [];
+    });
+    if (carried.length > 0 && this.deps.removeAttachments) {
+      try {
+        await this.deps.removeAttachments(carried);
+      } catch (err) {
+        // The tombstone carries none any more: nobody can fetch them, only their bytes stay behind.
+        this.deps.logger.warn({ err, id, attachments: carried }, "attachments of a deleted message could not be removed");
+      }
+    }
     const replies = await storageCall(this.deps.limiter, () => this.deps.store.clearQuotesOf(id));
     await Promise.all(replies.map((reply) => this.fanOut(reply)));
     return tombstone;
@@ -49,7 +62,8 @@ export class ChangeService {
     return this.apply(viewerId, id, { kind: "react", emoji, userId: viewerId, on });
   }
 
-  private async apply(viewerId: string, id: string, change: MessageChange): Promise<ChatMessage> {
+  /** `seen`, when given, sees the message as it was, once the change is allowed. */
+  private async apply(viewerId: string, id: string, change: MessageChange, seen?: (current: StoredMessage) => void): Promise<ChatMessage> {
     const notFound = () => new AppError("NOT_FOUND", "no such message");
     const allow = (current: StoredMessage) => {
       if (!canRead(viewerId, current)) throw notFound();
@@ -60,6 +74,7 @@ export class ChangeService {
       if (tooManyReactions(current, change)) {
         throw new AppError("INVALID_INPUT", `a message carries at most ${LIMITS.reactionsMax} different emoji; add yours to one of them`);
       }
+      seen?.(current);
     };
     const result = await storageCall(this.deps.limiter, () => this.deps.store.change(id, change, allow));
     if (!result) throw notFound();

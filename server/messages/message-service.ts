@@ -8,7 +8,8 @@ import { readableChannel } from "../channels/access.js";
 import { BROADCAST_CHANNEL, directChannel, roomChannel } from "../channels/channel.js";
 import { AppError } from "../errors.js";
 import type { Logger } from "../logger.js";
-import type { AroundPage, ChatMessage, HistoryInput, Page, ReplyTo, User } from "../protocol.js";
+import { randomBytes } from "node:crypto";
+import type { Attachment, AroundPage, ChatMessage, HistoryInput, Page, ReplyTo, User } from "../protocol.js";
 import type { Limiter } from "../storage/limiter.js";
 import { storageCall } from "../storage/storage-call.js";
 import { quoteOf } from "./message-change.js";
@@ -25,6 +26,8 @@ type DraftCommon = {
   clientId?: string | undefined;
   replyTo?: string | undefined;
   mentions?: string[] | undefined;
+  /** v1.2: ids of the sender's unused uploads, validated (1-10, distinct). */
+  attachments?: string[] | undefined;
 };
 export type Draft =
   | ({ kind: "room"; room: string } & DraftCommon)
@@ -53,6 +56,16 @@ export type MessageServiceDeps = {
   roomExists: (name: string) => Promise<boolean>;
   /** The storage concurrency bound, shared by every service. */
   limiter: Limiter;
+  /** Takes uploads for a message (AttachmentService); without it a message with attachments is NOT_FOUND. */
+  attachments?: AttachmentClaims | undefined;
+};
+
+/** What sending needs of the attachments domain. */
+export type AttachmentClaims = {
+  /** All of `ids` for one message, or NOT_FOUND: the sender's uploads that no message uses (or that `key` took before). */
+  claim(sender: string, ids: readonly string[], key: string, channel: string): Promise<Attachment[]>;
+  /** Gives back uploads taken under `key`. */
+  release(ids: readonly string[], key: string): Promise<void>;
 };
 
 /** How many recently delivered ids to remember for the rule above. */
@@ -86,7 +99,55 @@ export class MessageService {
       }
       replyTo = quoted;
     }
-    const result = await this.storage(() => {
+    let attachments: Attachment[] | undefined;
+    let claimKey = "";
+    if (draft.attachments?.length) {
+      // A retry with the same clientId takes the same uploads again (see AttachmentStore.claim).
+      claimKey = draft.clientId ?? `srv-${randomBytes(9).toString("base64url")}`;
+      try {
+        if (!this.deps.attachments) throw new AppError("NOT_FOUND", "attachments are not available");
+        attachments = await this.deps.attachments.claim(draft.from.userId, draft.attachments, claimKey, channel);
+      } catch (err) {
+        // The original of a retry already carries them (or they went with its deletion).
+        const original = err instanceof AppError && err.code === "NOT_FOUND" ? await this.repeatOf(draft.from, draft.clientId) : undefined;
+        if (original) return { message: original, created: false };
+        throw err;
+      }
+    }
+    let result: SendResult;
+    try {
+      result = await this.insert(draft, channel, replyTo, attachments, claimKey);
+    } catch (err) {
+      if (attachments) await this.releaseQuietly(draft.attachments!, claimKey);
+      throw err;
+    }
+    if (attachments && !result.created) {
+      // A retry whose original carries other uploads: the ones taken now stay unused.
+      const kept = new Set(result.message.attachments?.map((a) => a.id));
+      const extra = draft.attachments!.filter((id) => !kept.has(id));
+      if (extra.length > 0) await this.releaseQuietly(extra, claimKey);
+    }
+    return this.afterInsert(result, replyTo);
+  }
+
+  private async releaseQuietly(ids: readonly string[], key: string): Promise<void> {
+    try {
+      await this.deps.attachments?.release(ids, key);
+    } catch (err) {
+      // They stay taken by no message; the page can upload again.
+      this.deps.logger.warn({ err, ids }, "attachments: could not release uploads of a failed send");
+    }
+  }
+
+  /** `claimKey`: the key the attachments were taken under, which the message is stored under too (see AttachmentService.sweep). */
+  private insert(
+    draft: Draft,
+    channel: string,
+    replyTo: ReplyTo | undefined,
+    attachments: Attachment[] | undefined,
+    claimKey: string,
+  ): Promise<SendResult> {
+    return this.storage(() => {
       // The id is made once a storage slot is ours, right before the write, so that
       // ids and the order writes become visible stay close (catch-up relies on it).
       const id = this.deps.ids();
@@ -101,11 +162,15 @@ export class MessageService {
         ...(draft.clientId !== undefined ? { clientId: draft.clientId } : {}),
         ...(draft.mentions?.length ? { mentions: draft.mentions } : {}),
         ...(replyTo ? { replyTo } : {}),
+        ...(attachments ? { attachments } : {}),
         channel,
-        key: draft.clientId ?? `srv-${id}`,
+        key: draft.clientId ?? (claimKey || `srv-${id}`),
       };
       return this.deps.store.insert(stored);
     });
+  }
+
+  private async afterInsert(result: SendResult, replyTo: ReplyTo | undefined): Promise<SendResult> {
     if (replyTo && result.created) result.message = await this.quoteStillStands(result.message, replyTo.id);
     const { kind, from, to, id } = result.message;
     if (kind === "private" && to) {

@@ -4,7 +4,7 @@
  * default) and mongo-message-store.ts; both pass test/helpers/store-contract.ts.
  * A store knows nothing of Socket.IO; its backend's Storage opens and closes it.
  */
-import type { ChatMessage, Page, ReplyTo, User } from "../protocol.js";
+import type { Attachment, ChatMessage, Page, ReplyTo, User } from "../protocol.js";
 import { visibleReactions, type ChangeResult, type MessageChange } from "./message-change.js";
 
 /** A message as written: the client-facing fields plus where it belongs. */
@@ -107,6 +107,15 @@ export function toChatMessage(m: StoredMessage): ChatMessage {
   const { reactions } = visibleReactions(m.reactions);
   if (reactions) out.reactions = reactions;
   if (m.replyTo !== undefined) out.replyTo = withdrawnOrNot(m.replyTo);
+  if (m.attachments !== undefined) out.attachments = m.attachments.map(copyAttachment);
+  return out;
+}
+
+/** A copy of an attachment's description; width and height only for images. */
+function copyAttachment(a: Attachment): Attachment {
+  const out: Attachment = { id: a.id, name: a.name, type: a.type, size: a.size };
+  if (a.width !== undefined) out.width = a.width;
+  if (a.height !== undefined) out.height = a.height;
   return out;
 }
 

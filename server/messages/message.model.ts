@@ -33,6 +33,18 @@ const replyToSchema = new Schema(
   { _id: false },
 );
 
+const attachmentSchema = new Schema(
+  {
+    id: { type: String, required: true },
+    name: { type: String, required: true },
+    type: { type: String, required: true },
+    size: { type: Number, required: true },
+    width: { type: Number },
+    height: { type: Number },
+  },
+  { _id: false },
+);
+
 export const messageSchema = new Schema(
   {
     // Our own sortable id (see message-id.ts), not an ObjectId.
@@ -59,6 +71,8 @@ export const messageSchema = new Schema(
     // order of first use; emptied entries stay and are hidden when read.
     reactions: { type: Map, of: [String], default: undefined },
     replyTo: { type: replyToSchema },
+    // v1.2: files sent with the message; a tombstone has none.
+    attachments: { type: [attachmentSchema], default: undefined },
   },
   { ...SCHEMA_OPTIONS, collection: "messages" },
 );
@@ -86,7 +100,10 @@ export const channelRevSchema = new Schema(
 
 export type MessageDoc = InferSchemaType<typeof messageSchema>;
 /** A message document as `.lean()` returns it: the reactions map is a plain object. */
-export type LeanMessage = Omit<MessageDoc, "reactions"> & { reactions?: Record<string, string[]> | null };
+export type LeanMessage = Omit<MessageDoc, "reactions" | "attachments"> & {
+  reactions?: Record<string, string[]> | null;
+  attachments?: { id: string; name: string; type: string; size: number; width?: number | null; height?: number | null }[] | null;
+};
 
 export function models(conn: Connection) {
   return {

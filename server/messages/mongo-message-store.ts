@@ -6,7 +6,7 @@
  */
 import mongoose, { type Connection } from "mongoose";
 import type { Logger } from "../logger.js";
-import type { ChatMessage, Page, User } from "../protocol.js";
+import type { Attachment, ChatMessage, Page, User } from "../protocol.js";
 import { KeyedQueue } from "../storage/keyed-queue.js";
 import { isDuplicateKey } from "../storage/mongo-options.js";
 import { emptiedToDrop, visibleReactions, withdrawnQuote, wouldChange, type ChangeResult, type MessageChange } from "./message-change.js";
@@ -275,7 +275,7 @@ function updateFor(change: MessageChange, rev: string, current: StoredMessage) {
     case "edit":
       return { $set: { text: change.text, terms: searchTerms(change.text), editedAt: new Date(change.at), rev } };
     case "delete":
-      return { $set: { text: "", terms: [], deletedAt: new Date(change.at), rev }, $unset: { reactions: 1, mentions: 1 } };
+      return { $set: { text: "", terms: [], deletedAt: new Date(change.at), rev }, $unset: { reactions: 1, mentions: 1, attachments: 1 } };
     case "react": {
       const path = `reactions.${change.emoji}`;
       if (!change.on) return { $pull: { [path]: change.userId }, $set: { rev } };
@@ -293,6 +293,16 @@ const user = (u: { userId: string; name: string; account?: string | null; socket
     ? { userId: u.userId, name: u.name, account: u.account, socketId: u.socketId ?? "" }
     : { userId: u.userId, name: u.name, socketId: u.socketId ?? "" };
 
+/** An attachment's description as stored; width and height only for images. */
+const attachmentOf = (a: { id: string; name: string; type: string; size: number; width?: number | null; height?: number | null }): Attachment => ({
+  id: a.id,
+  name: a.name,
+  type: a.type,
+  size: a.size,
+  ...(typeof a.width === "number" ? { width: a.width } : {}),
+  ...(typeof a.height === "number" ? { height: a.height } : {}),
+});
+
 function toChatMessage(doc: LeanMessage): ChatMessage {
   return {
     id: doc._id,
@@ -308,6 +318,7 @@ function toChatMessage(doc: LeanMessage): ChatMessage {
     ...(doc.editedAt != null ? { editedAt: doc.editedAt.toISOString() } : {}),
     ...(doc.deletedAt != null ? { deletedAt: doc.deletedAt.toISOString() } : {}),
     ...visibleReactions(Object.entries(doc.reactions ?? {}).map(([emoji, userIds]) => ({ emoji, userIds }))),
+    ...(doc.attachments?.length ? { attachments: doc.attachments.map(attachmentOf) } : {}),
     ...(doc.replyTo != null
       ? {
           replyTo: {

@@ -571,6 +571,7 @@ function applyChange(current: StoredMessage, change: MessageChange, rev: string)
       next.deletedAt = change.at;
       delete next.reactions;
       delete next.mentions;
+      delete next.attachments;
       break;
     case "react": {
       // Emptied entries stay (hidden from clients), so an emoji keeps the place of its first use,

@@ -5,6 +5,7 @@
  * exactly its own numbers for Prometheus to scrape.
  */
 import { AUTH_METHODS, AUTH_RESULTS } from "../accounts/auth-outcomes.js";
+import { UPLOAD_RESULTS, type UploadResult } from "../attachments/attachment-service.js";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 
 /** Why a Socket.IO connection was refused (`chat_connections_refused_total{reason}`). */
@@ -25,6 +26,8 @@ export type GaugeSources = {
   redisUp?: (() => Promise<boolean>) | undefined;
   /** Nodes this one hears from, itself included; absent (and not exported) without Redis. */
   clusterNodes?: (() => number) | undefined;
+  /** Bytes of attachments stored (thumbnails included). */
+  attachmentBytes?: (() => Promise<number>) | undefined;
 };
 
 export type ChatMetrics = {
@@ -41,6 +44,8 @@ export type ChatMetrics = {
   redisCommands: Counter<"command">;
   /** Sign-ups, sign-ins and their refusals, by method (password, passkey) and result. */
   auth: Counter<"method" | "result">;
+  /** Uploads by how they ended (stored, too_large, unsupported, …). */
+  attachmentUploads: Counter<"result">;
   /** Connects the scrape-time gauges to what they read; call once the server exists. */
   watch(sources: GaugeSources): void;
 };
@@ -114,9 +119,18 @@ export function createChatMetrics(): ChatMetrics {
   });
   for (const method of AUTH_METHODS) for (const result of AUTH_RESULTS) auth.inc({ method, result }, 0);
 
+  const attachmentUploads = new Counter({
+    name: "chat_attachment_uploads_total",
+    help: "Attachment uploads, by result (stored, too_large, unsupported, empty, invalid, unauthorized, rate_limited, failed).",
+    labelNames: ["result"] as const,
+    registers,
+  });
+  for (const result of UPLOAD_RESULTS) attachmentUploads.inc({ result: result satisfies UploadResult }, 0);
+
   return {
     registry,
     messages,
+    attachmentUploads,
     connectionsRefused,
     auth,
     deliveries: new Counter({
@@ -163,6 +177,16 @@ export function createChatMetrics(): ChatMetrics {
           registers,
           async collect() {
             this.set((await sources?.redisUp?.().catch(() => false)) ? 1 : 0);
+          },
+        });
+      }
+      if (next.attachmentBytes && !registry.getSingleMetric("chat_attachment_bytes")) {
+        new Gauge({
+          name: "chat_attachment_bytes",
+          help: "Bytes of attachments stored, thumbnails included (this node's view of the shared storage).",
+          registers,
+          async collect() {
+            this.set(await (sources?.attachmentBytes?.() ?? Promise.resolve(0)).catch(() => 0));
           },
         });
       }

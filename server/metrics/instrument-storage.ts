@@ -15,7 +15,7 @@ const STORED_KINDS = new Set(["room", "broadcast", "private"]);
 
 /** The stores of a Storage, by domain name: every one is timed. */
 type Domain = Exclude<keyof Storage, "kind" | "init" | "isReady" | "close">;
-const DOMAINS: readonly Domain[] = ["messages", "rooms", "people", "accounts"];
+const DOMAINS: readonly Domain[] = ["messages", "rooms", "people", "accounts", "attachments"];
 
 /**
  * A Storage whose stores are timed; its lifecycle calls (init, isReady,

@@ -16,24 +16,24 @@ export function messageHandlers(ctx: HandlerContext): EventListeners {
     return { message: original };
   };
 
-  const message = ackListener(ctx, "message", z.tuple([schemas.message]), async (socket, [{ room, text, clientId, mentions, replyTo }]) => {
+  const message = ackListener(ctx, "message", z.tuple([schemas.message]), async (socket, [{ room, text, clientId, mentions, replyTo, attachments }]) => {
     limit(ctx, socket, "send");
     if (!socket.rooms.has(roomKey(room))) {
       return originalOr(socket, clientId, new AppError("NOT_IN_ROOM", `join ${room} before sending to it`));
     }
-    const { message } = await messages.send({ kind: "room", from: userOf(socket), room, text, clientId, mentions, replyTo });
+    const { message } = await messages.send({ kind: "room", from: userOf(socket), room, text, clientId, mentions, replyTo, attachments });
     return { message };
   });
 
-  const broadcast = ackListener(ctx, "broadcast", z.tuple([schemas.broadcast]), async (socket, [{ text, clientId, mentions, replyTo }]) => {
+  const broadcast = ackListener(ctx, "broadcast", z.tuple([schemas.broadcast]), async (socket, [{ text, clientId, mentions, replyTo, attachments }]) => {
     limit(ctx, socket, "send");
-    const { message } = await messages.send({ kind: "broadcast", from: userOf(socket), text, clientId, mentions, replyTo });
+    const { message } = await messages.send({ kind: "broadcast", from: userOf(socket), text, clientId, mentions, replyTo, attachments });
     return { message };
   });
 
   const privateMessage = ackListener(ctx, "private message", z.tuple([schemas.privateMessage]), async (socket, [input]) => {
     limit(ctx, socket, "send");
-    const { text, clientId, mentions, replyTo } = input;
+    const { text, clientId, mentions, replyTo, attachments } = input;
     let to;
     if ("toUser" in input) {
       to = await recipientByUser(io, ctx.people, input.toUser, logger, metrics);
@@ -44,7 +44,7 @@ export function messageHandlers(ctx: HandlerContext): EventListeners {
       if (!target) return originalOr(socket, clientId, new AppError("NOT_FOUND", "no such socket is connected"));
       to = userOf(target);
     }
-    const { message } = await messages.send({ kind: "private", from: userOf(socket), to, text, clientId, mentions, replyTo });
+    const { message } = await messages.send({ kind: "private", from: userOf(socket), to, text, clientId, mentions, replyTo, attachments });
     return { message };
   });
 

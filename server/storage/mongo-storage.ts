@@ -7,6 +7,7 @@
 import mongoose, { type Connection } from "mongoose";
 import type { Logger } from "../logger.js";
 import { MongoAccountStore } from "../accounts/mongo-account-store.js";
+import { MongoAttachmentStore } from "../attachments/mongo-attachment-store.js";
 import { MongoMessageStore } from "../messages/mongo-message-store.js";
 import { MongoPeopleStore } from "../people/mongo-people-store.js";
 import { MongoRoomStore } from "../rooms/mongo-room-store.js";
@@ -26,6 +27,7 @@ export class MongoStorage implements Storage {
   readonly rooms: MongoRoomStore;
   readonly people: MongoPeopleStore;
   readonly accounts: MongoAccountStore;
+  readonly attachments: MongoAttachmentStore;
   private readonly conn: Connection;
   private connected: Promise<void> | undefined;
   private indexed = false;
@@ -45,6 +47,7 @@ export class MongoStorage implements Storage {
     this.rooms = new MongoRoomStore(this.conn, ready);
     this.people = new MongoPeopleStore(this.conn, ready);
     this.accounts = new MongoAccountStore(this.conn, ready);
+    this.attachments = new MongoAttachmentStore(this.conn, ready);
   }
 
   /**
@@ -101,6 +104,7 @@ export class MongoStorage implements Storage {
     await this.rooms.model.createIndexes();
     await this.people.ensureIndexes();
     await this.accounts.ensureIndexes();
+    await this.attachments.ensureIndexes();
     this.indexed = true;
   }
 

@@ -8,11 +8,13 @@
  * database from version i to i + 1, each in its own transaction, so a
  * database written by an earlier release is brought up to date when opened.
  */
-import { mkdirSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import type { Logger } from "../logger.js";
 import { SqliteAccountStore } from "../accounts/sqlite-account-store.js";
+import { SqliteAttachmentStore } from "../attachments/sqlite-attachment-store.js";
 import { SqliteMessageStore } from "../messages/sqlite-message-store.js";
 import { SqlitePeopleStore } from "../people/sqlite-people-store.js";
 import { SqliteRoomStore } from "../rooms/sqlite-room-store.js";
@@ -25,6 +27,12 @@ export type SqliteStorageOptions = {
   logger: Logger;
   /** Where message revs take their time from (tests skew it). */
   clock?: () => number;
+  /**
+   * Where attachments' bytes go: by default `attachments/` beside the
+   * database file, or, for a database in memory, a temporary directory
+   * removed on close.
+   */
+  attachmentsDir?: string;
 };
 
 /** WAL pages (4 KB each) between automatic checkpoints: the WAL file stays under about 40 MB. */
@@ -63,6 +71,14 @@ const BUSY_TIMEOUT_MS = 5_000;
  *   the account page and "sign out everywhere"; only a hash of each secret.
  * - passkeys by credential id, and by account.
  * - auth_challenges: WebAuthn challenges waiting for their answer, taken once.
+ *
+ * Version 3 (attachments):
+ * - attachments: one row per upload (its bytes are files beside the
+ *   database, see SqliteAttachmentStore); `claim` and `channel` are set once
+ *   a message carries it. (claim, created_at) finds unused uploads to sweep,
+ *   (settled, claimed_at) the taken ones not yet checked against their message.
+ * - attachment_totals: the bytes stored, kept with every insert and removal,
+ *   so the metric reads one row.
  */
 export const MIGRATIONS: readonly string[] = [
   `
@@ -158,6 +174,32 @@ export const MIGRATIONS: readonly string[] = [
   ) STRICT, WITHOUT ROWID;
   CREATE INDEX auth_challenges_by_expiry ON auth_challenges (expires_at);
   `,
+  `
+  CREATE TABLE attachments (
+    id TEXT PRIMARY KEY,
+    uploader TEXT NOT NULL,
+    name TEXT NOT NULL,
+    type TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    width INTEGER,
+    height INTEGER,
+    hash TEXT NOT NULL,
+    thumb TEXT,
+    stored_bytes INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    channel TEXT,
+    claim TEXT,
+    claimed_at TEXT,
+    settled INTEGER NOT NULL DEFAULT 0
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX attachments_unused ON attachments (claim, created_at);
+  CREATE INDEX attachments_unsettled ON attachments (settled, claimed_at);
+  CREATE TABLE attachment_totals (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    bytes INTEGER NOT NULL
+  ) STRICT;
+  INSERT INTO attachment_totals (id, bytes) VALUES (1, 0);
+  `,
 ];
 
 export class SqliteStorage implements Storage {
@@ -166,9 +208,12 @@ export class SqliteStorage implements Storage {
   readonly rooms: SqliteRoomStore;
   readonly people: SqlitePeopleStore;
   readonly accounts: SqliteAccountStore;
+  readonly attachments: SqliteAttachmentStore;
   private readonly conn = new SqliteConnection();
   private readonly path: string;
   private readonly logger: Logger;
+  /** A directory of our own to remove on close (attachments of a database in memory). */
+  private readonly scratch: string | undefined;
 
   constructor(options: SqliteStorageOptions) {
     this.path = options.path;
@@ -178,6 +223,9 @@ export class SqliteStorage implements Storage {
     this.rooms = new SqliteRoomStore(this.conn);
     this.people = new SqlitePeopleStore(this.conn);
     this.accounts = new SqliteAccountStore(this.conn);
+    let dir = options.attachmentsDir;
+    if (dir === undefined && options.path === ":memory:") dir = this.scratch = mkdtempSync(path.join(os.tmpdir(), "chat-attachments-"));
+    this.attachments = new SqliteAttachmentStore(this.conn, dir ?? path.join(path.dirname(path.resolve(options.path)), "attachments"));
   }
 
   /** Opens (creating when needed) the database and brings its schema up to date. Throws when it cannot. */
@@ -210,6 +258,7 @@ export class SqliteStorage implements Storage {
       this.rooms.open();
       this.people.open();
       this.accounts.open();
+      this.attachments.open();
       this.logger.info({ file: this.path, schema: version }, "storage: SQLite ready");
     } catch (err) {
       this.conn.detach();
@@ -254,5 +303,6 @@ export class SqliteStorage implements Storage {
       this.logger.warn({ err: (err as Error).message }, "storage: SQLite optimize failed");
     }
     db.close();
+    if (this.scratch) rmSync(this.scratch, { recursive: true, force: true });
   }
 }

@@ -6,6 +6,7 @@
  * builds the services on its stores.
  */
 import type { AccountStore } from "../accounts/account-store.js";
+import type { AttachmentStore } from "../attachments/attachment-store.js";
 import type { MessageStore } from "../messages/message-store.js";
 import type { PeopleStore } from "../people/people-store.js";
 import type { RoomStore } from "../rooms/room-store.js";
@@ -17,6 +18,7 @@ export interface Storage {
   readonly rooms: RoomStore;
   readonly people: PeopleStore;
   readonly accounts: AccountStore;
+  readonly attachments: AttachmentStore;
   /** Opens the database and prepares its schema or indexes; resolves once usable (or retrying in the background). */
   init(): Promise<void>;
   /** True when every store can serve reads and writes right now. */

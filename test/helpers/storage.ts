@@ -53,6 +53,7 @@ export function patched(base: Storage, patch: { isReady?: Storage["isReady"]; me
     rooms: base.rooms,
     people: base.people,
     accounts: base.accounts,
+    attachments: base.attachments,
     init: () => base.init(),
     isReady: patch.isReady ?? (() => base.isReady()),
     close: () => base.close(),

@@ -8,6 +8,7 @@ import { SEARCH_MAX_TERMS, searchMatcher } from "../../server/messages/search-te
 import { MongoStorage } from "../../server/storage/mongo-storage.js";
 import { freshDatabaseUri } from "../helpers/mongo.js";
 import { describeAccountStoreContract } from "../helpers/account-store-contract.js";
+import { describeAttachmentStoreContract } from "../helpers/attachment-store-contract.js";
 import { describePeopleStoreContract } from "../helpers/people-store-contract.js";
 import { describeRoomStoreContract } from "../helpers/room-store-contract.js";
 import { roomMessageBuilder } from "../helpers/messages.js";
@@ -21,6 +22,7 @@ describeStoreContract("mongo", async () => new MongoStorage(freshDatabaseUri(), 
 describePeopleStoreContract("mongo", async () => new MongoStorage(freshDatabaseUri(), logger));
 describeRoomStoreContract("mongo", async () => new MongoStorage(freshDatabaseUri(), logger));
 describeAccountStoreContract("mongo", async () => new MongoStorage(freshDatabaseUri(), logger));
+describeAttachmentStoreContract("mongo", async () => new MongoStorage(freshDatabaseUri(), logger));
 
 /** A store initialised on a fresh database, and a connection of its own to that database. */
 async function storeWithConnection(): Promise<{ store: MongoStorage; conn: Connection }> {

@@ -43,6 +43,22 @@ describe("protocol schemas", () => {
     expect(schemas.broadcast.safeParse({ text: "字".repeat(2000) }).success).toBe(true);
   });
 
+  it("when a message carries attachments, then its text may be empty or absent; ids are 1-10 distinct 24-hex strings", () => {
+    const id = (n: number) => n.toString(16).padStart(24, "0");
+    expect(schemas.broadcast.parse({ attachments: [id(1)] })).toEqual({ text: "", attachments: [id(1)] });
+    expect(schemas.message.safeParse({ room: "chat", text: "  ", attachments: [id(1), id(2)] }).success).toBe(true);
+    expect(schemas.privateMessage.safeParse({ toUser: "bob", attachments: [id(1)] }).success).toBe(true);
+    expect(schemas.broadcast.safeParse({ attachments: Array.from({ length: 10 }, (_, i) => id(i)) }).success).toBe(true);
+    for (const attachments of [[], [id(1), id(1)], Array.from({ length: 11 }, (_, i) => id(i)), ["ABC"], [id(10).toUpperCase()], [{ $gt: "" }], id(1)]) {
+      expect(schemas.broadcast.safeParse({ text: "hi", attachments }).success, JSON.stringify(attachments)).toBe(false);
+    }
+    // Without attachments a text is still needed.
+    expect(schemas.broadcast.safeParse({}).success).toBe(false);
+    expect(schemas.message.safeParse({ room: "chat", text: "" }).success).toBe(false);
+    expect(schemas.privateMessage.safeParse({ to: "sock", text: " " }).success).toBe(false);
+    expect(schemas.broadcast.safeParse({ text: "x".repeat(2001), attachments: [id(1)] }).success).toBe(false);
+  });
+
   it("when history has no limit, then the default page size applies", () => {
     expect(schemas.history.parse({ broadcast: true })).toEqual({ broadcast: true, limit: 50 });
     expect(schemas.history.safeParse({ broadcast: true, limit: 101 }).success).toBe(false);

@@ -10,12 +10,14 @@ import { BEFORE_ALL } from "../../server/messages/message-store.js";
 import { searchMatcher } from "../../server/messages/search-terms.js";
 import { MESSAGE_SQL } from "../../server/messages/sqlite-message-store.js";
 import { ACCOUNT_SQL } from "../../server/accounts/sqlite-account-store.js";
+import { ATTACHMENT_SQL } from "../../server/attachments/sqlite-attachment-store.js";
 import { PEOPLE_SQL } from "../../server/people/sqlite-people-store.js";
 import { ROOM_SQL } from "../../server/rooms/sqlite-room-store.js";
 import { StorageClosedError } from "../../server/storage/sqlite-db.js";
 import { MIGRATIONS, SqliteStorage, type SqliteStorageOptions } from "../../server/storage/sqlite-storage.js";
 import { StorageConfigError } from "../../server/storage/storage.js";
 import { describeAccountStoreContract } from "../helpers/account-store-contract.js";
+import { describeAttachmentStoreContract } from "../helpers/attachment-store-contract.js";
 import { describePeopleStoreContract } from "../helpers/people-store-contract.js";
 import { describeRoomStoreContract } from "../helpers/room-store-contract.js";
 import { roomMessageBuilder } from "../helpers/messages.js";
@@ -43,6 +45,8 @@ describeStoreContract("sqlite :memory:", inMemory);
 describePeopleStoreContract("sqlite :memory:", inMemory);
 describeRoomStoreContract("sqlite :memory:", inMemory);
 describeAccountStoreContract("sqlite :memory:", inMemory);
+describeAttachmentStoreContract("sqlite :memory:", inMemory);
+describeAttachmentStoreContract("sqlite file", onFile);
 describeStoreContract("sqlite file", onFile);
 describePeopleStoreContract("sqlite file", onFile);
 describeRoomStoreContract("sqlite file", onFile);
@@ -216,8 +220,15 @@ describe("SqliteStorage", () => {
 
 describe("SQLite query plans", () => {
   /** Tables that grow with use: a full scan of one would grow with them. */
-  const BIG = ["messages", "users", "conversations", "read_markers", "accounts", "sessions", "passkeys", "auth_challenges"];
-  const statements = { ...MESSAGE_SQL, ...PEOPLE_SQL, ...ROOM_SQL, ...ACCOUNT_SQL };
+  const BIG = ["messages", "users", "conversations", "read_markers", "accounts", "sessions", "passkeys", "auth_challenges", "attachments"];
+  const statements = {
+    ...MESSAGE_SQL,
+    ...PEOPLE_SQL,
+    ...ROOM_SQL,
+    ...ACCOUNT_SQL,
+    // Prefixed: their names (get, insert) are the message store's too.
+    ...Object.fromEntries(Object.entries(ATTACHMENT_SQL).map(([name, sql]) => [`attachments.${name}`, sql])),
+  };
 
   const plans = (db: DatabaseSync) =>
     Object.entries(statements).map(([name, sql]) => ({
@@ -256,6 +267,8 @@ describe("SQLite query plans", () => {
       expect(byName.get("readMarkers")).toMatch(/SEARCH read_markers USING PRIMARY KEY \(user_id=\? AND channel=\?\)/);
       expect(byName.get("findUsers")).toMatch(/SEARCH users USING PRIMARY KEY \(user_id=\?\)/);
       expect(byName.get("maxRev")).toMatch(/SEARCH messages USING COVERING INDEX messages_by_rev/);
+      expect(byName.get("attachments.unsettledBefore")).toMatch(/SEARCH attachments USING INDEX attachments_unsettled \(settled=\? AND claimed_at<\?\)/);
+      expect(byName.get("attachments.unusedBefore")).toMatch(/SEARCH attachments USING (COVERING )?INDEX attachments_unused \(claim=\? AND created_at<\?\)/);
       expect(badSteps(db)).toEqual([]);
     } finally {
       db.close();
