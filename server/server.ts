@@ -73,6 +73,7 @@ export async function createChatServer(deps: {
     logger,
     maxBytes: config.attachments.maxBytes,
     unusedTtlMs: config.attachments.unusedTtlMs,
+    findMessage: (userId, key) => storage.messages.findByKey(userId, key),
   });
   const app = createApp({
     config,

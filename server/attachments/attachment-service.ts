@@ -9,7 +9,7 @@ import type { Readable } from "node:stream";
 import { canReadChannel } from "../channels/access.js";
 import { AppError } from "../errors.js";
 import type { Logger } from "../logger.js";
-import type { Attachment } from "../protocol.js";
+import type { Attachment, ChatMessage } from "../protocol.js";
 import type { Limiter } from "../storage/limiter.js";
 import { storageCall } from "../storage/storage-call.js";
 import { AttachmentError } from "./attachment-error.js";
@@ -32,6 +32,11 @@ export type AttachmentServiceDeps = {
   maxBytes: number;
   /** An upload no message took within this long is removed. */
   unusedTtlMs: number;
+  /**
+   * The message a person stored under an idempotency key (MessageStore.findByKey):
+   * how the sweep tells whether a send that took uploads stored its message.
+   */
+  findMessage?: ((userId: string, key: string) => Promise<ChatMessage | undefined>) | undefined;
 };
 
 const newId = () => randomBytes(12).toString("hex");
@@ -269,16 +274,40 @@ export class AttachmentService {
     return this.deps.store.totalBytes();
   }
 
-  /** Removes the uploads no message took within unusedTtlMs; resolves with how many. */
+  /**
+   * Removes the uploads no message took within unusedTtlMs, and the ones a
+   * send took more than unusedTtlMs ago whose message is not stored, or no
+   * longer carries them (the send failed and could not give them back; the
+   * message was deleted but its attachments could not be removed then). The
+   * others are marked checked, so each is looked at once. Resolves with how
+   * many were removed.
+   */
   sweep(now = Date.now()): Promise<number> {
     this.sweeping ??= (async () => {
       const before = new Date(now - this.deps.unusedTtlMs).toISOString();
+      const { store, limiter } = this.deps;
       let removed = 0;
       for (;;) {
-        const ids = await storageCall(this.deps.limiter, () => this.deps.store.unusedBefore(before, 100));
-        if (ids.length === 0) return removed;
+        const ids = await storageCall(limiter, () => store.unusedBefore(before, 100));
+        if (ids.length === 0) break;
         await this.remove(ids);
         removed += ids.length;
+      }
+      const findMessage = this.deps.findMessage;
+      if (!findMessage) return removed;
+      for (;;) {
+        const taken = await storageCall(limiter, () => store.unsettledBefore(before, 100));
+        if (taken.length === 0) return removed;
+        const carried: string[] = [];
+        const orphans: string[] = [];
+        for (const r of taken) {
+          const message = await storageCall(limiter, () => findMessage(r.uploader, r.claim!));
+          const carries = message?.deletedAt === undefined && (message?.attachments?.some((a) => a.id === r.id) ?? false);
+          (carries ? carried : orphans).push(r.id);
+        }
+        if (carried.length > 0) await storageCall(limiter, () => store.settle(carried));
+        await this.remove(orphans);
+        removed += orphans.length;
       }
     })().finally(() => (this.sweeping = undefined));
     return this.sweeping;

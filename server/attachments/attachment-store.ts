@@ -71,6 +71,14 @@ export interface AttachmentStore {
   remove(ids: readonly string[]): Promise<void>;
   /** Ids of at most `limit` unused uploads made before `before` (ISO 8601). */
   unusedBefore(before: string, limit: number): Promise<string[]>;
+  /**
+   * At most `limit` uploads taken by a send before `before` (ISO 8601) and
+   * not yet found carrying a message (see `settle`): the sweep checks each
+   * against the messages once.
+   */
+  unsettledBefore(before: string, limit: number): Promise<AttachmentRecord[]>;
+  /** Marks uploads as checked: a stored message carries them. */
+  settle(ids: readonly string[]): Promise<void>;
   /** Bytes stored, thumbnails included. */
   totalBytes(): Promise<number>;
 }

@@ -32,11 +32,16 @@ export const attachmentSchema = new Schema(
     createdAt: { type: Date, required: true },
     channel: { type: String, default: null },
     claim: { type: String, default: null },
+    claimedAt: { type: Date, default: null },
+    // Checked by the sweep: a stored message carries it.
+    settled: { type: Boolean, default: false },
   },
   { ...options, collection: "attachments" },
 );
 // Unused uploads, oldest first, for the sweep (a plain index: FerretDB v1 has no partial ones).
 attachmentSchema.index({ claim: 1, createdAt: 1 });
+// Taken ones not yet checked against their message, oldest first.
+attachmentSchema.index({ settled: 1, claimedAt: 1 });
 
 export type AttachmentDoc = InferSchemaType<typeof attachmentSchema>;
 

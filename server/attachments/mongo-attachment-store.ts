@@ -125,6 +125,8 @@ export class MongoAttachmentStore implements AttachmentStore {
       createdAt: new Date(r.createdAt),
       channel: null,
       claim: null,
+      claimedAt: null,
+      settled: false,
     });
   }
 
@@ -148,7 +150,7 @@ export class MongoAttachmentStore implements AttachmentStore {
     if (!ids.every((id) => free(byId.get(id)))) return null;
     const taken = await this.Attachment.updateMany(
       { _id: mongoose.trusted({ $in: [...ids] }), uploader, claim: mongoose.trusted({ $in: [null, claim] }) },
-      { $set: { claim, channel } },
+      { $set: { claim, channel, claimedAt: new Date() } },
     ).exec();
     if (taken.matchedCount !== ids.length) {
       await this.release(ids, claim);
@@ -159,7 +161,7 @@ export class MongoAttachmentStore implements AttachmentStore {
 
   async release(ids: readonly string[], claim: string): Promise<void> {
     this.ready();
-    await this.Attachment.updateMany({ _id: mongoose.trusted({ $in: [...ids] }), claim }, { $set: { claim: null, channel: null } }).exec();
+    await this.Attachment.updateMany({ _id: mongoose.trusted({ $in: [...ids] }), claim }, { $set: { claim: null, channel: null, claimedAt: null } }).exec();
   }
 
   async remove(ids: readonly string[]): Promise<void> {
@@ -186,6 +188,21 @@ export class MongoAttachmentStore implements AttachmentStore {
       .lean<{ _id: string }[]>()
       .exec();
     return docs.map((d) => d._id);
+  }
+
+  async unsettledBefore(before: string, limit: number): Promise<AttachmentRecord[]> {
+    this.ready();
+    const docs = await this.Attachment.find({ settled: false, claimedAt: mongoose.trusted({ $lt: new Date(before) }) })
+      .sort({ settled: 1, claimedAt: 1 })
+      .limit(limit)
+      .lean<AttachmentDoc[]>()
+      .exec();
+    return docs.map(record);
+  }
+
+  async settle(ids: readonly string[]): Promise<void> {
+    this.ready();
+    await this.Attachment.updateMany({ _id: mongoose.trusted({ $in: [...ids] }) }, { $set: { settled: true } }).exec();
   }
 
   async totalBytes(): Promise<number> {

@@ -19,10 +19,12 @@ export const ATTACHMENT_SQL = {
     "INSERT INTO attachments (id, uploader, name, type, size, width, height, hash, thumb, stored_bytes, created_at, channel, claim) " +
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)",
   get: "SELECT * FROM attachments WHERE id = ?",
-  claim: "UPDATE attachments SET claim = ?, channel = ? WHERE id = ?",
-  release: "UPDATE attachments SET claim = NULL, channel = NULL WHERE id = ? AND claim = ?",
+  claim: "UPDATE attachments SET claim = ?, channel = ?, claimed_at = ? WHERE id = ?",
+  release: "UPDATE attachments SET claim = NULL, channel = NULL, claimed_at = NULL WHERE id = ? AND claim = ?",
   remove: "DELETE FROM attachments WHERE id = ? RETURNING stored_bytes",
   unusedBefore: "SELECT id FROM attachments WHERE claim IS NULL AND created_at < ? ORDER BY created_at LIMIT ?",
+  unsettledBefore: "SELECT * FROM attachments WHERE settled = 0 AND claimed_at < ? ORDER BY claimed_at LIMIT ?",
+  settle: "UPDATE attachments SET settled = 1 WHERE id = ?",
   addBytes: "UPDATE attachment_totals SET bytes = bytes + ? WHERE id = 1",
   totalBytes: "SELECT bytes FROM attachment_totals WHERE id = 1",
 } as const;
@@ -157,7 +159,8 @@ export class SqliteAttachmentStore implements AttachmentStore {
       const free = (row: Row | undefined): row is Row =>
         row !== undefined && row.uploader === uploader && (row.claim === null || row.claim === claim);
       if (!found.every(free)) return null;
-      for (const id of ids) s.claim.run(claim, channel, id);
+      const at = new Date().toISOString();
+      for (const id of ids) s.claim.run(claim, channel, at, id);
       return found.map((row) => ({ ...record(row), claim, channel }));
     });
   }
@@ -186,6 +189,17 @@ export class SqliteAttachmentStore implements AttachmentStore {
 
   async unusedBefore(before: string, limit: number): Promise<string[]> {
     return this.s.unusedBefore.all(before, limit).map((r) => text(r, "id"));
+  }
+
+  async unsettledBefore(before: string, limit: number): Promise<AttachmentRecord[]> {
+    return this.s.unsettledBefore.all(before, limit).map(record);
+  }
+
+  async settle(ids: readonly string[]): Promise<void> {
+    const s = this.s;
+    await this.conn.write(() => {
+      for (const id of ids) s.settle.run(id);
+    });
   }
 
   async totalBytes(): Promise<number> {

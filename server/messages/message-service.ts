@@ -116,7 +116,7 @@ export class MessageService {
     }
     let result: SendResult;
     try {
-      result = await this.insert(draft, channel, replyTo, attachments);
+      result = await this.insert(draft, channel, replyTo, attachments, claimKey);
     } catch (err) {
       if (attachments) await this.releaseQuietly(draft.attachments!, claimKey);
       throw err;
@@ -139,7 +139,14 @@ export class MessageService {
     }
   }
 
-  private insert(draft: Draft, channel: string, replyTo: ReplyTo | undefined, attachments: Attachment[] | undefined): Promise<SendResult> {
+  /** `claimKey`: the key the attachments were taken under, which the message is stored under too (see AttachmentService.sweep). */
+  private insert(
+    draft: Draft,
+    channel: string,
+    replyTo: ReplyTo | undefined,
+    attachments: Attachment[] | undefined,
+    claimKey: string,
+  ): Promise<SendResult> {
     return this.storage(() => {
       // The id is made once a storage slot is ours, right before the write, so that
       // ids and the order writes become visible stay close (catch-up relies on it).
@@ -157,7 +164,7 @@ export class MessageService {
         ...(replyTo ? { replyTo } : {}),
         ...(attachments ? { attachments } : {}),
         channel,
-        key: draft.clientId ?? `srv-${id}`,
+        key: draft.clientId ?? (claimKey || `srv-${id}`),
       };
       return this.deps.store.insert(stored);
     });

@@ -55,14 +55,14 @@ const LINGER_MS = 2000;
 const LINGER_BYTES = 256 * 1024;
 
 /**
- * Answers a refusal while the client is still sending its body, then closes
- * the connection instead of reading the rest. Closing at once would reset
- * the connection under data the client is still sending, and many clients
- * would report the reset rather than the answer; so the connection is half
- * closed after the answer and kept a moment (reading at most LINGER_BYTES
- * more) for the client to read it and stop.
+ * Answers while the client is still sending its body (a refusal, or parts
+ * after the file), then closes the connection instead of reading the rest.
+ * Closing at once would reset the connection under data the client is still
+ * sending, and many clients would report the reset rather than the answer;
+ * so the connection is half closed after the answer and kept a moment
+ * (reading at most LINGER_BYTES more) for the client to read it and stop.
  */
-function refuseMidBody(req: Request, res: Response): void {
+function stopReading(req: Request, res: Response): void {
   const socket = req.socket;
   req.unpipe();
   let discarded = 0;
@@ -125,13 +125,15 @@ export function attachmentRoutes(deps: AttachmentRoutesDeps): Router {
       release = service.begin(who.userId);
       const attachment = await receive(req, who.userId);
       count("stored");
+      // Parts after the file are not read (whatever their size): the connection is closed instead.
+      if (!req.complete) stopReading(req, res);
       res.setHeader("Cache-Control", "no-store");
       res.status(201).json({ attachment });
     } catch (err) {
       const refusal = asRefusal(err);
       if (!refusal) throw err;
       count(resultOf(refusal));
-      if (!req.complete) refuseMidBody(req, res);
+      if (!req.complete) stopReading(req, res);
       sendError(res, refusal.status, refusal.code, refusal.message);
     } finally {
       release?.();
@@ -161,8 +163,11 @@ export function attachmentRoutes(deps: AttachmentRoutesDeps): Router {
         req.pause();
       };
       parser.on("file", (field, stream, info) => {
-        if (field !== "file" || started) {
+        if (started || field !== "file") {
+          // Only one file is read: a part after it, or another file before it, ends the reading.
           stream.resume();
+          stop();
+          if (!started) reject(new AttachmentError(400, "INVALID_INPUT", "send one file, as the part named file"));
           return;
         }
         started = true;
@@ -171,6 +176,9 @@ export function attachmentRoutes(deps: AttachmentRoutesDeps): Router {
         stream.once("limit", stop);
         service.upload(uploader, info.filename, stream, stop).then(resolve, reject);
       });
+      // A second file, or too many parts: read no further (busboy would skip them, reading them all).
+      parser.on("filesLimit", stop);
+      parser.on("partsLimit", stop);
       parser.on("error", () => reject(new AttachmentError(400, "INVALID_INPUT", "malformed multipart/form-data")));
       parser.on("close", () => {
         if (!started) reject(new AttachmentError(400, "INVALID_INPUT", "no part named file"));

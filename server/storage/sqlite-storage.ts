@@ -75,7 +75,8 @@ const BUSY_TIMEOUT_MS = 5_000;
  * Version 3 (attachments):
  * - attachments: one row per upload (its bytes are files beside the
  *   database, see SqliteAttachmentStore); `claim` and `channel` are set once
- *   a message carries it. (claim, created_at) finds unused uploads to sweep.
+ *   a message carries it. (claim, created_at) finds unused uploads to sweep,
+ *   (settled, claimed_at) the taken ones not yet checked against their message.
  * - attachment_totals: the bytes stored, kept with every insert and removal,
  *   so the metric reads one row.
  */
@@ -187,9 +188,12 @@ export const MIGRATIONS: readonly string[] = [
     stored_bytes INTEGER NOT NULL,
     created_at TEXT NOT NULL,
     channel TEXT,
-    claim TEXT
+    claim TEXT,
+    claimed_at TEXT,
+    settled INTEGER NOT NULL DEFAULT 0
   ) STRICT, WITHOUT ROWID;
   CREATE INDEX attachments_unused ON attachments (claim, created_at);
+  CREATE INDEX attachments_unsettled ON attachments (settled, claimed_at);
   CREATE TABLE attachment_totals (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     bytes INTEGER NOT NULL

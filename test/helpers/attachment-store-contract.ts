@@ -128,6 +128,24 @@ export function describeAttachmentStoreContract(name: string, makeStorage: () =>
       expect(await store.totalBytes()).toBe(10);
     });
 
+    it("when uploads are taken, then they are listed as unchecked by the time they were taken until settled; given back ones are not", async () => {
+      const [a, b, c] = [record(15), record(16), record(17)];
+      for (const r of [a, b, c]) await put(store, r);
+      const before = new Date(Date.now() - 1000).toISOString();
+      await store.claim([a.id, b.id], a.uploader, "k", "room:chat");
+      await store.claim([c.id], a.uploader, "k2", "room:chat");
+      await store.release([c.id], "k2");
+      expect(await store.unsettledBefore(before, 10)).toEqual([]);
+      const later = new Date(Date.now() + 1000).toISOString();
+      const listed = await store.unsettledBefore(later, 10);
+      expect(listed.map((r) => r.id).sort()).toEqual([a.id, b.id].sort());
+      expect(listed[0]).toMatchObject({ claim: "k", channel: "room:chat", uploader: a.uploader });
+      await store.settle([a.id]);
+      expect((await store.unsettledBefore(later, 10)).map((r) => r.id)).toEqual([b.id]);
+      // Unused uploads are never listed here.
+      expect((await store.unsettledBefore(later, 10)).some((r) => r.id === c.id)).toBe(false);
+    });
+
     it("when unused uploads are listed by age, then only unused ones made before the time come, oldest first, at most the limit", async () => {
       const old1 = record(11, { createdAt: "2026-12-01T09:00:00.000Z" });
       const old2 = record(12, { createdAt: "2026-12-01T08:00:00.000Z" });

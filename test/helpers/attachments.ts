@@ -94,11 +94,22 @@ export function streamUpload(
   url: string,
   token: string,
   total: number,
-  options: { chunk?: number; pauseMs?: number; stopAfter?: number } = {},
+  options: {
+    chunk?: number;
+    pauseMs?: number;
+    stopAfter?: number;
+    /** A small complete `file` part sent first; the big part then follows as a part named `extra`. */
+    firstFile?: string;
+  } = {},
 ): { done: Promise<{ status: number; body: string; written: number }>; written: () => number; abort: () => void } {
   const boundary = `----attach${Date.now()}`;
+  const first =
+    options.firstFile === undefined
+      ? ""
+      : `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="small.txt"\r\nContent-Type: text/plain\r\n\r\n${options.firstFile}\r\n`;
+  const bigName = options.firstFile === undefined ? "file" : "extra";
   const head = Buffer.from(
-    `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.txt"\r\nContent-Type: text/plain\r\n\r\n`,
+    `${first}--${boundary}\r\nContent-Disposition: form-data; name="${bigName}"; filename="big.txt"\r\nContent-Type: text/plain\r\n\r\n`,
   );
   const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
   const target = new URL(`${url}/api/attachments`);

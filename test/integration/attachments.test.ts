@@ -1,4 +1,5 @@
 import { readdirSync } from "node:fs";
+import http from "node:http";
 import type { Socket } from "node:net";
 import sharp from "sharp";
 import mongoose from "mongoose";
@@ -88,6 +89,23 @@ describe.each(STORES)("attachments on the %s", (_store, storeEnv) => {
     const thumb = await fetchAttachment(url(), `${attachment.id}/thumb`, tokenOf(alice));
     const meta = await sharp(thumb.bytes).metadata();
     expect([meta.width, meta.height]).toEqual([320, 160]);
+  });
+
+  it("when a GIF (animated too) and a WebP are uploaded, then they stay in their format with their size and get a WebP thumbnail", async () => {
+    const alice = await connect("alice");
+    const frame = (r: number) => sharp({ create: { width: 30, height: 20, channels: 4, background: { r, g: 0, b: 0, alpha: 1 } } }).png().toBuffer();
+    const animated = await sharp([await frame(255), await frame(0)], { join: { animated: true } }).gif().toBuffer();
+    const gif = await uploadAs(alice, { bytes: animated, name: "blink.gif" });
+    expect(gif).toMatchObject({ type: "image/gif", width: 30, height: 20 });
+    const stored = await fetchAttachment(url(), gif.id, tokenOf(alice));
+    expect((await sharp(stored.bytes, { animated: true }).metadata()).pages).toBe(2);
+    const webpSource = await sharp({ create: { width: 50, height: 60, channels: 3, background: "green" } }).webp().toBuffer();
+    const webp = await uploadAs(alice, { bytes: webpSource, name: "leaf.webp" });
+    expect(webp).toMatchObject({ type: "image/webp", width: 50, height: 60 });
+    for (const a of [gif, webp]) {
+      const thumb = await fetchAttachment(url(), `${a.id}/thumb`, tokenOf(alice));
+      expect([thumb.status, thumb.headers.get("content-type")]).toEqual([200, "image/webp"]);
+    }
   });
 
   it("when a JPEG with GPS coordinates and a sideways orientation is uploaded, then it is stored upright without any EXIF", async () => {
@@ -359,6 +377,26 @@ describe.each(STORES)("attachments on the %s", (_store, storeEnv) => {
     expect(sent.error.code).toBe("NOT_FOUND");
   });
 
+  it("when a send took uploads but its message was never stored, then the sweep removes them an hour later, and keeps those of stored messages", async () => {
+    const alice = await connect("alice");
+    await ok(alice.socket, "join", "chat");
+    const service = env.server.chat.attachments;
+    await service.sweep(Date.now() + 61_000);
+    const lost = await uploadAs(alice, { bytes: "lost", name: "lost.txt" });
+    const sent = await uploadAs(alice, { bytes: "sent", name: "sent.txt" });
+    // What a send that failed, and could not give its uploads back, leaves behind.
+    await service.claim(alice.session.userId, [lost.id], "send-that-failed", "room:chat");
+    // A message without clientId: the sweep finds it by the key its uploads were taken under.
+    const { message } = await ok<Sent>(alice.socket, "message", { room: "chat", attachments: [sent.id] });
+    expect(message.clientId).toBeUndefined();
+    expect(await service.sweep()).toBe(0);
+    expect(await service.sweep(Date.now() + 61_000)).toBe(1);
+    expect((await fetchAttachment(url(), lost.id, tokenOf(alice))).status).toBe(404);
+    expect((await fetchAttachment(url(), sent.id, tokenOf(alice))).status).toBe(200);
+    // Checked once: nothing is left to check.
+    expect(await env.server.chat.storage.attachments.unsettledBefore(new Date(Date.now() + 61_000).toISOString(), 10)).toEqual([]);
+  });
+
   it("when an upload goes over MAX_UPLOAD_BYTES, then it is answered 413 long before its 50 MB are sent, and nothing is kept", async () => {
     const alice = await connect("alice");
     const before = await storedThings();
@@ -381,14 +419,43 @@ describe.each(STORES)("attachments on the %s", (_store, storeEnv) => {
       env.server.chat.httpServer.off("connection", onConnection);
     }
     await until(async () => JSON.stringify(await storedThings()) === JSON.stringify(before));
-    // A declared length over the limit is refused before reading anything.
-    const declared = await fetch(`${url()}/api/attachments`, {
-      method: "POST",
-      headers: { Authorization: `Bearer ${tokenOf(alice)}`, "Content-Type": "multipart/form-data; boundary=x" },
-      body: new Uint8Array(11 * 1024 * 1024),
-    }).catch((err: unknown) => err);
-    if (declared instanceof Response) expect(declared.status).toBe(413);
+    // A declared length over the limit is refused before the body is sent at all.
+    const declared = await new Promise<number>((resolve, reject) => {
+      const req = http.request(`${url()}/api/attachments`, {
+        method: "POST",
+        headers: {
+          Authorization: `Bearer ${tokenOf(alice)}`,
+          "Content-Type": "multipart/form-data; boundary=x",
+          "Content-Length": String(11 * 1024 * 1024),
+        },
+      });
+      req.on("response", (res) => {
+        resolve(res.statusCode ?? 0);
+        req.destroy();
+      });
+      req.on("error", reject);
+      req.flushHeaders();
+    });
+    expect(declared).toBe(413);
     expect(await storedThings()).toEqual(before);
+  });
+
+  it("when a small file is followed by a huge second part, then the file is stored and the rest is not read", async () => {
+    const alice = await connect("alice");
+    const reads: number[] = [];
+    const onConnection = (socket: Socket) => socket.once("close", () => reads.push(socket.bytesRead));
+    env.server.chat.httpServer.on("connection", onConnection);
+    try {
+      const upload = streamUpload(url(), tokenOf(alice), 50 * 1024 * 1024, { firstFile: "the real file" });
+      const answer = await upload.done;
+      expect(answer.status).toBe(201);
+      const { attachment } = JSON.parse(answer.body) as { attachment: Attachment };
+      expect(attachment).toMatchObject({ name: "small.txt", size: 13, type: "text/plain; charset=utf-8" });
+      await until(() => reads.length === 1, 5000);
+      expect(reads[0]).toBeLessThan(4 * 1024 * 1024);
+    } finally {
+      env.server.chat.httpServer.off("connection", onConnection);
+    }
   });
 
   it("when a person has three uploads in progress, then a fourth is refused 429 RATE_LIMITED, and another person may still upload", async () => {

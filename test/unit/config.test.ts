@@ -25,6 +25,14 @@ describe("config", () => {
     expect(() => loadConfig({ MAX_TEXT_LENGTH: "abc" })).toThrow(ConfigError);
   });
 
+  it("when attachment settings are unset, then uploads are limited to 10 MiB and unused ones kept an hour; bad values stop the server", () => {
+    expect(loadConfig({}).attachments).toEqual({ maxBytes: 10_485_760, unusedTtlMs: 3_600_000 });
+    expect(loadConfig({ MAX_UPLOAD_BYTES: "1024", ATTACHMENT_UNUSED_TTL_MS: "5000" }).attachments).toEqual({ maxBytes: 1024, unusedTtlMs: 5000 });
+    expect(() => loadConfig({ MAX_UPLOAD_BYTES: "0" })).toThrow(/MAX_UPLOAD_BYTES/);
+    expect(() => loadConfig({ MAX_UPLOAD_BYTES: "ten" })).toThrow(/MAX_UPLOAD_BYTES/);
+    expect(() => loadConfig({ ATTACHMENT_UNUSED_TTL_MS: "10" })).toThrow(/ATTACHMENT_UNUSED_TTL_MS/);
+  });
+
   it("when origins are listed, then they are split and trimmed", () => {
     expect(loadConfig({ ALLOWED_ORIGINS: " https://a.example , https://b.example" }).allowedOrigins).toEqual([
       "https://a.example",

@@ -267,6 +267,7 @@ describe("SQLite query plans", () => {
       expect(byName.get("readMarkers")).toMatch(/SEARCH read_markers USING PRIMARY KEY \(user_id=\? AND channel=\?\)/);
       expect(byName.get("findUsers")).toMatch(/SEARCH users USING PRIMARY KEY \(user_id=\?\)/);
       expect(byName.get("maxRev")).toMatch(/SEARCH messages USING COVERING INDEX messages_by_rev/);
+      expect(byName.get("attachments.unsettledBefore")).toMatch(/SEARCH attachments USING INDEX attachments_unsettled \(settled=\? AND claimed_at<\?\)/);
       expect(byName.get("attachments.unusedBefore")).toMatch(/SEARCH attachments USING (COVERING )?INDEX attachments_unused \(claim=\? AND created_at<\?\)/);
       expect(badSteps(db)).toEqual([]);
     } finally {
