@@ -14,6 +14,7 @@ import type { Page } from "playwright-core";
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
 import { seriousViolations } from "../helpers/axe.js";
+import { PASSWORD } from "../helpers/accounts.js";
 import { enter, PHONE, speaking } from "../helpers/browser.js";
 import { useServerAndBrowser } from "../helpers/e2e.js";
 
@@ -241,6 +242,49 @@ describe("attachments in the page", () => {
     expect(await ada.page.isHidden("#upload-waiting")).toBe(true);
     await ada.context.close();
     await bob.context.close();
+  });
+
+  it("when a signed-in person (a cookie, no token) sends a photo privately, then the other person sees it and a third person cannot fetch it", async () => {
+    const url = env.server.url.replace("127.0.0.1", "localhost");
+    const teacher = await env.browser.newContext();
+    const page = await teacher.newPage();
+    await page.goto(url);
+    await page.locator("#login [data-account=signup]").click();
+    await page.fill("#signup-username", "teacher");
+    await page.fill("#signup-password", PASSWORD);
+    await page.click("#signup-with-password");
+    await page.locator('#conn[data-state="connected"]').waitFor();
+    expect(await page.evaluate<string | null>('JSON.parse(localStorage.getItem("chat.v1") ?? "{}").token ?? null')).toBeNull();
+
+    const pupil = await enter(env.browser, url, "Pupil");
+    await inChat(pupil.page);
+    await inChat(page);
+    await page.locator("#online-list .person-open", { hasText: "Pupil" }).click();
+    await attachWithButton(page, [{ name: "marked.png", mimeType: "image/png", buffer: await png(500, 500, "#cc0000") }]);
+    await ready(page, "marked.png");
+    await page.fill("#text", "your corrected homework");
+    await page.press("#text", "Enter");
+
+    await pupil.page.locator("#peer-list button", { hasText: "teacher" }).first().click();
+    const seen = message(pupil.page, "your corrected homework");
+    await seen.locator(".attachment-image img").waitFor();
+    await expect.poll(() => natural(pupil.page, "#message-list .attachment-image img")).toBe("320x320");
+
+    // Someone else, with an identity of their own, gets the answer a missing id gets.
+    const id = await seen.locator(".attachment-image").getAttribute("data-open-attachment");
+    const other = await enter(env.browser, url, "Other");
+    const statuses = await other.page.evaluate(
+      async ([path, missing]) => {
+        const token = (JSON.parse(localStorage.getItem("chat.v1") ?? "{}") as { token: string }).token;
+        const get = (p: string) => fetch(p, { headers: { Authorization: `Bearer ${token}` } }).then((r) => r.status);
+        return [await get(path!), await get(missing!)];
+      },
+      [`/api/attachments/${id}`, "/api/attachments/000000000000000000000000"],
+    );
+    expect(statuses).toEqual([404, 404]);
+    await teacher.close();
+    await pupil.context.close();
+    await other.context.close();
   });
 
   it("on a 375 px phone in Chinese, then the attach button offers the camera, the tray fits the screen, and axe finds nothing", async () => {
