@@ -177,8 +177,13 @@ export function attachmentRoutes(deps: AttachmentRoutesDeps): Router {
         service.upload(uploader, info.filename, stream, stop).then(resolve, reject);
       });
       // A second file, or too many parts: read no further (busboy would skip them, reading them all).
-      parser.on("filesLimit", stop);
-      parser.on("partsLimit", stop);
+      // Before the file, that is the answer; after it, the file stored is.
+      const tooMany = () => {
+        stop();
+        if (!started) reject(new AttachmentError(400, "INVALID_INPUT", "send one file, as the part named file"));
+      };
+      parser.on("filesLimit", tooMany);
+      parser.on("partsLimit", tooMany);
       parser.on("error", () => reject(new AttachmentError(400, "INVALID_INPUT", "malformed multipart/form-data")));
       parser.on("close", () => {
         if (!started) reject(new AttachmentError(400, "INVALID_INPUT", "no part named file"));

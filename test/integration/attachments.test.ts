@@ -200,6 +200,28 @@ describe.each(STORES)("attachments on the %s", (_store, storeEnv) => {
     expect((await upload(url(), { bytes: "hello" }, { token, origin: url() })).status).toBe(201);
   });
 
+  it("when a thousand fields or a second file come before the file, then the answer is 400 at once and nothing is kept", async () => {
+    const alice = await connect("alice");
+    const before = await storedThings();
+    const fields = new FormData();
+    for (let i = 0; i < 1000; i++) fields.append(`f${i}`, "x".repeat(100));
+    fields.append("file", new Blob([Buffer.from("hello")]), "a.txt");
+    const twoFirst = new FormData();
+    twoFirst.append("other", new Blob([Buffer.from("one")]), "one.txt");
+    twoFirst.append("other2", new Blob([Buffer.from("two")]), "two.txt");
+    twoFirst.append("file", new Blob([Buffer.from("hello")]), "a.txt");
+    for (const body of [fields, twoFirst]) {
+      const res = await fetch(`${url()}/api/attachments`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${tokenOf(alice)}` },
+        body,
+        signal: AbortSignal.timeout(5000),
+      });
+      expect([res.status, ((await res.json()) as { error: AckError }).error.code]).toEqual([400, "INVALID_INPUT"]);
+    }
+    expect(await storedThings()).toEqual(before);
+  });
+
   it("when a signed-in browser uploads with its session cookie from the page's origin, then its cookie alone fetches the file, as does its account token", async () => {
     const account = await signUp(url());
     const cookie = `chat_session=${account.token}`;
