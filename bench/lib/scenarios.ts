@@ -12,7 +12,7 @@ export type Phase = {
   seconds: number;
   roomSize: number;
   sent: number;
-  /** Acked ok by the project; every send for the relays, which do not ack. */
+  /** Acked ok by the project and the tutorial server; every send for the relays, which do not ack. */
   accepted: number;
   refused: number;
   expected: number;
@@ -22,8 +22,10 @@ export type Phase = {
   p95: number;
   p99: number;
   max: number;
-  /** Server CPU time (user + system) from the start of sending until deliveries stopped. */
+  /** Server CPU time (user + system) from the start of sending until deliveries stopped, its own database's included. */
   serverCpuMs: number;
+  /** Of serverCpuMs, what the server's own database process (FerretDB, store mongo) used; 0 without one. */
+  dbCpuMs: number;
   cpuUsPerDelivery: number;
   /** Share of their cores the load workers were busy: near 100 % means they were the bottleneck. */
   generatorBusy: number;
@@ -64,6 +66,7 @@ export async function measurePhase(
 ): Promise<Phase> {
   await pool.collect();
   const cpuStart = peer.cpuMs();
+  const dbCpuStart = peer.dbCpuMs();
   const generatorStart = pool.cpuMs();
   const wallStart = performance.now();
   const sends = await pool.run(rate, seconds);
@@ -77,6 +80,7 @@ export async function measurePhase(
     delivered = await pool.delivered();
   }
   const serverCpuMs = peer.cpuMs() - cpuStart;
+  const dbCpuMs = peer.dbCpuMs() - dbCpuStart;
   const wallMs = performance.now() - wallStart;
   const generatorBusy = (pool.cpuMs() - generatorStart) / (wallMs * pool.size);
   const latency = await pool.collect();
@@ -95,6 +99,7 @@ export async function measurePhase(
     p99: latency.percentile(0.99),
     max: latency.maxMs,
     serverCpuMs,
+    dbCpuMs,
     cpuUsPerDelivery: latency.count > 0 ? (serverCpuMs * 1000) / latency.count : NaN,
     generatorBusy,
   };

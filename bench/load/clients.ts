@@ -1,7 +1,7 @@
 /**
  * One simulated user per peer kind, all behind the same small interface:
- * Socket.IO (socket.io-client) for the project and the relay, `ws` for the
- * raw relay. Every send carries its send time (monotonic µs) first in the text.
+ * Socket.IO (socket.io-client) for the project, the relay and the tutorial
+ * server, `ws` for the raw relay. Every send carries its send time (monotonic µs) first in the text.
  */
 import { io, type Socket } from "socket.io-client";
 import WebSocket from "ws";
@@ -10,7 +10,7 @@ import type { PeerKind } from "../lib/peer-process.js";
 export type ClientHooks = {
   /** A message reached this client; `text` is what was sent. */
   delivered(text: string): void;
-  /** The server answered a send (project only: the relays do not ack). */
+  /** The server answered a send (the project and the tutorial server: the relays do not ack). */
   acked(ok: boolean): void;
   /**
    * Every Engine.IO packet this client received (project only, when asked for at
@@ -57,7 +57,7 @@ export async function connectClient(
 type AckReply = { ok: boolean };
 
 async function connectSocketIo(
-  kind: "project" | "relay",
+  kind: "project" | "relay" | "tutorial",
   url: string,
   name: string,
   room: string | undefined,
@@ -68,7 +68,7 @@ async function connectSocketIo(
     forceNew: true,
     reconnection: false,
     timeout: CONNECT_TIMEOUT_MS,
-    ...(kind === "project" ? { auth: { name } } : {}),
+    ...(kind === "relay" ? {} : { auth: { name } }),
   });
   await new Promise<void>((resolve, reject) => {
     // The project says who you are once the session is set up; the relay just connects.
@@ -95,6 +95,12 @@ async function connectSocketIo(
       const res = (await socket.timeout(CONNECT_TIMEOUT_MS).emitWithAck("join", room)) as AckReply;
       if (!res.ok) throw new Error(`join ${room} refused: ${JSON.stringify(res)}`);
     }
+  } else if (kind === "tutorial") {
+    socket.on("chat message", (m: { text: string }) => hooks.delivered(m.text));
+    if (room !== undefined) {
+      const res = (await socket.timeout(CONNECT_TIMEOUT_MS).emitWithAck("join", room)) as AckReply;
+      if (!res.ok) throw new Error(`join ${room} refused`);
+    }
   } else {
     socket.on("chat message", (text: string) => hooks.delivered(text));
     if (room !== undefined) await socket.timeout(CONNECT_TIMEOUT_MS).emitWithAck("join", room);
@@ -109,7 +115,7 @@ async function connectSocketIo(
       }
       socket
         .timeout(ACK_TIMEOUT_MS)
-        .emitWithAck("message", { room, text })
+        .emitWithAck(kind === "tutorial" ? "chat message" : "message", { room, text })
         .then(
           (res: AckReply) => hooks.acked(res.ok),
           () => hooks.acked(false),
