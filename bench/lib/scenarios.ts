@@ -105,6 +105,19 @@ export async function measurePhase(
   };
 }
 
+/**
+ * Waits (30 s at most) until the peer, its database included, uses under a
+ * fifth of a core: a store still working off one phase's backlog would
+ * otherwise be charged to the next.
+ */
+export async function settle(peer: PeerProcess): Promise<void> {
+  for (let i = 0; i < 30; i++) {
+    const before = peer.cpuMs();
+    await sleep(1000);
+    if (peer.cpuMs() - before < 200) return;
+  }
+}
+
 const passes = (p: Phase) => p.p99 <= SATURATION_P99_MS && p.lost === 0 && p.refused === 0;
 
 /** Fan-out in big rooms (warm-up discarded), then CPU per delivery and saturation in rooms of 10. */
@@ -121,6 +134,7 @@ export async function runLoadScenarios(
   result.fanout = await measurePhase(pool, peer, f.rate, f.seconds, f.perRoom);
   log(`  fan-out ${f.rooms}×${f.perRoom} at ${f.rate} msg/s: ${describePhase(result.fanout)}`);
   await pool.close();
+  await settle(peer);
 
   const s = scale.small;
   await pool.connect(peer.kind, peer.url, s.rooms * s.perRoom, s.rooms, "small");
@@ -137,6 +151,7 @@ export async function runLoadScenarios(
     result.saturation = rate;
     result.saturationUnbounded = rate === s.steps.at(-1);
     await sleep(500);
+    await settle(peer);
   }
   await pool.close();
 }

@@ -42,6 +42,8 @@ const CONNECT_TIMEOUT_MS = 20_000;
 /** How a `presence` event starts on the wire after the Engine.IO type: a Socket.IO EVENT of the main namespace. */
 const PRESENCE_PREFIX = '2["presence",';
 const ACK_TIMEOUT_MS = 30_000;
+/** Tries of a `join` the server refuses as busy, before connecting fails. */
+const JOIN_ATTEMPTS = 8;
 
 /** Connects one client and, when `room` is given, joins it; rejects on failure or after 20 s. */
 export async function connectClient(
@@ -92,8 +94,14 @@ async function connectSocketIo(
       });
     }
     if (room !== undefined) {
-      const res = (await socket.timeout(CONNECT_TIMEOUT_MS).emitWithAck("join", room)) as AckReply;
-      if (!res.ok) throw new Error(`join ${room} refused: ${JSON.stringify(res)}`);
+      // A busy server refuses with UNAVAILABLE, which the protocol says to retry (a store that
+      // is still catching up after a load may refuse joins for a few seconds).
+      for (let attempt = 1; ; attempt++) {
+        const res = (await socket.timeout(CONNECT_TIMEOUT_MS).emitWithAck("join", room)) as AckReply & { error?: { code?: string } };
+        if (res.ok) break;
+        if (res.error?.code !== "UNAVAILABLE" || attempt === JOIN_ATTEMPTS) throw new Error(`join ${room} refused: ${JSON.stringify(res)}`);
+        await new Promise((r) => setTimeout(r, 500 * attempt));
+      }
     }
   } else if (kind === "tutorial") {
     socket.on("chat message", (m: { text: string }) => hooks.delivered(m.text));
