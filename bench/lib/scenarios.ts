@@ -106,12 +106,12 @@ export async function measurePhase(
 }
 
 /**
- * Waits (30 s at most) until the peer, its database included, uses under a
+ * Waits (2 minutes at most) until the peer, its database included, uses under a
  * fifth of a core: a store still working off one phase's backlog would
  * otherwise be charged to the next.
  */
 export async function settle(peer: PeerProcess): Promise<void> {
-  for (let i = 0; i < 30; i++) {
+  for (let i = 0; i < 120; i++) {
     const before = peer.cpuMs();
     await sleep(1000);
     if (peer.cpuMs() - before < 200) return;

@@ -42,7 +42,7 @@ const CONNECT_TIMEOUT_MS = 20_000;
 /** How a `presence` event starts on the wire after the Engine.IO type: a Socket.IO EVENT of the main namespace. */
 const PRESENCE_PREFIX = '2["presence",';
 const ACK_TIMEOUT_MS = 30_000;
-/** Tries of a `join` the server refuses as busy, before connecting fails. */
+/** Tries of a connection or `join` the server refuses as busy, before connecting fails. */
 const JOIN_ATTEMPTS = 8;
 
 /** Connects one client and, when `room` is given, joins it; rejects on failure or after 20 s. */
@@ -65,18 +65,30 @@ async function connectSocketIo(
   room: string | undefined,
   hooks: ClientHooks,
 ): Promise<LoadClient> {
-  const socket: Socket = io(url, {
-    transports: ["websocket"],
-    forceNew: true,
-    reconnection: false,
-    timeout: CONNECT_TIMEOUT_MS,
-    ...(kind === "relay" ? {} : { auth: { name } }),
-  });
-  await new Promise<void>((resolve, reject) => {
-    // The project says who you are once the session is set up; the relay just connects.
-    socket.once(kind === "project" ? "session" : "connect", () => resolve());
-    socket.once("connect_error", (err) => reject(err));
-  });
+  let socket: Socket;
+  // A busy server (its store behind) refuses a connection with UNAVAILABLE, to be retried.
+  for (let attempt = 1; ; attempt++) {
+    socket = io(url, {
+      transports: ["websocket"],
+      forceNew: true,
+      reconnection: false,
+      timeout: CONNECT_TIMEOUT_MS,
+      ...(kind === "relay" ? {} : { auth: { name } }),
+    });
+    const connected = socket;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        // The project says who you are once the session is set up; the relay just connects.
+        connected.once(kind === "project" ? "session" : "connect", () => resolve());
+        connected.once("connect_error", (err) => reject(err));
+      });
+      break;
+    } catch (err) {
+      connected.close();
+      if ((err as Error).message !== "UNAVAILABLE" || attempt === JOIN_ATTEMPTS) throw err;
+      await new Promise((r) => setTimeout(r, 500 * attempt));
+    }
+  }
   if (kind === "project") {
     socket.on("message", (m: { text: string }) => hooks.delivered(m.text));
     const { received, dropped } = hooks;
