@@ -32,7 +32,7 @@ import {
 } from "./lib/peer-process.js";
 import { describeRooms, describeStorm, markdown, textTable, type RunReport } from "./lib/report.js";
 import { FULL, QUICK } from "./lib/scale.js";
-import { perSocketKb, runHistoryScenario, runIdleScenario, runLoadScenarios, type PeerResult } from "./lib/scenarios.js";
+import { perSocketKb, runFanout, runHistoryScenario, runIdleScenario, runSmallRooms, type PeerResult } from "./lib/scenarios.js";
 
 const SCENARIOS = ["load", "idle", "history", "joinstorm", "rooms"] as const;
 /** Run against each chosen peer; the others concern this project alone and start their own processes. */
@@ -90,12 +90,14 @@ const outFile = path.resolve(
 
 /**
  * Runs `todo` against one peer on a fresh process (with a fresh FerretDB of its own on MongoDB).
- * One process serves every scenario: start-up is slow on a loaded machine.
+ * One process serves every scenario (start-up is slow on a loaded machine), except on
+ * MongoDB, where the fan-out and history get a second one.
  */
 async function runPeer(pool: LoadPool, contender: Contender, todo: readonly string[], result: PeerResult): Promise<void> {
   const { kind, store } = peerOf(contender);
   const label = PEER_LABELS[contender];
-  const peer = await PeerProcess.start(kind, store ? { store } : {});
+  const start = () => PeerProcess.start(kind, store ? { store } : {});
+  let peer = await start();
   try {
     // Idle first, while the process is fresh: RSS does not shrink back after a load.
     if (todo.includes("idle")) {
@@ -104,8 +106,16 @@ async function runPeer(pool: LoadPool, contender: Contender, todo: readonly stri
       log(`  heap ${perSocketKb(result.idle, "heap").toFixed(2)} KB, RSS ${perSocketKb(result.idle, "rss").toFixed(2)} KB per socket`);
     }
     if (todo.includes("load")) {
-      log(`${label}: fan-out, CPU per delivery, saturation`);
-      await runLoadScenarios(pool, peer, scale, result, log);
+      log(`${label}: CPU per delivery and saturation in rooms of 10`);
+      await runSmallRooms(pool, peer, scale, result, log);
+      if (store === "mongo") {
+        // The last saturation step overloads the database, which can take minutes to catch up
+        // (refusing joins meanwhile): the fan-out gets a fresh process and database.
+        await peer.stop();
+        peer = await start();
+      }
+      log(`${label}: fan-out`);
+      await runFanout(pool, peer, scale, result, log);
     }
     if (todo.includes("history") && kind === "project") {
       log(`${label}: history at ${scale.history.messages} messages`);

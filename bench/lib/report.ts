@@ -535,7 +535,7 @@ export function markdown(r: RunReport): string {
       "a mongoose model; join a room (the last 50 messages sent back), each message saved with `Message.create` and then emitted to the room, the callback answered; " +
       "no validation, limits or recovery. A fresh FerretDB of its own, like the project's.",
     "",
-    "Each peer is one process for all its scenarios, in this order: idle sockets, fan-out, rooms of 10, history.",
+    "Each peer is one process for all its scenarios, in this order: idle sockets, rooms of 10, fan-out, history.",
     "",
   );
   return out.join("\n");

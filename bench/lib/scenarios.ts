@@ -120,16 +120,14 @@ export async function settle(peer: PeerProcess): Promise<void> {
 
 const passes = (p: Phase) => p.p99 <= SATURATION_P99_MS && p.lost === 0 && p.refused === 0;
 
-/** CPU per delivery and saturation in rooms of 10, then fan-out in big rooms (warm-up discarded). */
-export async function runLoadScenarios(
+/** CPU per delivery and saturation in rooms of 10. */
+export async function runSmallRooms(
   pool: LoadPool,
   peer: PeerProcess,
   scale: Scale,
   result: PeerResult,
   log: (line: string) => void,
 ): Promise<void> {
-  // Rooms of 10 first, fan-out last: a store that the fan-out's rate overloads (FerretDB)
-  // may take minutes to work off its backlog, and would refuse the next scenario's joins.
   const s = scale.small;
   await pool.connect(peer.kind, peer.url, s.rooms * s.perRoom, s.rooms, "small");
   await measurePhase(pool, peer, s.cpuRate, 1, s.perRoom);
@@ -149,8 +147,16 @@ export async function runLoadScenarios(
     await settle(peer);
   }
   await pool.close();
-  await settle(peer);
+}
 
+/** Latency, loss and CPU per delivery in big rooms (warm-up discarded). */
+export async function runFanout(
+  pool: LoadPool,
+  peer: PeerProcess,
+  scale: Scale,
+  result: PeerResult,
+  log: (line: string) => void,
+): Promise<void> {
   const f = scale.fanout;
   await pool.connect(peer.kind, peer.url, f.rooms * f.perRoom, f.rooms, "big");
   await measurePhase(pool, peer, f.rate, f.warmupSeconds, f.perRoom);
