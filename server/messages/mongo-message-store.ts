@@ -37,6 +37,8 @@ export class MongoMessageStore implements MessageStore {
    * document lose all but some); on MongoDB it only spares needless retries.
    */
   private readonly queue = new KeyedQueue();
+  /** Per channel, the guard write that new messages wait for and have not started yet (see guardInsert). */
+  private readonly guardBatches = new Map<string, { rev: string; done: Promise<void> }>();
 
   /**
    * @param ready throws while the storage cannot serve
@@ -121,17 +123,38 @@ export class MongoMessageStore implements MessageStore {
    * later on any node get greater revs. A new message keeps the rev this node
    * gave it, like its id: when the guard shows another node ahead, this node's
    * clock jumps past it for what it writes next.
+   *
+   * New messages of one channel share guard writes: one `$max` at a time per
+   * channel (in the queue that rev allocations use, so no two `$max`es on one
+   * guard run at once in this process), and the messages that arrive while one
+   * is waiting or in flight are recorded together by the next, with their
+   * greatest rev. Each still resolves only once a `$max` covering its own rev
+   * is written, so what it guarantees is unchanged; under load a channel's
+   * messages cost one guard write per round trip instead of one each.
    */
   private async guardInsert(doc: LeanMessage & { rev: string }): Promise<ChatMessage> {
-    let before: { rev: string } | null;
-    try {
-      before = await this.raiseGuard(doc.channel, doc.rev);
-    } catch (err) {
-      if (!isDuplicateKey(err)) throw err;
-      // Another node created the channel's guard at the same moment; it exists now.
-      before = await this.raiseGuard(doc.channel, doc.rev);
+    let batch = this.guardBatches.get(doc.channel);
+    if (batch) {
+      if (doc.rev > batch.rev) batch.rev = doc.rev;
+    } else {
+      const open = { rev: doc.rev, done: Promise.resolve() };
+      this.guardBatches.set(doc.channel, open);
+      open.done = this.queue.run(`rev\u0000${doc.channel}`, async () => {
+        // From here on, new messages of the channel wait for the next write.
+        if (this.guardBatches.get(doc.channel) === open) this.guardBatches.delete(doc.channel);
+        let before: { rev: string } | null;
+        try {
+          before = await this.raiseGuard(doc.channel, open.rev);
+        } catch (err) {
+          if (!isDuplicateKey(err)) throw err;
+          // Another node created the channel's guard at the same moment; it exists now.
+          before = await this.raiseGuard(doc.channel, open.rev);
+        }
+        if (before && before.rev > open.rev) this.revs(before.rev);
+      });
+      batch = open;
     }
-    if (before && before.rev > doc.rev) this.revs(before.rev);
+    await batch.done;
     return toChatMessage(doc);
   }
 

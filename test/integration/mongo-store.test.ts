@@ -135,6 +135,32 @@ describe("MongoStorage specifics", () => {
     }
   });
 
+  it("when many messages of one channel are stored at once, then its guard ends at the greatest of their revs, raised in fewer writes than messages", async () => {
+    const { store, conn } = await storeWithConnection();
+    const guardWrites: string[] = [];
+    mongoose.set("debug", (collection: string, method: string) => {
+      if (collection === "channel_revs" && method === "findOneAndUpdate") guardWrites.push(method);
+    });
+    try {
+      const base = { kind: "room" as const, room: "busy", text: "x", createdAt: new Date().toISOString(), channel: roomChannel("busy") };
+      const ids = Array.from({ length: 40 }, (_, i) => `${String(i + 1).padStart(12, "0")}${"0".repeat(12)}`);
+      const stored = await Promise.all(ids.map((id, i) => store.messages.insert({ ...base, id, from: alice, key: `k${i}` })));
+      expect(stored.every((r) => r.created)).toBe(true);
+      const greatest = stored.map((r) => r.message.rev).sort().at(-1)!;
+      const guard = await models(conn).ChannelRev.findOne({ _id: roomChannel("busy") }).lean<{ rev: string }>().exec();
+      expect(guard?.rev).toBe(greatest);
+      expect(guardWrites.length).toBeGreaterThan(0);
+      expect(guardWrites.length).toBeLessThan(ids.length);
+      // A change made afterwards still sorts above every one of them.
+      const edited = await store.messages.change(ids[0]!, { kind: "edit", text: "y", at: new Date().toISOString() }, () => {});
+      expect(edited!.message.rev > greatest).toBe(true);
+    } finally {
+      mongoose.set("debug", false);
+      await conn.close();
+      await store.close();
+    }
+  });
+
   it("when messages were stored before revs existed, then they read with rev = id, appear in the change feed, and take a rev when changed", async () => {
     const { store, conn } = await storeWithConnection();
     try {
