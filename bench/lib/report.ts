@@ -85,6 +85,14 @@ function rows(r: RunReport, rounds = [r.results, ...r.laterRounds]): Row[] {
     },
     {
       load: true,
+      figure: `${fan}: sends refused (busy)`,
+      values: phase((x) => x.fanout, "refused"),
+      digits: 0,
+      target: "0",
+      bound: fixed(0),
+    },
+    {
+      load: true,
       figure: `saturation, rooms of ${s.perRoom}: msg/s`,
       values: per((x) => x.saturation),
       digits: 0,
