@@ -2,7 +2,8 @@
  * What each MongoDB write of a message costs, on a fresh FerretDB (the one
  * `npm run bench -- --store mongo` uses): the database's CPU time and this
  * process's (the driver and mongoose) per operation, for the project's writes
- * — the whole `MessageStore.insert`, its document alone, its channel guard alone
+ * — the whole `MessageStore.insert` with several nodes (document and channel
+ * guard) and on one node (document only), the document alone, the guard alone
  * — and the tutorial server's `Message.create`.
  *
  *   npm run bench:mongo-ops [-- --count 3000 --concurrency 8]
@@ -71,8 +72,13 @@ try {
   const store = new MongoStorage(`${db.uri}-project`, logger);
   await store.init();
   console.log(`${count} operations each, ${concurrency} at a time, over 100 rooms; FerretDB ${db.uri}`);
-  await measure("project: MessageStore.insert (document + channel guard)", (i) =>
+  await measure("project, several nodes: MessageStore.insert (+ guard)", (i) =>
     store.messages.insert(newMessage(`r${i % 100}`, i)),
+  );
+  const single = new MongoStorage(`${db.uri}-single`, logger, { sharedWriters: false });
+  await single.init();
+  await measure("project, one node: MessageStore.insert (document only)", (i) =>
+    single.messages.insert(newMessage(`r${i % 100}`, i)),
   );
 
   const conn = await mongoose.createConnection(`${db.uri}-parts`).asPromise();
@@ -103,7 +109,7 @@ try {
   await measure("tutorial: Message.create (1 secondary index)", (i) =>
     Message.create({ room: `r${i % 100}`, name: "bench", text: `hello from the benchmark number ${i}` }),
   );
-  await Promise.all([store.close(), conn.close(), tutorial.close()]);
+  await Promise.all([store.close(), single.close(), conn.close(), tutorial.close()]);
 } finally {
   await db.stop();
 }

@@ -538,7 +538,8 @@ export function markdown(r: RunReport): string {
       "every message validated, stored, fanned out and acked.",
     "- **Socket.IO relay** (`bench/peers/socketio-relay.ts`): the tutorials' chat-room server — join a room, re-emit to the room; no validation, storage or acks.",
     "- **raw ws relay** (`bench/peers/ws-relay.ts`): `ws` with rooms by a tiny JSON protocol, each message encoded once.",
-    "- **this project on MongoDB** (`--store mongo`): the same, with `MONGODB_URI` naming a fresh FerretDB of its own (`.cache/bin/ferretdb`, SQLite in a fresh directory).",
+    "- **this project on MongoDB** (`--store mongo`): the same, with `MONGODB_URI` naming a fresh FerretDB of its own (`.cache/bin/ferretdb`, SQLite in a fresh directory); " +
+      "one node without `REDIS_URL`, so the database's only writer.",
     "- **tutorial (mongoose)** (`bench/peers/tutorial-mongo.ts`): what the classic \"express + mongodb + socket.io\" tutorial builds — Express and Socket.IO on one http server, " +
       "a mongoose model; join a room (the last 50 messages sent back), each message saved with `Message.create` and then emitted to the room, the callback answered; " +
       "no validation, limits or recovery. A fresh FerretDB of its own, like the project's.",
