@@ -1,9 +1,10 @@
 /**
  * CPU profile of a benchmark peer under load (100 rooms of 10 unless told):
- * runs the peer (this project unless `--peer relay|ws`) under
+ * runs the peer (this project unless `--peer relay|ws|tutorial`) under
  * `node --cpu-prof` at one rate and prints the functions with the most self time.
+ * `--store mongo` runs the project on a FerretDB of its own (the tutorial server always is).
  *
- *   npm run bench:profile -- --rate 1500 --seconds 10 [--top 30] [--peer relay] [--rooms 10 --per-room 100]
+ *   npm run bench:profile -- --rate 1500 --seconds 10 [--top 30] [--peer relay] [--store mongo] [--rooms 10 --per-room 100]
  *
  * The profile stays in .cache/bench/profiles/ for Chrome DevTools or speedscope.
  */
@@ -15,7 +16,7 @@ import { installCleanup, killAllChildren } from "./lib/children.js";
 import { selfTimes, windowFits, type CpuProfile } from "./lib/cpu-profile.js";
 import { nowMicros } from "./lib/histogram.js";
 import { LoadPool } from "./lib/load-pool.js";
-import { PEERS, PeerProcess, type PeerKind } from "./lib/peer-process.js";
+import { PEERS, PeerProcess, STORES, type PeerKind, type Store } from "./lib/peer-process.js";
 import { describePhase, measurePhase } from "./lib/scenarios.js";
 
 const { values: args } = parseArgs({
@@ -26,6 +27,7 @@ const { values: args } = parseArgs({
     "per-room": { type: "string", default: "10" },
     top: { type: "string", default: "30" },
     peer: { type: "string", default: "project" },
+    store: { type: "string", default: "sqlite" },
   },
 });
 const rate = Number(args.rate);
@@ -37,6 +39,9 @@ if (![rate, seconds, rooms, perRoom, top].every((n) => Number.isFinite(n) && n >
 const isPeer = (name: string): name is PeerKind => (PEERS as readonly string[]).includes(name);
 if (!isPeer(args.peer)) throw new Error(`--peer is one of ${PEERS.join(", ")}`);
 const kind = args.peer;
+const isStore = (name: string): name is Store => (STORES as readonly string[]).includes(name);
+if (!isStore(args.store)) throw new Error(`--store is one of ${STORES.join(", ")}`);
+const store = args.store;
 
 installCleanup();
 const dir = path.join(ROOT, ".cache", "bench", "profiles", new Date().toISOString().replace(/[:.]/g, "-"));
@@ -44,7 +49,7 @@ mkdirSync(dir, { recursive: true });
 
 try {
   const pool = await LoadPool.start(2);
-  const peer = await PeerProcess.start(kind, { nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${dir}`] });
+  const peer = await PeerProcess.start(kind, { nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${dir}`], store });
   await pool.connect(kind, peer.url, rooms * perRoom, rooms, "p");
   await measurePhase(pool, peer, rate, 2, perRoom);
   const window = { fromUs: nowMicros(), toUs: 0 };

@@ -8,6 +8,8 @@
  *   npm run bench -- --only load,idle,history --peers project,relay,ws   # a subset
  *   npm run bench -- --only joinstorm,rooms   # big rooms only: join storms, `rooms` on two nodes over Redis (this project only)
  *   npm run bench -- --repeat 3    # the load scenarios 3 times, peers taking turns; the summary shows medians
+ *   npm run bench -- --store mongo           # this project on MongoDB against the tutorial's mongoose server, each with a FerretDB of its own
+ *   npm run bench -- --store sqlite,mongo    # both: the project on each store, the relays and the tutorial server
  *
  * Exits non-zero only when the harness itself breaks, never for a missed target.
  */
@@ -19,24 +21,33 @@ import { benchRedisUrl, redisProblem, runJoinStorm, runRoomsOverRedis } from "./
 import { installCleanup, killAllChildren } from "./lib/children.js";
 import { LoadPool } from "./lib/load-pool.js";
 import { describeMachine, loadAverage } from "./lib/machine.js";
-import { PEER_LABELS, PEERS, PeerProcess, type PeerKind } from "./lib/peer-process.js";
+import {
+  CONTENDERS,
+  PEER_LABELS,
+  PEERS,
+  PeerProcess,
+  peerOf,
+  STORES,
+  type Contender,
+} from "./lib/peer-process.js";
 import { describeRooms, describeStorm, markdown, textTable, type RunReport } from "./lib/report.js";
 import { FULL, QUICK } from "./lib/scale.js";
-import { perSocketKb, runHistoryScenario, runIdleScenario, runLoadScenarios, type PeerResult } from "./lib/scenarios.js";
+import { perSocketKb, runFanout, runHistoryScenario, runIdleScenario, runSmallRooms, type PeerResult } from "./lib/scenarios.js";
 
 const SCENARIOS = ["load", "idle", "history", "joinstorm", "rooms"] as const;
 /** Run against each chosen peer; the others concern this project alone and start their own processes. */
 const PER_PEER: readonly string[] = ["load", "idle", "history"];
 
 const emptyResults = () =>
-  Object.fromEntries(PEERS.map((k) => [k, { steps: [] }])) as unknown as Record<PeerKind, PeerResult>;
+  Object.fromEntries(CONTENDERS.map((k) => [k, { steps: [] }])) as unknown as Record<Contender, PeerResult>;
 
 const { values: args } = parseArgs({
   options: {
     quick: { type: "boolean", default: false },
     out: { type: "string" },
     only: { type: "string", default: SCENARIOS.join(",") },
-    peers: { type: "string", default: PEERS.join(",") },
+    peers: { type: "string" },
+    store: { type: "string", default: "sqlite" },
     repeat: { type: "string", default: "1" },
   },
 });
@@ -56,29 +67,58 @@ const pick = <T extends string>(list: string, known: readonly T[], flag: string)
   return known.filter((k) => chosen.includes(k));
 };
 const scenarios = pick(args.only, SCENARIOS, "--only");
-const peers = pick(args.peers, PEERS, "--peers");
+const stores = pick(args.store, STORES, "--store");
+// By default: on the embedded store the project and the relays, on MongoDB the project and the tutorial server.
+const peers =
+  args.peers === undefined
+    ? PEERS.filter((k) => k === "project" || (k === "tutorial" ? stores.includes("mongo") : stores.includes("sqlite")))
+    : pick(args.peers, PEERS, "--peers");
+if (peers.includes("tutorial") && !stores.includes("mongo")) {
+  console.error("--peers tutorial: the tutorial server stores into MongoDB; add --store mongo");
+  process.exit(2);
+}
+/** The columns of this run: each chosen peer, the project once per chosen store. */
+const contenders = CONTENDERS.filter((c) => {
+  const { kind, store } = peerOf(c);
+  return peers.includes(kind) && (store === undefined || kind === "tutorial" || stores.includes(store));
+});
 const date = new Date().toISOString().slice(0, 10);
 const outFile = path.resolve(
   ROOT,
   args.out ?? (scale.quick ? path.join(".cache", "bench", `${date}-quick.md`) : path.join("bench", "results", `${date}.md`)),
 );
 
-/** Runs `todo` against one peer on a fresh process. One process serves every scenario: start-up is slow on a loaded machine. */
-async function runPeer(pool: LoadPool, kind: PeerKind, todo: readonly string[], result: PeerResult): Promise<void> {
-  const peer = await PeerProcess.start(kind);
+/**
+ * Runs `todo` against one peer on a fresh process (with a fresh FerretDB of its own on MongoDB).
+ * One process serves every scenario (start-up is slow on a loaded machine), except on
+ * MongoDB, where the fan-out and history get a second one.
+ */
+async function runPeer(pool: LoadPool, contender: Contender, todo: readonly string[], result: PeerResult): Promise<void> {
+  const { kind, store } = peerOf(contender);
+  const label = PEER_LABELS[contender];
+  const start = () => PeerProcess.start(kind, store ? { store } : {});
+  let peer = await start();
   try {
     // Idle first, while the process is fresh: RSS does not shrink back after a load.
     if (todo.includes("idle")) {
-      log(`${PEER_LABELS[kind]}: ${scale.idle.sockets} idle sockets`);
+      log(`${label}: ${scale.idle.sockets} idle sockets`);
       result.idle = await runIdleScenario(pool, peer, scale);
       log(`  heap ${perSocketKb(result.idle, "heap").toFixed(2)} KB, RSS ${perSocketKb(result.idle, "rss").toFixed(2)} KB per socket`);
     }
     if (todo.includes("load")) {
-      log(`${PEER_LABELS[kind]}: fan-out, CPU per delivery, saturation`);
-      await runLoadScenarios(pool, peer, scale, result, log);
+      log(`${label}: CPU per delivery and saturation in rooms of 10`);
+      await runSmallRooms(pool, peer, scale, result, log);
+      if (store === "mongo") {
+        // The last saturation step overloads the database, which can take minutes to catch up
+        // (refusing joins meanwhile): the fan-out gets a fresh process and database.
+        await peer.stop();
+        peer = await start();
+      }
+      log(`${label}: fan-out`);
+      await runFanout(pool, peer, scale, result, log);
     }
     if (todo.includes("history") && kind === "project") {
-      log(`${PEER_LABELS[kind]}: history at ${scale.history.messages} messages`);
+      log(`${label}: history at ${scale.history.messages} messages`);
       result.history = await runHistoryScenario(pool, peer, scale);
       log(`  p50 ${result.history.p50.toFixed(2)} ms, p99 ${result.history.p99.toFixed(2)} ms`);
     }
@@ -114,7 +154,7 @@ try {
     if (round > 1) report.laterRounds.push(results);
     if (repeat > 1) log(`round ${round} of ${repeat}`);
     // Even rounds go in the opposite order, so that no peer always runs first on a fresh machine.
-    for (const kind of round % 2 === 0 ? [...peers].reverse() : peers) await runPeer(pool, kind, todo, results[kind]);
+    for (const c of round % 2 === 0 ? [...contenders].reverse() : contenders) await runPeer(pool, c, todo, results[c]);
   }
   if (scenarios.includes("joinstorm")) {
     for (const size of scale.storms.sizes) {

@@ -61,8 +61,7 @@ export function startNodeChild(
     { cwd: ROOT, env: { ...process.env, ...opts.env }, stdio: ["ignore", "pipe", "pipe", "ipc"] },
   );
   if (proc.pid === undefined) throw new Error(`could not start ${script}`);
-  live.add(proc);
-  proc.once("exit", () => live.delete(proc));
+  track(proc);
   let out = "";
   const keep = (chunk: Buffer) => {
     out = (out + chunk.toString()).slice(-4000);
@@ -70,6 +69,12 @@ export function startNodeChild(
   proc.stdout?.on("data", keep);
   proc.stderr?.on("data", keep);
   return { proc, pid: proc.pid, output: () => out };
+}
+
+/** Kills `proc` with the others when the run ends (for children not started by startNodeChild). */
+export function track(proc: ChildProcess): void {
+  live.add(proc);
+  proc.once("exit", () => live.delete(proc));
 }
 
 /** Resolves once the child has exited; SIGKILLs it if it takes longer than `ms`. */

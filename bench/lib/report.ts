@@ -1,7 +1,7 @@
 /** The summary table (stdout and markdown) and the results file. */
 import type { RoomsResult, StormResult } from "./big-rooms.js";
 import type { Machine } from "./machine.js";
-import { PEER_LABELS, PEERS, type PeerKind } from "./peer-process.js";
+import { CONTENDERS, PEER_LABELS, type Contender } from "./peer-process.js";
 import { perSocketKb, type Phase, type PeerResult } from "./scenarios.js";
 import type { Scale } from "./scale.js";
 
@@ -13,9 +13,9 @@ export type RunReport = {
   loadEnd: number[];
   scale: Scale;
   /** Every scenario, round 1. */
-  results: Record<PeerKind, PeerResult>;
+  results: Record<Contender, PeerResult>;
   /** With `--repeat`: the load scenarios again, once per later round. */
-  laterRounds: Record<PeerKind, PeerResult>[];
+  laterRounds: Record<Contender, PeerResult>[];
   /** Join storms, one per size (this project only). */
   storms: StormResult[];
   /** `rooms` on two nodes over Redis (this project only). */
@@ -34,13 +34,13 @@ export function median(values: number[]): number | undefined {
 
 type Row = {
   figure: string;
-  values: Record<PeerKind, number | undefined>;
+  values: Record<Contender, number | undefined>;
   digits: number;
   /** Overrides the number's formatting (the ratio still uses the number). */
   show?: (v: number) => string | undefined;
   target?: string;
-  /** The target as a number, given the relay's value in the same run; undefined when it cannot be judged. */
-  bound?: (relay: number | undefined) => number | undefined;
+  /** The target as a number, given the reference peer's value in the same run; undefined when it cannot be judged. */
+  bound?: (reference: number | undefined) => number | undefined;
   /** The target is a floor (saturation), not a ceiling. */
   floor?: boolean;
   /** Measured by the load scenarios, so once per round with `--repeat`. */
@@ -55,14 +55,14 @@ function rows(r: RunReport, rounds = [r.results, ...r.laterRounds]): Row[] {
   const { fanout: f, small: s, idle, history } = r.scale;
   const per = (pick: (x: PeerResult) => number | undefined) =>
     Object.fromEntries(
-      PEERS.map((k) => [k, median(rounds.map((round) => pick(round[k])).filter((v) => v !== undefined))]),
-    ) as Record<PeerKind, number | undefined>;
+      CONTENDERS.map((k) => [k, median(rounds.map((round) => pick(round[k])).filter((v) => v !== undefined))]),
+    ) as Record<Contender, number | undefined>;
   const phase = (get: (x: PeerResult) => Phase | undefined, field: keyof Phase) =>
     per((x) => get(x)?.[field]);
   const fan = `fan-out ${f.rooms}×${f.perRoom}, ${f.rate} msg/s`;
   const perSocket = (field: "heap" | "rss") => per((x) => (x.idle ? perSocketKb(x.idle, field) : undefined));
   const fixed = (limit: number) => () => limit;
-  const relay = (relayValue: number | undefined) => relayValue;
+  const reference = (value: number | undefined) => value;
   return [
     { figure: `${fan}: p50 ms`, values: phase((x) => x.fanout, "p50"), digits: 1, load: true },
     { figure: `${fan}: p95 ms`, values: phase((x) => x.fanout, "p95"), digits: 1, load: true },
@@ -71,8 +71,8 @@ function rows(r: RunReport, rounds = [r.results, ...r.laterRounds]): Row[] {
       figure: `${fan}: p99 ms`,
       values: phase((x) => x.fanout, "p99"),
       digits: 1,
-      target: "≤ 50, or ≤ relay",
-      bound: (relayValue) => Math.max(50, relayValue ?? 0),
+      target: "≤ 50, or ≤ peer",
+      bound: (value) => Math.max(50, value ?? 0),
     },
     { figure: `${fan}: max ms`, values: phase((x) => x.fanout, "max"), digits: 1, load: true },
     {
@@ -85,30 +85,38 @@ function rows(r: RunReport, rounds = [r.results, ...r.laterRounds]): Row[] {
     },
     {
       load: true,
+      figure: `${fan}: sends refused (busy)`,
+      values: phase((x) => x.fanout, "refused"),
+      digits: 0,
+      target: "0",
+      bound: fixed(0),
+    },
+    {
+      load: true,
       figure: `saturation, rooms of ${s.perRoom}: msg/s`,
       values: per((x) => x.saturation),
       digits: 0,
       show: (v) => (v === 0 ? `< ${s.steps[0]}` : undefined),
-      target: "≥ 1.0× relay",
+      target: "≥ 1.0× peer",
       // Below the first step there is no figure to compare against.
-      bound: (relayValue) => relayValue || undefined,
+      bound: (value) => value || undefined,
       floor: true,
     },
     {
       load: true,
-      figure: `server CPU per delivery, rooms of ${s.perRoom}: µs`,
+      figure: `server (+ database) CPU per delivery, rooms of ${s.perRoom}: µs`,
       values: phase((x) => x.cpuSmall, "cpuUsPerDelivery"),
       digits: 1,
-      target: "≤ 1.0× relay",
-      bound: relay,
+      target: "≤ 1.0× peer",
+      bound: reference,
     },
     {
       load: true,
-      figure: `server CPU per delivery, rooms of ${f.perRoom}: µs`,
+      figure: `server (+ database) CPU per delivery, rooms of ${f.perRoom}: µs`,
       values: phase((x) => x.fanout, "cpuUsPerDelivery"),
       digits: 1,
-      target: "≤ 1.0× relay",
-      bound: relay,
+      target: "≤ 1.0× peer",
+      bound: reference,
     },
     {
       figure: `heap per idle socket at ${idle.sockets.toLocaleString("en")}: KB`,
@@ -136,14 +144,45 @@ function rows(r: RunReport, rounds = [r.results, ...r.laterRounds]): Row[] {
 const fmt = (v: number | undefined, digits: number) =>
   v === undefined || Number.isNaN(v) ? "—" : v.toLocaleString("en", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
-const ratioOf = ({ project, relay }: Row["values"]): number | undefined =>
-  project !== undefined && relay !== undefined && relay !== 0 ? project / relay : undefined;
+/**
+ * The comparisons the summary makes: this project against the reference peer
+ * that runs on the same footing — the Socket.IO relay (storing nothing) for the
+ * project on its embedded database, the tutorial's mongoose server for the
+ * project on MongoDB (each with a FerretDB of its own).
+ */
+type Pair = { a: Contender; b: Contender; label: string };
+const PAIRS: readonly Pair[] = [
+  { a: "project", b: "relay", label: "project ÷ relay" },
+  { a: "projectMongo", b: "tutorial", label: "on MongoDB ÷ tutorial" },
+];
 
-function cells(row: Row): string[] {
-  const { project, relay, ws } = row.values;
-  const ratio = ratioOf(row.values);
+/** What one summary shows: the contenders that ran, and the comparisons whose two sides both ran. */
+type Layout = { columns: Contender[]; pairs: Pair[] };
+
+function layoutOf(r: RunReport): Layout {
+  const rounds = [r.results, ...r.laterRounds];
+  const ran = (k: Contender) => rounds.some((round) => hasResults(round[k]));
+  const columns = CONTENDERS.filter(ran);
+  return { columns, pairs: PAIRS.filter((p) => ran(p.a) && ran(p.b)) };
+}
+
+const ratioOf = (values: Row["values"], pair: Pair): number | undefined => {
+  const a = values[pair.a];
+  const b = values[pair.b];
+  return a !== undefined && b !== undefined && b !== 0 ? a / b : undefined;
+};
+
+function cells(row: Row, layout: Layout): string[] {
   const show = (v: number | undefined) => (v !== undefined && row.show?.(v)) || fmt(v, row.digits);
-  return [row.figure, show(project), show(relay), show(ws), ratio === undefined ? "—" : `${ratio.toFixed(2)}×`, row.target ?? "", verdict(row, project, relay)];
+  return [
+    row.figure,
+    ...layout.columns.map((k) => show(row.values[k])),
+    row.target ?? "",
+    ...layout.pairs.flatMap((pair) => {
+      const ratio = ratioOf(row.values, pair);
+      return [ratio === undefined ? "—" : `${ratio.toFixed(2)}×`, verdict(row, row.values[pair.a], row.values[pair.b])];
+    }),
+  ];
 }
 
 /**
@@ -152,44 +191,50 @@ function cells(row: Row): string[] {
  * apart, on the machine as it was then), and its verdict says in how many
  * rounds the target was met.
  */
-function summaryCells(r: RunReport): string[][] {
+function summaryCells(r: RunReport, layout: Layout): string[][] {
   const rounds = [r.results, ...r.laterRounds];
   const perRound = rounds.map((round) => rows(r, [round]));
   const all = rows(r);
   // Figures no peer measured in this run (scenarios left out with --only) are left out too.
-  const measured = (row: Row) => PEERS.some((k) => row.values[k] !== undefined);
+  const measured = (row: Row) => layout.columns.some((k) => row.values[k] !== undefined);
   return all.flatMap((row, i) => (measured(row) ? [[row, i] as const] : [])).map(([row, i]) => {
-    const c = cells(row);
+    const c = cells(row, layout);
     if (rounds.length === 1 || !row.load) return c;
     const each = perRound.map((list) => list[i]!);
-    const ratio = median(each.map((x) => ratioOf(x.values)).filter((v) => v !== undefined));
-    c[4] = ratio === undefined ? "—" : `${ratio.toFixed(2)}× (median)`;
-    if (row.bound) {
-      const judged = each.map((x) => verdict(x, x.values.project, x.values.relay)).filter((v) => v !== "");
-      const met = judged.filter((v) => v === "met").length;
-      c[6] = judged.length === 0 ? "" : `met in ${met} of ${judged.length} rounds`;
-    }
+    layout.pairs.forEach((pair, j) => {
+      const at = 2 + layout.columns.length + 2 * j;
+      const ratio = median(each.map((x) => ratioOf(x.values, pair)).filter((v) => v !== undefined));
+      c[at] = ratio === undefined ? "—" : `${ratio.toFixed(2)}× (median)`;
+      if (row.bound) {
+        const judged = each.map((x) => verdict(x, x.values[pair.a], x.values[pair.b])).filter((v) => v !== "");
+        const met = judged.filter((v) => v === "met").length;
+        c[at + 1] = judged.length === 0 ? "" : `met in ${met} of ${judged.length} rounds`;
+      }
+    });
     return c;
   });
 }
 
 /** "met", by how much the project misses the target ("missed: 1.45× off"), or "" when it cannot be judged. */
-function verdict(row: Row, project: number | undefined, relay: number | undefined): string {
-  const bound = row.bound?.(relay);
+function verdict(row: Row, project: number | undefined, reference: number | undefined): string {
+  const bound = row.bound?.(reference);
   if (project === undefined || Number.isNaN(project) || bound === undefined || Number.isNaN(bound)) return "";
   if (row.floor ? project >= bound : project <= bound) return "met";
   if (bound === 0 || project === 0) return `missed (${fmt(project, row.digits)})`;
   return `missed: ${(row.floor ? bound / project : project / bound).toFixed(2)}× off`;
 }
 
-const HEADER = ["figure", PEER_LABELS.project, PEER_LABELS.relay, PEER_LABELS.ws, "project ÷ relay", "target", "project vs target"];
+const header = (layout: Layout) => [
+  "figure",
+  ...layout.columns.map((k) => PEER_LABELS[k]),
+  "target",
+  ...layout.pairs.flatMap((p) => [p.label, `${PEER_LABELS[p.a]} vs target`]),
+];
 
-/** Whether any scenario run against each peer (load, idle, history) measured something. */
-const hasPeerResults = (r: RunReport) =>
-  PEERS.some((k) => {
-    const x = r.results[k];
-    return x.fanout !== undefined || x.idle !== undefined || x.history !== undefined || x.steps.length > 0;
-  });
+/** Whether any scenario run against a peer (load, idle, history) measured something. */
+const hasResults = (x: PeerResult) => x.fanout !== undefined || x.idle !== undefined || x.history !== undefined || x.steps.length > 0;
+
+const hasPeerResults = (r: RunReport) => CONTENDERS.some((k) => hasResults(r.results[k]));
 
 const fixedWidth = (all: string[][]) => {
   const widths = all[0]!.map((_, i) => Math.max(...all.map((c) => c[i]!.length)));
@@ -199,7 +244,8 @@ const fixedWidth = (all: string[][]) => {
 /** The summary as a fixed-width text table. */
 export function textTable(r: RunReport): string {
   const parts: string[] = [];
-  if (hasPeerResults(r)) parts.push(fixedWidth([HEADER, ...summaryCells(r)]));
+  const layout = layoutOf(r);
+  if (hasPeerResults(r)) parts.push(fixedWidth([header(layout), ...summaryCells(r, layout)]));
   const big = bigRoomCells(r);
   if (big.length > 0) parts.push(fixedWidth([BIG_HEADER, ...big]));
   return parts.join("\n\n");
@@ -361,7 +407,7 @@ function phaseRows(label: string, phases: Phase[]): string[] {
       `${p.delivered} / ${p.expected}`,
       String(p.lost),
       [p.p50, p.p95, p.p99, p.max].map((v) => v.toFixed(1)).join(" / "),
-      p.serverCpuMs.toFixed(0),
+      p.dbCpuMs > 0 ? `${p.serverCpuMs.toFixed(0)} (${p.dbCpuMs.toFixed(0)})` : p.serverCpuMs.toFixed(0),
       p.cpuUsPerDelivery.toFixed(1),
       `${(p.generatorBusy * 100).toFixed(0)} %`,
     ]),
@@ -373,6 +419,8 @@ export function markdown(r: RunReport): string {
   // Only the start counts: by the end the load average holds the benchmark's own load.
   const busy = r.loadStart[0]! >= 0.5;
   const { fanout: f, small: s, idle, history } = r.scale;
+  const layout = layoutOf(r);
+  const HEADER = header(layout);
   const out: string[] = [
     `# Benchmark ${r.date}${r.scale.quick ? " (quick, scaled down)" : ""}`,
     "",
@@ -398,26 +446,34 @@ export function markdown(r: RunReport): string {
           "",
         ]
       : []),
-    ...(hasPeerResults(r) ? [mdRow(HEADER), mdRow(HEADER.map(() => "---")), ...summaryCells(r).map(mdRow)] : []),
+    ...(layout.pairs.some((p) => p.b === "tutorial")
+      ? [
+          "*peer* in a target is the reference on the same footing: the Socket.IO relay for this project on its embedded database, " +
+            "the tutorial's mongoose server for this project on MongoDB (each with a FerretDB of its own, whose CPU time counts with its server's).",
+          "",
+        ]
+      : []),
+    ...(hasPeerResults(r) ? [mdRow(HEADER), mdRow(HEADER.map(() => "---")), ...summaryCells(r, layout).map(mdRow)] : []),
     ...bigRoomMarkdown(r),
   ];
   const rounds = [r.results, ...r.laterRounds];
-  const anyPhase = rounds.some((round) => PEERS.some((k) => round[k].fanout !== undefined || round[k].steps.length > 0));
+  const anyPhase = rounds.some((round) => CONTENDERS.some((k) => round[k].fanout !== undefined || round[k].steps.length > 0));
   if (anyPhase) out.push(
     "",
     "## Phases",
     "",
-    "sent / accepted / refused: accepted is acked ok by the project; the relays do not ack, so every send counts. " +
+    "sent / accepted / refused: accepted is acked ok by the project and the tutorial server; the relays do not ack, so every send counts. " +
       "Latency is send→delivered at every receiver (timestamp in the payload, one monotonic clock). " +
-      "Server CPU is utime + stime from `/proc/<pid>/stat` over the phase; per delivery it is divided by deliveries counted at the receivers. " +
+      "Server CPU is utime + stime from `/proc/<pid>/stat` over the phase, of the server process and, on MongoDB, of its own FerretDB process " +
+      "(the database's share in brackets); per delivery it is divided by deliveries counted at the receivers. " +
       "Load workers busy: their CPU time over the phase's wall time and cores — near 100 % means the generator, not the server, was the limit.",
     "",
-    mdRow(["peer, phase", "msg/s", "room size", "sent / accepted / refused", "delivered / expected", "lost", "p50 / p95 / p99 / max ms", "server CPU ms", "µs/delivery", "load workers busy"]),
+    mdRow(["peer, phase", "msg/s", "room size", "sent / accepted / refused", "delivered / expected", "lost", "p50 / p95 / p99 / max ms", "server (database) CPU ms", "µs/delivery", "load workers busy"]),
     mdRow(Array.from({ length: 10 }, () => "---")),
   );
   rounds.forEach((round, i) => {
     const tag = r.laterRounds.length > 0 ? ` (round ${i + 1})` : "";
-    for (const k of PEERS) {
+    for (const k of CONTENDERS) {
       const x = round[k];
       if (x.fanout) out.push(...phaseRows(`${PEER_LABELS[k]}${tag}, fan-out ${f.rooms}×${f.perRoom}`, [x.fanout]));
       if (x.cpuSmall) out.push(...phaseRows(`${PEER_LABELS[k]}${tag}, CPU ${s.rooms}×${s.perRoom}`, [x.cpuSmall]));
@@ -428,13 +484,13 @@ export function markdown(r: RunReport): string {
     out.push("", "## Rounds", "", "Each round's load figures on their own, as in the summary.", "");
     out.push(mdRow(["round", ...HEADER]), mdRow(["---", ...HEADER.map(() => "---")]));
     [r.results, ...r.laterRounds].forEach((round, i) => {
-      for (const row of rows(r, [round]).filter((x) => x.load)) out.push(mdRow([String(i + 1), ...cells(row)]));
+      for (const row of rows(r, [round]).filter((x) => x.load)) out.push(mdRow([String(i + 1), ...cells(row, layout)]));
     });
   }
   if (anyPhase) out.push("", "## Saturation", "");
   rounds.forEach((round, i) => {
     const tag = r.laterRounds.length > 0 ? ` (round ${i + 1})` : "";
-    for (const k of PEERS) {
+    for (const k of CONTENDERS) {
       const x = round[k];
       if (x.saturation === undefined) continue;
       out.push(
@@ -445,7 +501,7 @@ export function markdown(r: RunReport): string {
       );
     }
   });
-  if (PEERS.some((k) => r.results[k].idle)) out.push(
+  if (CONTENDERS.some((k) => r.results[k].idle)) out.push(
     "",
     `## Idle sockets (${idle.sockets.toLocaleString("en")}, connected, in no room)`,
     "",
@@ -454,7 +510,7 @@ export function markdown(r: RunReport): string {
       "the growth is divided by the sockets connected in between, so one-time costs of the first connections are left out.",
     "",
   );
-  for (const k of PEERS) {
+  for (const k of CONTENDERS) {
     const i = r.results[k].idle;
     if (!i) continue;
     const mb = (b: number) => (b / 2 ** 20).toFixed(1);
@@ -462,15 +518,14 @@ export function markdown(r: RunReport): string {
       `- ${PEER_LABELS[k]}: heap ${mb(i.heapBefore)} → ${mb(i.heapAfter)} MB, RSS ${mb(i.rssBefore)} → ${mb(i.rssAfter)} MB`,
     );
   }
-  const h = r.results.project.history;
-  if (h) {
+  const histories = (["project", "projectMongo"] as const).filter((k) => r.results[k].history);
+  if (histories.length > 0) out.push("", "## History", "");
+  for (const k of histories) {
+    const h = r.results[k].history!;
     out.push(
-      "",
-      "## History",
-      "",
-      `- ${h.messages.toLocaleString("en")} messages in one room, written through the store's API (\`MessageStore.insert\`) in the server process in ${(h.fillMs / 1000).toFixed(1)} s; ` +
+      `- ${PEER_LABELS[k]}: ${h.messages.toLocaleString("en")} messages in one room, written through the store's API (\`MessageStore.insert\`) in the server process in ${(h.fillMs / 1000).toFixed(1)} s; ` +
         `then ${h.requests} \`history { room, limit: ${history.limit} }\` requests over the socket protocol, one at a time (after 20 discarded): ` +
-        `p50 ${h.p50.toFixed(2)} ms, p99 ${h.p99.toFixed(2)} ms, max ${h.max.toFixed(2)} ms. The relays keep no history.`,
+        `p50 ${h.p50.toFixed(2)} ms, p99 ${h.p99.toFixed(2)} ms, max ${h.max.toFixed(2)} ms. The relays and the tutorial server are not asked for history.`,
     );
   }
   out.push(
@@ -483,8 +538,13 @@ export function markdown(r: RunReport): string {
       "every message validated, stored, fanned out and acked.",
     "- **Socket.IO relay** (`bench/peers/socketio-relay.ts`): the tutorials' chat-room server — join a room, re-emit to the room; no validation, storage or acks.",
     "- **raw ws relay** (`bench/peers/ws-relay.ts`): `ws` with rooms by a tiny JSON protocol, each message encoded once.",
+    "- **this project on MongoDB** (`--store mongo`): the same, with `MONGODB_URI` naming a fresh FerretDB of its own (`.cache/bin/ferretdb`, SQLite in a fresh directory); " +
+      "one node without `REDIS_URL`, so the database's only writer.",
+    "- **tutorial (mongoose)** (`bench/peers/tutorial-mongo.ts`): what the classic \"express + mongodb + socket.io\" tutorial builds — Express and Socket.IO on one http server, " +
+      "a mongoose model; join a room (the last 50 messages sent back), each message saved with `Message.create` and then emitted to the room, the callback answered; " +
+      "no validation, limits or recovery. A fresh FerretDB of its own, like the project's.",
     "",
-    "Each peer is one process for all its scenarios, in this order: idle sockets, fan-out, rooms of 10, history.",
+    "Each peer is one process for all its scenarios, in this order: idle sockets, rooms of 10, fan-out, history.",
     "",
   );
   return out.join("\n");

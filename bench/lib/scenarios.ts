@@ -12,7 +12,7 @@ export type Phase = {
   seconds: number;
   roomSize: number;
   sent: number;
-  /** Acked ok by the project; every send for the relays, which do not ack. */
+  /** Acked ok by the project and the tutorial server; every send for the relays, which do not ack. */
   accepted: number;
   refused: number;
   expected: number;
@@ -22,8 +22,10 @@ export type Phase = {
   p95: number;
   p99: number;
   max: number;
-  /** Server CPU time (user + system) from the start of sending until deliveries stopped. */
+  /** Server CPU time (user + system) from the start of sending until deliveries stopped, its own database's included. */
   serverCpuMs: number;
+  /** Of serverCpuMs, what the server's own database process (FerretDB, store mongo) used; 0 without one. */
+  dbCpuMs: number;
   cpuUsPerDelivery: number;
   /** Share of their cores the load workers were busy: near 100 % means they were the bottleneck. */
   generatorBusy: number;
@@ -64,6 +66,7 @@ export async function measurePhase(
 ): Promise<Phase> {
   await pool.collect();
   const cpuStart = peer.cpuMs();
+  const dbCpuStart = peer.dbCpuMs();
   const generatorStart = pool.cpuMs();
   const wallStart = performance.now();
   const sends = await pool.run(rate, seconds);
@@ -77,6 +80,7 @@ export async function measurePhase(
     delivered = await pool.delivered();
   }
   const serverCpuMs = peer.cpuMs() - cpuStart;
+  const dbCpuMs = peer.dbCpuMs() - dbCpuStart;
   const wallMs = performance.now() - wallStart;
   const generatorBusy = (pool.cpuMs() - generatorStart) / (wallMs * pool.size);
   const latency = await pool.collect();
@@ -95,15 +99,58 @@ export async function measurePhase(
     p99: latency.percentile(0.99),
     max: latency.maxMs,
     serverCpuMs,
+    dbCpuMs,
     cpuUsPerDelivery: latency.count > 0 ? (serverCpuMs * 1000) / latency.count : NaN,
     generatorBusy,
   };
 }
 
+/**
+ * Waits (2 minutes at most) until the peer, its database included, uses under a
+ * fifth of a core: a store still working off one phase's backlog would
+ * otherwise be charged to the next.
+ */
+export async function settle(peer: PeerProcess): Promise<void> {
+  for (let i = 0; i < 120; i++) {
+    const before = peer.cpuMs();
+    await sleep(1000);
+    if (peer.cpuMs() - before < 200) return;
+  }
+}
+
 const passes = (p: Phase) => p.p99 <= SATURATION_P99_MS && p.lost === 0 && p.refused === 0;
 
-/** Fan-out in big rooms (warm-up discarded), then CPU per delivery and saturation in rooms of 10. */
-export async function runLoadScenarios(
+/** CPU per delivery and saturation in rooms of 10. */
+export async function runSmallRooms(
+  pool: LoadPool,
+  peer: PeerProcess,
+  scale: Scale,
+  result: PeerResult,
+  log: (line: string) => void,
+): Promise<void> {
+  const s = scale.small;
+  await pool.connect(peer.kind, peer.url, s.rooms * s.perRoom, s.rooms, "small");
+  await measurePhase(pool, peer, s.cpuRate, 1, s.perRoom);
+  result.cpuSmall = await measurePhase(pool, peer, s.cpuRate, s.cpuSeconds, s.perRoom);
+  log(`  rooms of ${s.perRoom} at ${s.cpuRate} msg/s: ${describePhase(result.cpuSmall)}`);
+  await settle(peer);
+  result.saturation = 0;
+  result.saturationUnbounded = false;
+  for (const rate of s.steps) {
+    const step = await measurePhase(pool, peer, rate, s.stepSeconds, s.perRoom);
+    result.steps.push(step);
+    log(`  saturation step ${rate} msg/s: ${describePhase(step)} → ${passes(step) ? "pass" : "fail"}`);
+    if (!passes(step)) break;
+    result.saturation = rate;
+    result.saturationUnbounded = rate === s.steps.at(-1);
+    await sleep(500);
+    await settle(peer);
+  }
+  await pool.close();
+}
+
+/** Latency, loss and CPU per delivery in big rooms (warm-up discarded). */
+export async function runFanout(
   pool: LoadPool,
   peer: PeerProcess,
   scale: Scale,
@@ -115,24 +162,6 @@ export async function runLoadScenarios(
   await measurePhase(pool, peer, f.rate, f.warmupSeconds, f.perRoom);
   result.fanout = await measurePhase(pool, peer, f.rate, f.seconds, f.perRoom);
   log(`  fan-out ${f.rooms}×${f.perRoom} at ${f.rate} msg/s: ${describePhase(result.fanout)}`);
-  await pool.close();
-
-  const s = scale.small;
-  await pool.connect(peer.kind, peer.url, s.rooms * s.perRoom, s.rooms, "small");
-  await measurePhase(pool, peer, s.cpuRate, 1, s.perRoom);
-  result.cpuSmall = await measurePhase(pool, peer, s.cpuRate, s.cpuSeconds, s.perRoom);
-  log(`  rooms of ${s.perRoom} at ${s.cpuRate} msg/s: ${describePhase(result.cpuSmall)}`);
-  result.saturation = 0;
-  result.saturationUnbounded = false;
-  for (const rate of s.steps) {
-    const step = await measurePhase(pool, peer, rate, s.stepSeconds, s.perRoom);
-    result.steps.push(step);
-    log(`  saturation step ${rate} msg/s: ${describePhase(step)} → ${passes(step) ? "pass" : "fail"}`);
-    if (!passes(step)) break;
-    result.saturation = rate;
-    result.saturationUnbounded = rate === s.steps.at(-1);
-    await sleep(500);
-  }
   await pool.close();
 }
 

@@ -1,7 +1,7 @@
 /**
  * One simulated user per peer kind, all behind the same small interface:
- * Socket.IO (socket.io-client) for the project and the relay, `ws` for the
- * raw relay. Every send carries its send time (monotonic µs) first in the text.
+ * Socket.IO (socket.io-client) for the project, the relay and the tutorial
+ * server, `ws` for the raw relay. Every send carries its send time (monotonic µs) first in the text.
  */
 import { io, type Socket } from "socket.io-client";
 import WebSocket from "ws";
@@ -10,7 +10,7 @@ import type { PeerKind } from "../lib/peer-process.js";
 export type ClientHooks = {
   /** A message reached this client; `text` is what was sent. */
   delivered(text: string): void;
-  /** The server answered a send (project only: the relays do not ack). */
+  /** The server answered a send (the project and the tutorial server: the relays do not ack). */
   acked(ok: boolean): void;
   /**
    * Every Engine.IO packet this client received (project only, when asked for at
@@ -42,6 +42,8 @@ const CONNECT_TIMEOUT_MS = 20_000;
 /** How a `presence` event starts on the wire after the Engine.IO type: a Socket.IO EVENT of the main namespace. */
 const PRESENCE_PREFIX = '2["presence",';
 const ACK_TIMEOUT_MS = 30_000;
+/** Tries of a connection or `join` the server refuses as busy, before connecting fails. */
+const JOIN_ATTEMPTS = 8;
 
 /** Connects one client and, when `room` is given, joins it; rejects on failure or after 20 s. */
 export async function connectClient(
@@ -57,24 +59,36 @@ export async function connectClient(
 type AckReply = { ok: boolean };
 
 async function connectSocketIo(
-  kind: "project" | "relay",
+  kind: "project" | "relay" | "tutorial",
   url: string,
   name: string,
   room: string | undefined,
   hooks: ClientHooks,
 ): Promise<LoadClient> {
-  const socket: Socket = io(url, {
-    transports: ["websocket"],
-    forceNew: true,
-    reconnection: false,
-    timeout: CONNECT_TIMEOUT_MS,
-    ...(kind === "project" ? { auth: { name } } : {}),
-  });
-  await new Promise<void>((resolve, reject) => {
-    // The project says who you are once the session is set up; the relay just connects.
-    socket.once(kind === "project" ? "session" : "connect", () => resolve());
-    socket.once("connect_error", (err) => reject(err));
-  });
+  let socket: Socket;
+  // A busy server (its store behind) refuses a connection with UNAVAILABLE, to be retried.
+  for (let attempt = 1; ; attempt++) {
+    socket = io(url, {
+      transports: ["websocket"],
+      forceNew: true,
+      reconnection: false,
+      timeout: CONNECT_TIMEOUT_MS,
+      ...(kind === "relay" ? {} : { auth: { name } }),
+    });
+    const connected = socket;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        // The project says who you are once the session is set up; the relay just connects.
+        connected.once(kind === "project" ? "session" : "connect", () => resolve());
+        connected.once("connect_error", (err) => reject(err));
+      });
+      break;
+    } catch (err) {
+      connected.close();
+      if ((err as Error).message !== "UNAVAILABLE" || attempt === JOIN_ATTEMPTS) throw err;
+      await new Promise((r) => setTimeout(r, 500 * attempt));
+    }
+  }
   if (kind === "project") {
     socket.on("message", (m: { text: string }) => hooks.delivered(m.text));
     const { received, dropped } = hooks;
@@ -92,8 +106,20 @@ async function connectSocketIo(
       });
     }
     if (room !== undefined) {
+      // A busy server refuses with UNAVAILABLE, which the protocol says to retry (a store that
+      // is still catching up after a load may refuse joins for a few seconds).
+      for (let attempt = 1; ; attempt++) {
+        const res = (await socket.timeout(CONNECT_TIMEOUT_MS).emitWithAck("join", room)) as AckReply & { error?: { code?: string } };
+        if (res.ok) break;
+        if (res.error?.code !== "UNAVAILABLE" || attempt === JOIN_ATTEMPTS) throw new Error(`join ${room} refused: ${JSON.stringify(res)}`);
+        await new Promise((r) => setTimeout(r, 500 * attempt));
+      }
+    }
+  } else if (kind === "tutorial") {
+    socket.on("chat message", (m: { text: string }) => hooks.delivered(m.text));
+    if (room !== undefined) {
       const res = (await socket.timeout(CONNECT_TIMEOUT_MS).emitWithAck("join", room)) as AckReply;
-      if (!res.ok) throw new Error(`join ${room} refused: ${JSON.stringify(res)}`);
+      if (!res.ok) throw new Error(`join ${room} refused`);
     }
   } else {
     socket.on("chat message", (text: string) => hooks.delivered(text));
@@ -109,7 +135,7 @@ async function connectSocketIo(
       }
       socket
         .timeout(ACK_TIMEOUT_MS)
-        .emitWithAck("message", { room, text })
+        .emitWithAck(kind === "tutorial" ? "chat message" : "message", { room, text })
         .then(
           (res: AckReply) => hooks.acked(res.ok),
           () => hooks.acked(false),

@@ -159,14 +159,15 @@ serveParent<WorkerCommands>({
       if (sent < total) await sleep(2);
     }
     const sendSeconds = (performance.now() - start) / 1000;
-    if (kind === "project") {
+    const acks = kind === "project" || kind === "tutorial";
+    if (acks) {
       // Every send is answered (ok, refused, or timed out after 30 s).
       for (const deadline = Date.now() + 35_000; acked + refused < sent && Date.now() < deadline; ) await sleep(20);
     }
     return {
       sent,
-      accepted: kind === "project" ? acked : sent,
-      refused: kind === "project" ? sent - acked : 0,
+      accepted: acks ? acked : sent,
+      refused: acks ? sent - acked : 0,
       seconds: sendSeconds,
     };
   },

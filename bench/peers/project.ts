@@ -1,8 +1,9 @@
 /**
  * This project's server as a benchmark peer: built by its own factory
- * (createChatServer) on the embedded SQLite database, configured only through
- * its real environment variables (bench/lib/peer-process.ts raises the limits
- * and gives it a fresh DATA_DIR). Only a scenario that asks for it (the
+ * (createChatServer) on the embedded SQLite database, or on MongoDB when
+ * MONGODB_URI is set (`--store mongo`: a fresh FerretDB of its own),
+ * configured only through its real environment variables
+ * (bench/lib/peer-process.ts raises the limits and gives it a fresh DATA_DIR). Only a scenario that asks for it (the
  * `rooms` scenario's two nodes) sets REDIS_URL.
  */
 import { loadConfig } from "../../server/config.js";
@@ -13,7 +14,6 @@ import { createChatServer } from "../../server/server.js";
 import { hostPeer } from "./peer-host.js";
 
 const config = loadConfig(process.env);
-if (config.mongodbUri) throw new Error("the benchmark peer runs on the embedded database only");
 const chat = await createChatServer({ config, logger: createLogger(config) });
 
 // History is filled through the stores' own API (MessageStore.insert), the

@@ -37,16 +37,30 @@ export class MongoMessageStore implements MessageStore {
    * document lose all but some); on MongoDB it only spares needless retries.
    */
   private readonly queue = new KeyedQueue();
+  /** Per channel, the guard write that new messages wait for and have not started yet (see guardInsert). */
+  private readonly guardBatches = new Map<string, { rev: string; done: Promise<void> }>();
+
+  /**
+   * Per channel, the one-time read that starts this process's revs above every
+   * rev the channel already holds (see `caughtUp`); dropped when it fails, so
+   * that the next call reads again.
+   */
+  private readonly channelsCaughtUp = new Map<string, Promise<void>>();
 
   /**
    * @param ready throws while the storage cannot serve
    * @param clock where revs take their time from (tests skew it)
+   * @param sharedWriters whether other processes write messages into this
+   *   database too (several nodes). When not, a new message skips its channel's
+   *   guard: revs come from this process's one generator, which never goes
+   *   backwards, and `caughtUp` starts it above what earlier processes stored.
    */
   constructor(
     conn: Connection,
     private readonly ready: () => void,
     private readonly logger: Logger,
     clock?: () => number,
+    private readonly sharedWriters = true,
   ) {
     this.revs = createIdGenerator(clock);
     this.m = models(conn);
@@ -59,6 +73,7 @@ export class MongoMessageStore implements MessageStore {
 
   async insert(message: NewMessage): Promise<InsertResult> {
     this.ready();
+    await this.caughtUp(message.channel);
     const { id, createdAt, ...rest } = message;
     // The rev is made here, without waiting for the channel's guard: a message must
     // become visible soon after its id was made (catch-up by id relies on it). The
@@ -73,6 +88,8 @@ export class MongoMessageStore implements MessageStore {
       if (!original) throw err;
       return { message: original, created: false };
     }
+    // The only writer: no other node hands out revs that a change could fall below.
+    if (!this.sharedWriters) return { message: toChatMessage(doc), created: true };
     try {
       return { message: await this.guardInsert(doc), created: true };
     } catch (err) {
@@ -100,6 +117,7 @@ export class MongoMessageStore implements MessageStore {
    */
   private nextRev(channel: string, floor?: string): Promise<string> {
     return this.queue.run(`rev\u0000${channel}`, async () => {
+      await this.caughtUp(channel);
       let after = floor;
       for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
         const rev = this.revs(after);
@@ -121,18 +139,65 @@ export class MongoMessageStore implements MessageStore {
    * later on any node get greater revs. A new message keeps the rev this node
    * gave it, like its id: when the guard shows another node ahead, this node's
    * clock jumps past it for what it writes next.
+   *
+   * New messages of one channel share guard writes: one `$max` at a time per
+   * channel (in the queue that rev allocations use, so no two `$max`es on one
+   * guard run at once in this process), and the messages that arrive while one
+   * is waiting or in flight are recorded together by the next, with their
+   * greatest rev. Each still resolves only once a `$max` covering its own rev
+   * is written, so what it guarantees is unchanged; under load a channel's
+   * messages cost one guard write per round trip instead of one each.
    */
   private async guardInsert(doc: LeanMessage & { rev: string }): Promise<ChatMessage> {
-    let before: { rev: string } | null;
-    try {
-      before = await this.raiseGuard(doc.channel, doc.rev);
-    } catch (err) {
-      if (!isDuplicateKey(err)) throw err;
-      // Another node created the channel's guard at the same moment; it exists now.
-      before = await this.raiseGuard(doc.channel, doc.rev);
+    let batch = this.guardBatches.get(doc.channel);
+    if (batch) {
+      if (doc.rev > batch.rev) batch.rev = doc.rev;
+    } else {
+      const open = { rev: doc.rev, done: Promise.resolve() };
+      this.guardBatches.set(doc.channel, open);
+      open.done = this.queue.run(`rev\u0000${doc.channel}`, async () => {
+        // From here on, new messages of the channel wait for the next write.
+        if (this.guardBatches.get(doc.channel) === open) this.guardBatches.delete(doc.channel);
+        let before: { rev: string } | null;
+        try {
+          before = await this.raiseGuard(doc.channel, open.rev);
+        } catch (err) {
+          if (!isDuplicateKey(err)) throw err;
+          // Another node created the channel's guard at the same moment; it exists now.
+          before = await this.raiseGuard(doc.channel, open.rev);
+        }
+        if (before && before.rev > open.rev) this.revs(before.rev);
+      });
+      batch = open;
     }
-    if (before && before.rev > doc.rev) this.revs(before.rev);
+    await batch.done;
     return toChatMessage(doc);
+  }
+
+  /**
+   * Once per channel and process, before its first rev: moves the rev
+   * generator past the greatest rev, newest id and guard the channel already
+   * holds, so that a process started on a clock behind the one before it (a
+   * restart, a new machine) still gives greater revs than everything stored —
+   * which, when it is the only writer, no guard write per message checks any
+   * more. Three reads, each served by an index; later calls cost nothing.
+   */
+  private caughtUp(channel: string): Promise<void> {
+    let done = this.channelsCaughtUp.get(channel);
+    if (!done) {
+      done = (async () => {
+        const [byRev, byId, guard] = await Promise.all([
+          this.m.Message.findOne({ channel, rev: mongoose.trusted({ $ne: null }) }, { rev: 1 }).sort({ rev: -1 }).lean<{ rev: string }>().exec(),
+          this.m.Message.findOne({ channel }, { _id: 1 }).sort({ _id: -1 }).lean<{ _id: string }>().exec(),
+          this.m.ChannelRev.findOne({ _id: channel }).lean<{ rev: string }>().exec(),
+        ]);
+        const greatest = [byRev?.rev, byId?._id, guard?.rev].filter((r): r is string => typeof r === "string").sort().at(-1);
+        if (greatest !== undefined) this.revs(greatest);
+      })();
+      this.channelsCaughtUp.set(channel, done);
+      done.catch(() => this.channelsCaughtUp.delete(channel));
+    }
+    return done;
   }
 
   /** `$max` on the channel's guard; resolves with the guard as it was before. */

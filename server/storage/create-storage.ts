@@ -15,7 +15,8 @@ export const SQLITE_FILE = "chat.db";
 export async function createStorage(config: Config, logger: Logger): Promise<Storage> {
   if (config.mongodbUri) {
     const { MongoStorage } = await import("./mongo-storage.js");
-    return new MongoStorage(config.mongodbUri, logger);
+    // Several nodes share one database only with REDIS_URL (docs/operations.md): without it this process is its only writer.
+    return new MongoStorage(config.mongodbUri, logger, { sharedWriters: config.redisUrl !== undefined });
   }
   const file = config.dataDir === ":memory:" ? ":memory:" : path.resolve(config.dataDir, SQLITE_FILE);
   if (file === ":memory:") {

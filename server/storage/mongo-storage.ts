@@ -19,6 +19,12 @@ export type MongoStorageOptions = {
   serverSelectionTimeoutMS?: number;
   /** Where message revs take their time from (tests skew it). */
   clock?: () => number;
+  /**
+   * Whether other processes may write messages into this database at the same
+   * time (several nodes, which run only with REDIS_URL). True unless told:
+   * false lets a new message skip its channel's rev guard (see MongoMessageStore).
+   */
+  sharedWriters?: boolean;
 };
 
 export class MongoStorage implements Storage {
@@ -43,7 +49,7 @@ export class MongoStorage implements Storage {
     const ready = () => {
       if (!this.indexed) throw new Error("MongoDB is not connected");
     };
-    this.messages = new MongoMessageStore(this.conn, ready, logger, options.clock);
+    this.messages = new MongoMessageStore(this.conn, ready, logger, options.clock, options.sharedWriters ?? true);
     this.rooms = new MongoRoomStore(this.conn, ready);
     this.people = new MongoPeopleStore(this.conn, ready);
     this.accounts = new MongoAccountStore(this.conn, ready);

@@ -122,17 +122,79 @@ describe("MongoStorage specifics", () => {
     try {
       const base = { kind: "room" as const, room: "chat", text: "x", createdAt: new Date().toISOString(), channel: roomChannel("chat") };
       const fast = await ahead.messages.insert({ ...base, id: "000000000001000000000001", from: alice, key: "a1" });
-      // Its first write shows the slow node the guard is ahead; from then on it writes above it.
-      await behind.messages.insert({ ...base, id: "000000000002000000000002", from: bob, key: "b1" });
+      // Its first touch of the channel shows the slow node where the channel stands; from then on it writes above it.
+      const first = await behind.messages.insert({ ...base, id: "000000000002000000000002", from: bob, key: "b1" });
+      expect(first.message.rev > fast.message.rev).toBe(true);
       const edited = await behind.messages.change(fast.message.id, { kind: "edit", text: "y", at: new Date().toISOString() }, () => {});
       expect(edited!.message.rev > fast.message.rev).toBe(true);
       const next = await behind.messages.insert({ ...base, id: "000000000003000000000003", from: bob, key: "b2" });
       expect(next.message.rev > edited!.message.rev).toBe(true);
       // A client that saw the fast node's message misses nothing the slow node changed later.
       const feed = await behind.messages.changes({ channel: roomChannel("chat"), after: fast.message.rev, limit: 10 });
-      expect(feed.messages.map((m) => m.id)).toEqual([fast.message.id, next.message.id]);
+      expect(feed.messages.map((m) => m.id)).toEqual([first.message.id, fast.message.id, next.message.id]);
     } finally {
       await ahead.close();
+      await behind.close();
+    }
+  });
+
+  it("when many messages of one channel are stored at once, then its guard ends at the greatest of their revs, raised in fewer writes than messages", async () => {
+    const { store, conn } = await storeWithConnection();
+    const guardWrites: string[] = [];
+    mongoose.set("debug", (collection: string, method: string) => {
+      if (collection === "channel_revs" && method === "findOneAndUpdate") guardWrites.push(method);
+    });
+    try {
+      const base = { kind: "room" as const, room: "busy", text: "x", createdAt: new Date().toISOString(), channel: roomChannel("busy") };
+      const ids = Array.from({ length: 40 }, (_, i) => `${String(i + 1).padStart(12, "0")}${"0".repeat(12)}`);
+      const stored = await Promise.all(ids.map((id, i) => store.messages.insert({ ...base, id, from: alice, key: `k${i}` })));
+      expect(stored.every((r) => r.created)).toBe(true);
+      const greatest = stored.map((r) => r.message.rev).sort().at(-1)!;
+      const guard = await models(conn).ChannelRev.findOne({ _id: roomChannel("busy") }).lean<{ rev: string }>().exec();
+      expect(guard?.rev).toBe(greatest);
+      expect(guardWrites.length).toBeGreaterThan(0);
+      expect(guardWrites.length).toBeLessThan(ids.length);
+      // A change made afterwards still sorts above every one of them.
+      const edited = await store.messages.change(ids[0]!, { kind: "edit", text: "y", at: new Date().toISOString() }, () => {});
+      expect(edited!.message.rev > greatest).toBe(true);
+    } finally {
+      mongoose.set("debug", false);
+      await conn.close();
+      await store.close();
+    }
+  });
+
+  it("when the store is the only writer, then a new message is one write, and a restart on a clock an hour behind still revs above everything stored", async () => {
+    const uri = freshDatabaseUri();
+    const first = new MongoStorage(uri, logger, { sharedWriters: false });
+    await first.init();
+    const writes: string[] = [];
+    const base = { kind: "room" as const, room: "solo", text: "x", createdAt: new Date().toISOString(), channel: roomChannel("solo") };
+    let last: Awaited<ReturnType<typeof first.messages.insert>>;
+    try {
+      // The first message of the channel reads where it stands; after that, one write each.
+      await first.messages.insert({ ...base, id: "000000000001000000000001", from: alice, key: "s0" });
+      mongoose.set("debug", (collection: string, method: string) => writes.push(`${collection}.${method}`));
+      for (let i = 1; i <= 5; i++) {
+        last = await first.messages.insert({ ...base, id: `00000000000${i + 1}000000000001`, from: alice, key: `s${i}` });
+      }
+      mongoose.set("debug", false);
+      expect(writes).toEqual(Array.from({ length: 5 }, () => "messages.insertOne"));
+    } finally {
+      mongoose.set("debug", false);
+      await first.close();
+    }
+    const behind = new MongoStorage(uri, logger, { sharedWriters: false, clock: () => Date.now() - 3_600_000 });
+    await behind.init();
+    try {
+      const next = await behind.messages.insert({ ...base, id: "000000000009000000000001", from: bob, key: "b0" });
+      expect(next.message.rev > last!.message.rev).toBe(true);
+      const edited = await behind.messages.change(last!.message.id, { kind: "edit", text: "y", at: new Date().toISOString() }, () => {});
+      expect(edited!.message.rev > next.message.rev).toBe(true);
+      // A client that saw the last message before the restart misses nothing after it.
+      const feed = await behind.messages.changes({ channel: roomChannel("solo"), after: last!.message.rev, limit: 10 });
+      expect(feed.messages.map((m) => m.id)).toEqual([next.message.id, last!.message.id]);
+    } finally {
       await behind.close();
     }
   });
