@@ -8,6 +8,7 @@
  * (unused, or taken with the same claim); when it takes fewer than asked —
  * another send took one meanwhile — what it took is given back.
  */
+import { once } from "node:events";
 import mongoose, { type Connection } from "mongoose";
 import type { Readable } from "node:stream";
 import { DURABLE } from "../storage/mongo-options.js";
@@ -71,27 +72,15 @@ export class MongoAttachmentStore implements AttachmentStore {
       }
       return upload;
     };
-    const until = (s: mongoose.mongo.GridFSBucketWriteStream, event: "drain" | "finish") =>
-      new Promise<void>((resolve, reject) => {
-        const fail = (err: Error) => {
-          s.off(event, done);
-          reject(err);
-        };
-        const done = () => {
-          s.off("error", fail);
-          resolve();
-        };
-        s.once(event, done);
-        s.once("error", fail);
-      });
     return {
       write: async (chunk) => {
         const s = stream();
-        if (!s.write(chunk)) await until(s, "drain");
+        if (!s.write(chunk)) await once(s, "drain");
       },
       done: async () => {
         const s = stream();
-        const finished = until(s, "finish");
+        // Rejects when the stream fails meanwhile.
+        const finished = once(s, "finish");
         s.end();
         await finished;
       },

@@ -5,6 +5,7 @@
  * renamed once complete, so a file that exists is whole. A row is written
  * only after its files; removing deletes the row first, then the files.
  */
+import { once } from "node:events";
 import { createReadStream, createWriteStream, mkdirSync, readdirSync, rmSync, type WriteStream } from "node:fs";
 import { rename, rm, unlink } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
@@ -87,28 +88,15 @@ export class SqliteAttachmentStore implements AttachmentStore {
       }
       return out;
     };
-    /** Resolves on `event`, rejects on an error of the stream. */
-    const until = (s: WriteStream, event: "drain" | "finish") =>
-      new Promise<void>((resolve, reject) => {
-        const fail = (err: Error) => {
-          s.off(event, done);
-          reject(err);
-        };
-        const done = () => {
-          s.off("error", fail);
-          resolve();
-        };
-        s.once(event, done);
-        s.once("error", fail);
-      });
     return {
       write: async (chunk) => {
         const s = stream();
-        if (!s.write(chunk)) await until(s, "drain");
+        if (!s.write(chunk)) await once(s, "drain");
       },
       done: async () => {
         const s = stream();
-        const finished = until(s, "finish");
+        // Rejects when the stream fails meanwhile.
+        const finished = once(s, "finish");
         s.end();
         await finished;
         await rename(temp, final);
