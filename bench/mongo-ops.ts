@@ -20,6 +20,7 @@ import { MongoStorage } from "../server/storage/mongo-storage.js";
 import { installCleanup } from "./lib/children.js";
 import { FerretProcess } from "./lib/ferretdb.js";
 import { cpuTimeMs } from "./lib/proc-stat.js";
+import { tutorialMessageSchema } from "./peers/tutorial-message.js";
 
 const { values: args } = parseArgs({
   options: { count: { type: "string", default: "3000" }, concurrency: { type: "string", default: "8" } },
@@ -101,15 +102,7 @@ try {
   );
 
   const tutorial = await mongoose.createConnection(`${db.uri}-tutorial`).asPromise();
-  const Message = tutorial.model(
-    "Message",
-    new mongoose.Schema({
-      room: { type: String, required: true, index: true },
-      name: String,
-      text: { type: String, required: true },
-      createdAt: { type: Date, default: Date.now },
-    }),
-  );
+  const Message = tutorial.model("Message", tutorialMessageSchema);
   await Message.init();
   await measure("tutorial: Message.create (1 secondary index)", (i) =>
     Message.create({ room: `r${i % 100}`, name: "bench", text: `hello from the benchmark number ${i}` }),

@@ -15,20 +15,13 @@ import express from "express";
 import mongoose from "mongoose";
 import { Server } from "socket.io";
 import { hostPeer } from "./peer-host.js";
+import { tutorialMessageSchema } from "./tutorial-message.js";
 
 const uri = process.env.MONGODB_URI;
 if (!uri) throw new Error("the tutorial peer needs MONGODB_URI");
 await mongoose.connect(uri);
 
-const Message = mongoose.model(
-  "Message",
-  new mongoose.Schema({
-    room: { type: String, required: true, index: true },
-    name: String,
-    text: { type: String, required: true },
-    createdAt: { type: Date, default: Date.now },
-  }),
-);
+const Message = mongoose.model("Message", tutorialMessageSchema);
 await Message.init();
 
 const app = express();
