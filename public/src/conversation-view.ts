@@ -51,6 +51,8 @@ export type ConversationHooks = {
   jump(channel: Channel, id: string): void;
   /** Who a userId is, for naming the people who reacted. */
   nameOf(userId: string): string | undefined;
+  /** The account a userId is signed in as, if any (mentions of accounts carry the mark). */
+  accountOf(userId: string): string | undefined;
   /** Where attachments' thumbnails come from. */
   files: AttachmentFiles;
   /** An attachment was clicked: an image opens full size, another file downloads. */
@@ -345,6 +347,7 @@ export class ConversationView {
                 mention: s.mention,
                 quoteDeleted: s.quoteDeleted,
                 nameOf: this.hooks.nameOf,
+                accountOf: this.hooks.accountOf,
                 files: this.hooks.files,
                 current: id !== "" && id === state.current,
                 open: id !== "" && id === state.open,

@@ -130,6 +130,20 @@ export abstract class Conversations {
     return undefined;
   }
 
+  /**
+   * The account a userId is signed in as, as far as this page knows it (their
+   * row in a room, a private conversation, a message of theirs); undefined for
+   * a guest or someone unknown.
+   */
+  accountOf(userId: string): string | undefined {
+    for (const channel of this.channels.list()) {
+      const person = channel.people.get(userId) ?? (channel.peer?.userId === userId ? channel.peer : undefined);
+      if (person) return person.account;
+      for (const m of channel.messages.values()) if (m.from.userId === userId) return m.from.account;
+    }
+    return undefined;
+  }
+
   /** This person has seen `channel` to its end: clears its badges here and, through the server, in their other tabs. */
   markRead(channel: Channel): void {
     this.reads.mark(channel);

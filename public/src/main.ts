@@ -200,6 +200,7 @@ const conversation = new ConversationView({
       if (found) conversation.reveal(id);
     }),
   nameOf: (userId) => client.nameOf(userId),
+  accountOf: (userId) => client.accountOf(userId),
   files,
   openAttachment(attachment, opener) {
     if (isImage(attachment)) void viewer.open(attachment, opener);

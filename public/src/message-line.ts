@@ -34,6 +34,8 @@ export type MessageOptions = {
   cont: boolean;
   mention: boolean;
   nameOf?: (userId: string) => string | undefined;
+  /** The account a userId is signed in as, if any: mentions of accounts carry the mark. */
+  accountOf?: (userId: string) => string | undefined;
   quoteDeleted?: boolean;
   current?: boolean;
   open?: boolean;
@@ -51,13 +53,52 @@ export type MessageOptions = {
 /** Emoji offered for a quick reaction. */
 export const QUICK_REACTIONS = ["👍", "❤️", "😂", "😮", "😢", "🙏", "🎉", "👀"];
 
-/** The text of a message with its links as anchors (Tab stops only when `tabbable`). */
-function messageText(text: string, tabbable: boolean, extra: TemplateResult | typeof nothing = nothing): TemplateResult {
+/** A mentioned account: `@name` as it stands in the text, and the account's username. */
+type MarkedMention = { at: string; account: string };
+
+/** Plain text with each `@name` of a mentioned account followed by the account mark. */
+function withMentionMarks(text: string, marked: readonly MarkedMention[]): (string | TemplateResult | typeof nothing)[] {
+  if (marked.length === 0) return [text];
+  const parts: (string | TemplateResult | typeof nothing)[] = [];
+  let rest = text;
+  for (;;) {
+    let first: { index: number; mention: MarkedMention } | undefined;
+    for (const mention of marked) {
+      const index = rest.indexOf(mention.at);
+      if (index >= 0 && (!first || index < first.index || (index === first.index && mention.at.length > first.mention.at.length))) first = { index, mention };
+    }
+    if (!first) break;
+    const end = first.index + first.mention.at.length;
+    parts.push(rest.slice(0, end), accountMark(first.mention.account));
+    rest = rest.slice(end);
+  }
+  parts.push(rest);
+  return parts;
+}
+
+/**
+ * The text of a message with its links as anchors (Tab stops only when `tabbable`), and the
+ * account mark after each `@name` of a mentioned person who is an account.
+ */
+function messageText(text: string, tabbable: boolean, extra: TemplateResult | typeof nothing = nothing, marked: readonly MarkedMention[] = []): TemplateResult {
   const tabindex = tabbable ? "0" : "-1";
   const parts = linkify(text).map((s) =>
-    s.href === undefined ? s.text : html`<a href=${s.href} target="_blank" rel="noopener noreferrer" tabindex=${tabindex}>${s.text}</a>`,
+    s.href === undefined
+      ? withMentionMarks(s.text, marked)
+      : html`<a href=${s.href} target="_blank" rel="noopener noreferrer" tabindex=${tabindex}>${s.text}</a>`,
   );
   return html`<div class="text">${parts}${extra}</div>`;
+}
+
+/** The mentioned people of `m` who are accounts, by the `@name` the text shows them with. */
+function markedMentions(m: ChatMessage, o: MessageOptions): MarkedMention[] {
+  const marked: MarkedMention[] = [];
+  for (const userId of m.mentions ?? []) {
+    const account = o.accountOf?.(userId);
+    const name = o.nameOf?.(userId);
+    if (account && name) marked.push({ at: `@${name}`, account });
+  }
+  return marked;
 }
 
 /** A relative time ("5 minutes ago"), exact on hover; redrawn as it ages. */
@@ -82,7 +123,7 @@ export function messageTemplate(m: ChatMessage, o: MessageOptions): TemplateResu
     ? html`<div class="text tombstone">${t("message.deleted")}</div>`
     : m.text === "" && m.attachments?.length
       ? edited
-      : messageText(m.text, o.open === true, edited);
+      : messageText(m.text, o.open === true, edited, markedMentions(m, o));
   const files = !deleted && m.attachments?.length ? attachmentsTemplate(m.attachments, o.files, inner) : nothing;
   return html`<li class="msg ${classMap(classes)}" data-id=${m.id} data-from=${m.from.userId} tabindex=${o.current ? "0" : "-1"}>
     ${deleted ? nothing : more(m, o, inner)}${header}${m.replyTo && !deleted ? quoteOf(m, o, inner) : nothing}${text}${files}${pendingLabel(o.pending)}${o.refused ? html`<div class="refused-label">${refusalText(o.refused.change, o.refused.code)}</div>` : nothing}${deleted ? nothing : reactions(m, o, inner)}${deleted ? nothing : actions(m, mine, o, inner)}

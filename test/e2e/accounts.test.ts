@@ -341,6 +341,52 @@ describe("accounts in the page", () => {
     await b.context.close();
   });
 
+  it("when a message mentions an account and a guest, then the account's @name carries the mark in the text and the guest's does not", async () => {
+    const teacher = await open(env.browser, url());
+    await signUpWithPassword(teacher.page, "mentor");
+    await teacher.page.click('button[data-room="chat"]');
+    const pupil = await open(env.browser, url());
+    await enterAsGuest(pupil.page, "Pupil");
+    await pupil.page.click('button[data-room="chat"]');
+    const other = await open(env.browser, url());
+    await enterAsGuest(other.page, "Mentorship");
+    await other.page.click('button[data-room="chat"]');
+    await expect.poll(() => pupil.page.locator("#online-list li.person").count()).toBe(3);
+
+    // Picked by @-completion, so the message names whom it mentions.
+    for (const [typed, pick] of [["@mentor", "mentor"], ["@Mentors", "Mentorship"]] as const) {
+      await pupil.page.locator("#text").pressSequentially(`${typed.slice(0, -1)}`);
+      const option = pupil.page.locator("#mention-list [role=option]", { hasText: new RegExp(`^${pick}`) });
+      await option.first().click();
+      await pupil.page.locator("#text").pressSequentially(typed === "@mentor" ? "and " : "thanks");
+    }
+    expect(await pupil.page.inputValue("#text")).toBe("@mentor and @Mentorship thanks");
+    await pupil.page.press("#text", "Enter");
+
+    for (const page of [teacher.page, pupil.page, other.page]) {
+      const text = page.locator("#message-list li.msg .text", { hasText: "thanks" });
+      await text.waitFor();
+      // One mark, right after "@mentor"; none after the guest's "@Mentorship".
+      expect(await text.locator(".account-mark").count()).toBe(1);
+      type Node = { nodeType: number; textContent: string | null; classList?: { contains(c: string): boolean } };
+      const before = await text.evaluate((el) => {
+        let s = "";
+        for (const n of (el as unknown as { childNodes: Iterable<Node> }).childNodes) {
+          if (n.nodeType === 1 && n.classList?.contains("account-mark")) break;
+          if (n.nodeType !== 8) s += n.textContent ?? "";
+        }
+        return s;
+      });
+      expect(before).toBe("@mentor");
+      expect(await text.textContent()).toBe("@mentor (account) and @Mentorship thanks");
+    }
+    await audit(pupil.page, "mentions");
+    expect([...teacher.errors, ...pupil.errors, ...other.errors]).toEqual([]);
+    await teacher.context.close();
+    await pupil.context.close();
+    await other.context.close();
+  });
+
   it("when a browser comes back with a session that ended while it was away, then the page does not lock up: it clears the cookie and asks for a guest name", async () => {
     const a = await open(env.browser, url());
     await signUpWithPassword(a.page, "away_awhile");
