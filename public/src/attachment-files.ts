@@ -1,9 +1,9 @@
 /**
  * The bytes of attachments, fetched with this person's identity (a guest has
  * no cookie, so an `<img src>` could not carry it) and handed to the page as
- * blob: URLs: thumbnails as they come into view in a conversation, a full
- * image when opened, any file when downloaded. Each id is fetched once per
- * page; the server's `ETag` makes a reload's fetch cheap.
+ * blob: URLs: thumbnails as a conversation shows them (each fetched once per
+ * page and kept: at most 320 px), a full image when opened and any file when
+ * downloaded (let go once shown).
  */
 import type { Attachment } from "../../server/protocol";
 
@@ -11,7 +11,6 @@ type Loaded = { url: string } | { failed: true } | { loading: Promise<string | u
 
 export class AttachmentFiles {
   private readonly thumbs = new Map<string, Loaded>();
-  private readonly full = new Map<string, Loaded>();
 
   constructor(
     /** The identity to ask with (a guest's token; a signed-in browser sends its cookie). */
@@ -34,9 +33,23 @@ export class AttachmentFiles {
     return known !== undefined && "failed" in known;
   }
 
-  /** The blob: URL of the whole file, fetched once. */
+  /**
+   * A blob: URL of the whole file, to be given back with `release` once shown:
+   * whole files (up to MAX_UPLOAD_BYTES each) are not kept in memory; asked
+   * again, the browser's cache answers with the server's ETag.
+   */
   async file(attachment: Attachment): Promise<string | undefined> {
-    return this.fetch(this.full, `/api/attachments/${encodeURIComponent(attachment.id)}`, attachment.id);
+    try {
+      const response = await fetch(`/api/attachments/${encodeURIComponent(attachment.id)}`, { headers: this.headers(), credentials: "same-origin" });
+      if (!response.ok) return undefined;
+      return URL.createObjectURL(await response.blob());
+    } catch {
+      return undefined;
+    }
+  }
+
+  release(url: string): void {
+    URL.revokeObjectURL(url);
   }
 
   /** Saves the file under its name, as a download. */
@@ -50,6 +63,8 @@ export class AttachmentFiles {
     document.body.append(link);
     link.click();
     link.remove();
+    // The download has taken the bytes by then.
+    setTimeout(() => this.release(url), 60_000);
     return true;
   }
 

@@ -14,6 +14,8 @@ export class AttachmentViewer {
   private readonly error = $("attachment-viewer-error");
   private shown: Attachment | undefined;
   private opener: HTMLElement | undefined;
+  /** The blob: URL shown, given back on close. */
+  private url: string | undefined;
 
   constructor(private readonly files: AttachmentFiles) {
     $("attachment-viewer-close").addEventListener("click", () => this.dialog.close());
@@ -26,6 +28,8 @@ export class AttachmentViewer {
     });
     this.dialog.addEventListener("close", () => {
       this.image.removeAttribute("src");
+      if (this.url) this.files.release(this.url);
+      this.url = undefined;
       this.shown = undefined;
       if (this.opener?.isConnected) this.opener.focus();
       this.opener = undefined;
@@ -42,7 +46,12 @@ export class AttachmentViewer {
     if (!this.dialog.open) this.dialog.showModal();
     $("attachment-viewer-close").focus();
     const url = await this.files.file(attachment);
-    if (this.shown !== attachment) return;
+    if (this.shown !== attachment) {
+      if (url) this.files.release(url);
+      return;
+    }
+    if (this.url) this.files.release(this.url);
+    this.url = url;
     if (url) this.image.src = url;
     else this.error.hidden = false;
   }
