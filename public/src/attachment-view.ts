@@ -9,7 +9,7 @@
 import { html, nothing, type TemplateResult } from "lit-html";
 import { repeat } from "lit-html/directives/repeat.js";
 import { styleMap } from "lit-html/directives/style-map.js";
-import type { Attachment } from "../../server/protocol";
+import type { Attachment, ChatMessage } from "../../server/protocol";
 import { fileSize, isImage, typeLabel, type AttachmentFiles } from "./attachment-files";
 import { currentLocale, t } from "./i18n";
 import type { Upload } from "./uploads";
@@ -52,6 +52,12 @@ export function attachmentsTemplate(list: readonly Attachment[], files: Attachme
       <span class="attachment-icon" aria-hidden="true">📄</span><span class="visually-hidden">${t("attachment.download")} </span><span class="attachment-name">${a.name}</span> <span class="attachment-facts">${facts}</span></button>`;
   };
   return html`<div class="attachments">${images.length ? html`<div class="attachment-images">${images.map(image)}</div>` : nothing}${others.map(file)}</div>`;
+}
+
+/** A message in one line (notifications, announcements): its text, then the names of the files it carries. */
+export function messageSummary(message: ChatMessage): string {
+  const names = (message.attachments ?? []).map((a) => `📎 ${a.name}`).join(", ");
+  return [message.text, names].filter(Boolean).join(" ");
 }
 
 /** What an upload is doing, in words. */

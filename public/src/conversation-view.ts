@@ -24,6 +24,7 @@ import { html, render, type TemplateResult } from "lit-html";
 import { repeat } from "lit-html/directives/repeat.js";
 import type { Attachment, ChatMessage } from "../../server/protocol";
 import type { AttachmentFiles } from "./attachment-files";
+import { messageSummary } from "./attachment-view";
 import type { Channel, Line } from "./channels";
 import { $, closestIn } from "./dom";
 import { dayKey, dayLabel } from "./format";
@@ -161,7 +162,7 @@ export class ConversationView {
     }
     this.renderPill();
     const last = fromOthers.at(-1);
-    if (last) this.announcer.textContent = t("messages.announce", { name: last.from.name, text: last.text });
+    if (last) this.announcer.textContent = t("messages.announce", { name: last.from.name, text: messageSummary(last) });
   }
 
   /** Scrolls a held message into view, highlights it briefly and moves focus to it. */

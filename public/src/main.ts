@@ -6,8 +6,9 @@
  */
 import { LIMITS, nameFault, nameProblem, roomFault, type NameFault } from "../../server/names";
 import { isLocale } from "../../server/i18n/translate";
-import type { Attachment, ChatMessage, User } from "../../server/protocol";
+import type { ChatMessage, User } from "../../server/protocol";
 import { AttachmentFiles, isImage } from "./attachment-files";
+import { messageSummary } from "./attachment-view";
 import { AttachmentViewer } from "./attachment-viewer";
 import { BROADCAST_ID, dmChannelId, linesOf, roomChannelId, type Channel } from "./channels";
 import { accountMarkNode } from "./account-mark";
@@ -293,12 +294,6 @@ function mentionsMe(message: ChatMessage): boolean {
   return myName !== "" && message.text.toLocaleLowerCase().includes(`@${myName.toLocaleLowerCase()}`);
 }
 
-/** A message in one line: its text, or the names of the files it carries. */
-function summary(message: ChatMessage): string {
-  const names = (message.attachments ?? []).map((a: Attachment) => `📎 ${a.name}`).join(", ");
-  return [message.text, names].filter(Boolean).join(" ");
-}
-
 function notify(message: ChatMessage, channel: Channel): void {
   const mention = mentionsMe(message);
   const title =
@@ -307,7 +302,7 @@ function notify(message: ChatMessage, channel: Channel): void {
       : mention && message.room
         ? t("notify.mention", { name: message.from.name, room: message.room })
         : message.from.name;
-  notifier.incoming({ title, body: summary(message), tag: channel.id, alert: channel.kind === "dm" || mention });
+  notifier.incoming({ title, body: messageSummary(message), tag: channel.id, alert: channel.kind === "dm" || mention });
 }
 
 // ---- drawing -----------------------------------------------------------------

@@ -143,6 +143,8 @@ describe("attachments in the page", () => {
     const both = bob.page.locator("#message-list li.msg", { has: bob.page.locator('.attachment-image[title="screenshot.png"]') });
     await both.waitFor();
     expect(await both.locator(".attachment-image").count()).toBe(2);
+    // Screen readers hear what came: the files' names, for a message without text.
+    await expect.poll(() => bob.page.textContent("#announcer")).toBe("Ada: 📎 screenshot.png, 📎 photo.png");
     await expect.poll(() => natural(bob.page, '.attachment-image[title="photo.png"] img')).toBe("160x320");
 
     await ada.context.close();
