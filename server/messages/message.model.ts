@@ -3,6 +3,7 @@
  * the schemas; reads use `.lean()` so plain objects go to clients.
  */
 import { Schema, type Connection, type InferSchemaType } from "mongoose";
+import type { Attachment, MessageKind, ReplyTo, User } from "../protocol.js";
 import { SCHEMA_OPTIONS } from "../storage/mongo-options.js";
 
 const userSchema = new Schema(
@@ -104,6 +105,89 @@ export type LeanMessage = Omit<MessageDoc, "reactions" | "attachments"> & {
   reactions?: Record<string, string[]> | null;
   attachments?: { id: string; name: string; type: string; size: number; width?: number | null; height?: number | null }[] | null;
 };
+
+/**
+ * A new message's document exactly as the store writes it with the driver's
+ * `insertOne` (no mongoose casting, validation or hooks on that path): built
+ * field by field from typed values, so that nothing but the schema's fields is
+ * stored, and with absent or empty optional fields left out, as mongoose would
+ * leave them out (`toChatMessage` reads them back the same).
+ */
+export type NewMessageDocument = {
+  _id: string;
+  channel: string;
+  kind: MessageKind;
+  room?: string;
+  from: User;
+  to?: User;
+  text: string;
+  createdAt: Date;
+  clientId?: string;
+  key: string;
+  mentions?: string[];
+  terms?: string[];
+  rev: string;
+  replyTo?: ReplyTo;
+  attachments?: Attachment[];
+};
+
+/** Only a person's stored fields, whatever else the object carries. */
+const storedUser = (u: User): User =>
+  u.account !== undefined
+    ? { userId: u.userId, name: u.name, account: u.account, socketId: u.socketId }
+    : { userId: u.userId, name: u.name, socketId: u.socketId };
+
+const storedAttachment = (a: Attachment): Attachment => ({
+  id: a.id,
+  name: a.name,
+  type: a.type,
+  size: a.size,
+  ...(a.width !== undefined ? { width: a.width } : {}),
+  ...(a.height !== undefined ? { height: a.height } : {}),
+});
+
+export function newMessageDocument(
+  m: {
+    id: string;
+    channel: string;
+    kind: MessageKind;
+    room?: string | undefined;
+    from: User;
+    to?: User | undefined;
+    text: string;
+    createdAt: string;
+    clientId?: string | undefined;
+    key: string;
+    mentions?: string[] | undefined;
+    replyTo?: ReplyTo | undefined;
+    attachments?: Attachment[] | undefined;
+  },
+  terms: string[],
+  rev: string,
+): NewMessageDocument {
+  const doc: NewMessageDocument = {
+    _id: m.id,
+    channel: m.channel,
+    kind: m.kind,
+    from: storedUser(m.from),
+    text: m.text,
+    createdAt: new Date(m.createdAt),
+    key: m.key,
+    rev,
+  };
+  if (Number.isNaN(doc.createdAt.getTime())) throw new Error(`message ${m.id}: createdAt is not a date`);
+  if (m.room !== undefined) doc.room = m.room;
+  if (m.to !== undefined) doc.to = storedUser(m.to);
+  if (m.clientId !== undefined) doc.clientId = m.clientId;
+  if (m.mentions?.length) doc.mentions = [...m.mentions];
+  if (terms.length > 0) doc.terms = terms;
+  if (m.replyTo !== undefined) {
+    const { id, from, text, deleted } = m.replyTo;
+    doc.replyTo = { id, from: storedUser(from), text, ...(deleted === true ? { deleted } : {}) };
+  }
+  if (m.attachments?.length) doc.attachments = m.attachments.map(storedAttachment);
+  return doc;
+}
 
 export function models(conn: Connection) {
   return {

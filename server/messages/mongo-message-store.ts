@@ -4,14 +4,14 @@
  * unreachable every call fails within `serverSelectionTimeoutMS` and the
  * service answers UNAVAILABLE.
  */
-import mongoose, { type Connection } from "mongoose";
+import mongoose, { type Collection, type Connection } from "mongoose";
 import type { Logger } from "../logger.js";
 import type { Attachment, ChatMessage, Page, User } from "../protocol.js";
 import { KeyedQueue } from "../storage/keyed-queue.js";
-import { isDuplicateKey } from "../storage/mongo-options.js";
+import { DURABLE, isDuplicateKey } from "../storage/mongo-options.js";
 import { emptiedToDrop, visibleReactions, withdrawnQuote, wouldChange, type ChangeResult, type MessageChange } from "./message-change.js";
 import { createIdGenerator } from "./message-id.js";
-import { models, type LeanMessage } from "./message.model.js";
+import { models, newMessageDocument, type LeanMessage, type NewMessageDocument } from "./message.model.js";
 import { searchMongo } from "./mongo-search.js";
 import { searchTerms } from "./search-terms.js";
 import type {
@@ -29,6 +29,8 @@ const MAX_ATTEMPTS = 20;
 
 export class MongoMessageStore implements MessageStore {
   private readonly m: ReturnType<typeof models>;
+  /** The messages collection through the driver, for new messages (see insert). */
+  private readonly inserts: Collection<NewMessageDocument>;
   private readonly revs: ReturnType<typeof createIdGenerator>;
   /**
    * Changes to one message, and rev allocations for changes of one channel,
@@ -64,6 +66,7 @@ export class MongoMessageStore implements MessageStore {
   ) {
     this.revs = createIdGenerator(clock);
     this.m = models(conn);
+    this.inserts = conn.collection<NewMessageDocument>(this.m.Message.collection.collectionName);
   }
 
   async ensureIndexes(): Promise<void> {
@@ -74,13 +77,15 @@ export class MongoMessageStore implements MessageStore {
   async insert(message: NewMessage): Promise<InsertResult> {
     this.ready();
     await this.caughtUp(message.channel);
-    const { id, createdAt, ...rest } = message;
+    const { id } = message;
     // The rev is made here, without waiting for the channel's guard: a message must
     // become visible soon after its id was made (catch-up by id relies on it). The
     // guard is raised right after the write.
-    const doc = { _id: id, ...rest, terms: searchTerms(rest.text), rev: this.revs(), createdAt: new Date(createdAt) };
+    const doc = newMessageDocument(message, searchTerms(message.text), this.revs());
     try {
-      await this.m.Message.create(doc);
+      // Straight through the driver: the document is built from typed fields
+      // (newMessageDocument), so mongoose's casting and validation would only cost time.
+      await this.inserts.insertOne(doc, { writeConcern: DURABLE });
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
       const original = await this.findByKey(message.from.userId, message.key);

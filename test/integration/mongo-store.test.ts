@@ -2,7 +2,7 @@ import mongoose, { type Connection } from "mongoose";
 import { describe, expect, it } from "vitest";
 import { createLogger } from "../../server/logger.js";
 import { roomChannel } from "../../server/channels/channel.js";
-import { models } from "../../server/messages/message.model.js";
+import { messageSchema, models } from "../../server/messages/message.model.js";
 import { SEARCH_MAX_CANDIDATES, searchMongo, termFilter } from "../../server/messages/mongo-search.js";
 import { SEARCH_MAX_TERMS, searchMatcher } from "../../server/messages/search-terms.js";
 import { MongoStorage } from "../../server/storage/mongo-storage.js";
@@ -196,6 +196,52 @@ describe("MongoStorage specifics", () => {
       expect(feed.messages.map((m) => m.id)).toEqual([next.message.id, last!.message.id]);
     } finally {
       await behind.close();
+    }
+  });
+
+  it("when a message is written straight through the driver, then its document holds the schema's fields only, none empty, and mongoose finds it valid", async () => {
+    const { store, conn } = await storeWithConnection();
+    try {
+      const createdAt = new Date().toISOString();
+      const base = { kind: "room" as const, room: "raw", createdAt, channel: roomChannel("raw") };
+      // Extra properties on a person (as a socket's data might carry) are not stored.
+      const carol = { ...alice, extra: "not stored" } as typeof alice;
+      const plain = await store.messages.insert({ ...base, id: "000000000001000000000abc", from: carol, text: "hello there", key: "p1" });
+      const full = await store.messages.insert({
+        ...base,
+        id: "000000000002000000000abc",
+        from: { ...bob, account: "bobby" },
+        text: "🙂",
+        clientId: "c-2",
+        key: "c-2",
+        mentions: [alice.userId],
+        replyTo: { id: plain.message.id, from: alice, text: "hello there" },
+        attachments: [{ id: "att1", name: "a.png", type: "image/png", size: 10, width: 2, height: 3 }],
+      });
+      const raw = conn.db!.collection("messages");
+      const plainDoc = await raw.findOne({ _id: plain.message.id as unknown as never });
+      expect(Object.keys(plainDoc!).sort()).toEqual(["_id", "channel", "createdAt", "from", "key", "kind", "rev", "room", "terms", "text"]);
+      expect(plainDoc!.from).toEqual(alice);
+      expect(plainDoc!.createdAt).toBeInstanceOf(Date);
+      expect(plainDoc!.terms).toEqual(["hello", "there"]);
+      const fullDoc = await raw.findOne({ _id: full.message.id as unknown as never });
+      // An emoji alone has no search terms: the field is left out, not stored empty.
+      expect(Object.keys(fullDoc!).sort()).toEqual(
+        ["_id", "attachments", "channel", "clientId", "createdAt", "from", "key", "kind", "mentions", "replyTo", "rev", "room", "text"],
+      );
+      const Message = conn.model("Message", messageSchema);
+      for (const doc of [plainDoc, fullDoc]) await expect(new Message(doc).validate()).resolves.toBeUndefined();
+      // Read back, each is what the insert answered.
+      expect(await store.messages.findByKey(alice.userId, "p1")).toEqual(plain.message);
+      expect(await store.messages.findByKey(bob.userId, "c-2")).toEqual(full.message);
+      expect(full.message).toMatchObject({ clientId: "c-2", mentions: [alice.userId], from: { account: "bobby" }, attachments: [{ width: 2, height: 3 }] });
+      // A retry with the same key gets the original, and nothing more is stored.
+      const again = await store.messages.insert({ ...base, id: "000000000003000000000abc", from: alice, text: "hello there", key: "p1" });
+      expect(again).toEqual({ message: plain.message, created: false });
+      expect(await raw.countDocuments({})).toBe(2);
+    } finally {
+      await conn.close();
+      await store.close();
     }
   });
 
