@@ -11,6 +11,7 @@
 import { once } from "node:events";
 import mongoose, { type Connection } from "mongoose";
 import type { Readable } from "node:stream";
+import { KeyedQueue } from "../storage/keyed-queue.js";
 import { DURABLE } from "../storage/mongo-options.js";
 import { attachmentModel, type AttachmentDoc } from "./attachment.model.js";
 import type { AttachmentPart, AttachmentRecord, AttachmentStore, ByteRange, BytesWriter } from "./attachment-store.js";
@@ -131,7 +132,19 @@ export class MongoAttachmentStore implements AttachmentStore {
     return this.bucket().openDownloadStream(ident, range ? { start: range.start, end: range.end } : {});
   }
 
-  async claim(ids: readonly string[], uploader: string, claim: string, channel: string): Promise<AttachmentRecord[] | null> {
+  /**
+   * A person's claims in this process, one at a time: FerretDB does not isolate
+   * an update's filter from its write, so two concurrent claims of one upload
+   * could both match it. (On MongoDB each document's update is atomic, and the
+   * count of matched documents settles a race between processes.)
+   */
+  private readonly claims = new KeyedQueue();
+
+  claim(ids: readonly string[], uploader: string, claim: string, channel: string): Promise<AttachmentRecord[] | null> {
+    return this.claims.run(uploader, () => this.claimNow(ids, uploader, claim, channel));
+  }
+
+  private async claimNow(ids: readonly string[], uploader: string, claim: string, channel: string): Promise<AttachmentRecord[] | null> {
     this.ready();
     const docs = await this.Attachment.find({ _id: mongoose.trusted({ $in: [...ids] }) }).lean<AttachmentDoc[]>().exec();
     const byId = new Map(docs.map((d) => [d._id, d]));
