@@ -7,7 +7,8 @@
  * in a collection, bytes in the GridFS bucket `attachments`); both pass
  * test/helpers/attachment-store-contract.ts. It knows nothing of HTTP.
  */
-import type { Readable } from "node:stream";
+import { once } from "node:events";
+import type { Readable, Writable } from "node:stream";
 import type { Attachment } from "../protocol.js";
 
 /** The two byte streams an attachment may have. */
@@ -45,6 +46,42 @@ export interface BytesWriter {
   done(): Promise<void>;
   /** Discards what was written; never throws. */
   abort(): Promise<void>;
+}
+
+/**
+ * A BytesWriter over a stream that `open` makes on the first write: `write`
+ * waits for the stream's "drain", `done` ends it, waits for "finish" (both
+ * reject when the stream fails) and then `commit`s; `abort` is the store's
+ * own, given the stream if one was opened.
+ */
+export function streamWriter<S extends Writable>(
+  open: () => S,
+  ends: { commit?: () => Promise<void>; abort: (stream: S | undefined) => Promise<void> },
+): BytesWriter {
+  let stream: S | undefined;
+  let failure: Error | undefined;
+  const opened = (): S => {
+    if (failure) throw failure;
+    if (!stream) {
+      stream = open();
+      stream.on("error", (err: Error) => (failure = err));
+    }
+    return stream;
+  };
+  return {
+    write: async (chunk) => {
+      const s = opened();
+      if (!s.write(chunk)) await once(s, "drain");
+    },
+    done: async () => {
+      const s = opened();
+      const finished = once(s, "finish");
+      s.end();
+      await finished;
+      await ends.commit?.();
+    },
+    abort: () => ends.abort(stream),
+  };
 }
 
 /** Bytes `start` to `end` (exclusive) of a part. */

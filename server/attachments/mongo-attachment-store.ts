@@ -8,13 +8,12 @@
  * (unused, or taken with the same claim); when it takes fewer than asked —
  * another send took one meanwhile — what it took is given back.
  */
-import { once } from "node:events";
 import mongoose, { type Connection } from "mongoose";
 import type { Readable } from "node:stream";
 import { KeyedQueue } from "../storage/keyed-queue.js";
 import { DURABLE } from "../storage/mongo-options.js";
 import { attachmentModel, type AttachmentDoc } from "./attachment.model.js";
-import type { AttachmentPart, AttachmentRecord, AttachmentStore, ByteRange, BytesWriter } from "./attachment-store.js";
+import { streamWriter, type AttachmentPart, type AttachmentRecord, type AttachmentStore, type ByteRange, type BytesWriter } from "./attachment-store.js";
 
 export const BUCKET = "attachments";
 
@@ -63,40 +62,20 @@ export class MongoAttachmentStore implements AttachmentStore {
   }
 
   writer(id: string, part: AttachmentPart): BytesWriter {
-    let upload: mongoose.mongo.GridFSBucketWriteStream | undefined;
-    let failure: Error | undefined;
-    const stream = () => {
-      if (failure) throw failure;
-      if (!upload) {
-        upload = this.bucket().openUploadStreamWithId(fileId(id, part) as unknown as mongoose.mongo.ObjectId, fileId(id, part));
-        upload.on("error", (err) => (failure = err));
-      }
-      return upload;
-    };
-    return {
-      write: async (chunk) => {
-        const s = stream();
-        if (!s.write(chunk)) await once(s, "drain");
-      },
-      done: async () => {
-        const s = stream();
-        // Rejects when the stream fails meanwhile.
-        const finished = once(s, "finish");
-        s.end();
-        await finished;
-      },
-      abort: async () => {
+    const ident = fileId(id, part) as unknown as mongoose.mongo.ObjectId;
+    return streamWriter(() => this.bucket().openUploadStreamWithId(ident, fileId(id, part)), {
+      abort: async (upload) => {
         if (!upload) return;
         try {
           await upload.abort();
         } catch {
           // Already finished or failed: remove whatever reached the bucket.
           await this.bucket()
-            .delete(fileId(id, part) as unknown as mongoose.mongo.ObjectId)
+            .delete(ident)
             .catch(() => undefined);
         }
       },
-    };
+    });
   }
 
   async create(r: AttachmentRecord): Promise<void> {

@@ -5,14 +5,13 @@
  * renamed once complete, so a file that exists is whole. A row is written
  * only after its files; removing deletes the row first, then the files.
  */
-import { once } from "node:events";
-import { createReadStream, createWriteStream, mkdirSync, readdirSync, rmSync, type WriteStream } from "node:fs";
+import { createReadStream, createWriteStream, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { rename, rm, unlink } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import type { Readable } from "node:stream";
 import { integer, PreparedStatements, text, type Row, type SqliteConnection } from "../storage/sqlite-db.js";
-import type { AttachmentPart, AttachmentRecord, AttachmentStore, ByteRange, BytesWriter } from "./attachment-store.js";
+import { streamWriter, type AttachmentPart, type AttachmentRecord, type AttachmentStore, type ByteRange, type BytesWriter } from "./attachment-store.js";
 
 /** Every statement of the store; exported for the query-plan test. */
 export const ATTACHMENT_SQL = {
@@ -78,34 +77,13 @@ export class SqliteAttachmentStore implements AttachmentStore {
   writer(id: string, part: AttachmentPart): BytesWriter {
     const final = this.file(id, part);
     const temp = `${final}.${randomBytes(6).toString("hex")}.part`;
-    let out: WriteStream | undefined;
-    let failure: Error | undefined;
-    const stream = (): WriteStream => {
-      if (failure) throw failure;
-      if (!out) {
-        out = createWriteStream(temp, { flags: "wx" });
-        out.on("error", (err) => (failure = err));
-      }
-      return out;
-    };
-    return {
-      write: async (chunk) => {
-        const s = stream();
-        if (!s.write(chunk)) await once(s, "drain");
-      },
-      done: async () => {
-        const s = stream();
-        // Rejects when the stream fails meanwhile.
-        const finished = once(s, "finish");
-        s.end();
-        await finished;
-        await rename(temp, final);
-      },
-      abort: async () => {
+    return streamWriter(() => createWriteStream(temp, { flags: "wx" }), {
+      commit: () => rename(temp, final),
+      abort: async (out) => {
         out?.destroy();
         await unlink(temp).catch(() => undefined);
       },
-    };
+    });
   }
 
   async create(r: AttachmentRecord): Promise<void> {
