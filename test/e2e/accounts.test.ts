@@ -71,6 +71,15 @@ async function signUpWithPassword(page: Page, username: string, name?: string): 
   await connected(page);
 }
 
+/** Signs in with a password from the name form of a fresh page (the page reloads as the account). */
+async function signInWithPassword(page: Page, username: string): Promise<void> {
+  await page.locator("#login [data-account=signin]").click();
+  await page.fill("#signin-username", username);
+  await page.fill("#signin-password", PASSWORD);
+  await Promise.all([page.waitForEvent("load"), page.click("#signin-with-password")]);
+  await connected(page);
+}
+
 describe("accounts in the page", () => {
   const env = useServerAndBrowser();
   /** The page must be a secure context for WebAuthn: localhost is one, 127.0.0.1 over http is too, but the RP id must be a domain. */
@@ -322,11 +331,7 @@ describe("accounts in the page", () => {
     const a = await open(env.browser, url());
     await signUpWithPassword(a.page, "everywhere");
     const b = await open(env.browser, url());
-    await b.page.locator("#login [data-account=signin]").click();
-    await b.page.fill("#signin-username", "everywhere");
-    await b.page.fill("#signin-password", PASSWORD);
-    await Promise.all([b.page.waitForEvent("load"), b.page.click("#signin-with-password")]);
-    await connected(b.page);
+    await signInWithPassword(b.page, "everywhere");
 
     await b.page.locator("header [data-account=open]").click();
     await b.page.locator("#account-signout-all").click();
@@ -392,11 +397,7 @@ describe("accounts in the page", () => {
     await signUpWithPassword(a.page, "away_awhile");
     await a.page.close();
     const b = await open(env.browser, url());
-    await b.page.locator("#login [data-account=signin]").click();
-    await b.page.fill("#signin-username", "away_awhile");
-    await b.page.fill("#signin-password", PASSWORD);
-    await Promise.all([b.page.waitForEvent("load"), b.page.click("#signin-with-password")]);
-    await connected(b.page);
+    await signInWithPassword(b.page, "away_awhile");
     await b.page.locator("header [data-account=open]").click();
     await b.page.locator("#account-signout-all").click();
     await b.page.locator("#login:not([hidden])").waitFor();
