@@ -146,8 +146,9 @@ export class AttachmentService {
         channel: null,
         claim: null,
       };
-      await this.keep(record, async (part) => {
-        await this.writeAll(id, part, part === "file" ? image.bytes : image.thumb);
+      await this.commit(record, async () => {
+        await this.writeAll(id, "file", image.bytes);
+        await this.writeAll(id, "thumb", image.thumb);
       });
       return toAttachment(record);
     }
@@ -182,20 +183,14 @@ export class AttachmentService {
       channel: null,
       claim: null,
     };
-    try {
-      await storageCall(this.deps.limiter, () => this.deps.store.create(record));
-    } catch (err) {
-      await this.deps.store.remove([id]).catch(() => undefined);
-      throw unavailable(err);
-    }
+    await this.commit(record);
     return toAttachment(record);
   }
 
-  /** Writes an image's parts, then its record; on any failure removes what was written. */
-  private async keep(record: AttachmentRecord, write: (part: AttachmentPart) => Promise<void>): Promise<void> {
+  /** Writes the parts not written yet (`writeParts`), then the record; on any failure removes what was written. */
+  private async commit(record: AttachmentRecord, writeParts: () => Promise<void> = async () => undefined): Promise<void> {
     try {
-      await write("file");
-      await write("thumb");
+      await writeParts();
       await storageCall(this.deps.limiter, () => this.deps.store.create(record));
     } catch (err) {
       await this.deps.store.remove([record.id]).catch(() => undefined);
