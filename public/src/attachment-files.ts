@@ -7,23 +7,38 @@
  */
 import type { Attachment } from "../../server/protocol";
 
-type Loaded = { url: string } | { failed: true } | { loading: Promise<string | undefined> };
+/** A thumbnail's state: its URL, being fetched, or failed (for a while: a later look tries again). */
+type Thumb = { url: string } | { loading: true } | { failed: true };
+
+const pathOf = (attachment: Attachment) => `/api/attachments/${encodeURIComponent(attachment.id)}`;
 
 export class AttachmentFiles {
-  private readonly thumbs = new Map<string, Loaded>();
+  private readonly thumbs = new Map<string, Thumb>();
 
   constructor(
     /** The identity to ask with (a guest's token; a signed-in browser sends its cookie). */
     private readonly headers: () => Record<string, string>,
-    /** A thumbnail arrived: redraw the lines that show it. */
+    /** A thumbnail arrived (or failed): redraw the lines that show it. */
     private readonly loaded: () => void,
   ) {}
 
   /** The blob: URL of `attachment`'s thumbnail, or undefined while it is fetched (then `loaded` is called). */
   thumbnail(attachment: Attachment): string | undefined {
-    const known = this.thumbs.get(attachment.id);
+    const { id } = attachment;
+    const known = this.thumbs.get(id);
     if (known && "url" in known) return known.url;
-    if (!known) this.fetch(this.thumbs, `/api/attachments/${encodeURIComponent(attachment.id)}/thumb`, attachment.id).then(() => this.loaded(), () => undefined);
+    if (known) return undefined;
+    this.thumbs.set(id, { loading: true });
+    void this.blobUrl(`${pathOf(attachment)}/thumb`).then((url) => {
+      if (url) {
+        this.thumbs.set(id, { url });
+      } else {
+        // The connection may be back by then.
+        this.thumbs.set(id, { failed: true });
+        setTimeout(() => this.thumbs.delete(id), 10_000);
+      }
+      this.loaded();
+    });
     return undefined;
   }
 
@@ -38,14 +53,8 @@ export class AttachmentFiles {
    * whole files (up to MAX_UPLOAD_BYTES each) are not kept in memory; asked
    * again, the browser's cache answers with the server's ETag.
    */
-  async file(attachment: Attachment): Promise<string | undefined> {
-    try {
-      const response = await fetch(`/api/attachments/${encodeURIComponent(attachment.id)}`, { headers: this.headers(), credentials: "same-origin" });
-      if (!response.ok) return undefined;
-      return URL.createObjectURL(await response.blob());
-    } catch {
-      return undefined;
-    }
+  file(attachment: Attachment): Promise<string | undefined> {
+    return this.blobUrl(pathOf(attachment));
   }
 
   release(url: string): void {
@@ -68,27 +77,15 @@ export class AttachmentFiles {
     return true;
   }
 
-  private fetch(cache: Map<string, Loaded>, path: string, id: string): Promise<string | undefined> {
-    const known = cache.get(id);
-    if (known && "url" in known) return Promise.resolve(known.url);
-    if (known && "loading" in known) return known.loading;
-    const loading = fetch(path, { headers: this.headers(), credentials: "same-origin" })
-      .then(async (response) => {
-        if (!response.ok) throw new Error(String(response.status));
-        const url = URL.createObjectURL(await response.blob());
-        cache.set(id, { url });
-        return url;
-      })
-      .catch(() => {
-        // A later look tries again (the connection may be back by then).
-        cache.set(id, { failed: true });
-        setTimeout(() => {
-          if (cache.get(id) && "failed" in cache.get(id)!) cache.delete(id);
-        }, 10_000);
-        return undefined;
-      });
-    cache.set(id, { loading });
-    return loading;
+  /** Fetches `path` as this person and makes its bytes a blob: URL; undefined when that fails. */
+  private async blobUrl(path: string): Promise<string | undefined> {
+    try {
+      const response = await fetch(path, { headers: this.headers(), credentials: "same-origin" });
+      if (!response.ok) return undefined;
+      return URL.createObjectURL(await response.blob());
+    } catch {
+      return undefined;
+    }
   }
 }
 

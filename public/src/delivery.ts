@@ -122,6 +122,12 @@ export class Outbox {
     this.save();
   }
 
+  /** Forgets everything waiting (the person it was written as is gone from this page). */
+  clear(): void {
+    this.entries = [];
+    this.save();
+  }
+
   private save(): void {
     this.storage.setItem(this.key, JSON.stringify(this.entries));
   }

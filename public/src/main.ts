@@ -127,7 +127,7 @@ function signedIn(issued: Issued): void {
   client.stop();
   // The rooms open here stay open; private conversations are the account's own (fetched once connected).
   storeSaved({ name: issued.name, userId: issued.userId, account: issued.username, rooms: client.saved.rooms ?? [] });
-  sessionStorage.removeItem("chat.outbox");
+  client.outbox.clear();
   location.reload();
 }
 
@@ -137,7 +137,7 @@ function becomeGuest(): void {
   const rooms = client.channels.list().flatMap((c) => (c.kind === "room" && c.room ? [c.room] : []));
   storeSaved({ rooms });
   // What was still waiting to be sent was the account's.
-  sessionStorage.removeItem("chat.outbox");
+  client.outbox.clear();
   sessionStorage.setItem(SIGNED_OUT_KEY, "1");
   location.reload();
 }

@@ -27,6 +27,16 @@ describe("client delivery", () => {
     expect(new Outbox(s).list().map((e) => e.clientId)).toEqual(["c1", "c2"]);
   });
 
+  it("when an outbox is cleared, then nothing waits in it, reopened on the same storage too", () => {
+    const s = storage();
+    const box = new Outbox(s);
+    box.add({ kind: "broadcast" }, "one", "c1");
+    box.change({ kind: "delete", id: "m1" }, "c2");
+    box.clear();
+    expect(box.size).toBe(0);
+    expect(new Outbox(s).list()).toEqual([]);
+  });
+
   it("when the server answers retryable errors, then the pump retries the same message and keeps the order", async () => {
     const box = new Outbox(storage());
     box.add({ kind: "broadcast" }, "one", "c1");
