@@ -7,14 +7,30 @@
  *   (a guest who became an account must sign in: the guest token is done);
  * - anything else → null: refused, never silently someone else.
  */
+import type { IncomingMessage } from "node:http";
 import type { AccountService, SignedIn } from "../accounts/account-service.js";
 import { isAccountToken } from "../accounts/session-tokens.js";
+import { cookieOf } from "../http/request.js";
 import type { TokenSigner } from "./tokens.js";
 
 export type Identity = ({ kind: "account" } & SignedIn) | { kind: "guest"; userId: string };
 
 /** The name of the httpOnly cookie that carries a browser's account token. */
 export const SESSION_COOKIE = "chat_session";
+
+/**
+ * The token an HTTP request presents: its `Authorization: Bearer` header
+ * first, then the session cookie (`fromCookie`); null for an Authorization
+ * header that is not a Bearer token.
+ */
+export function presentedToken(req: IncomingMessage): { token: string | undefined; fromCookie: boolean } | null {
+  const header = req.headers.authorization;
+  if (typeof header === "string") {
+    const match = /^Bearer\s+(\S{1,256})$/i.exec(header.trim());
+    return match ? { token: match[1]!, fromCookie: false } : null;
+  }
+  return { token: cookieOf(req, SESSION_COOKIE), fromCookie: true };
+}
 
 export class IdentityResolver {
   constructor(

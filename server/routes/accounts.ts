@@ -12,7 +12,7 @@ import type { AccountService, Issued, Origin, SignedIn } from "../accounts/accou
 import { describeDevice } from "../accounts/devices.js";
 import type { PasskeyService, RelyingParty } from "../accounts/passkey-service.js";
 import { CHALLENGE_TTL_MS } from "../accounts/passkey-service.js";
-import { SESSION_COOKIE, type Identity, type IdentityResolver } from "../auth/identity.js";
+import { presentedToken, SESSION_COOKIE, type Identity, type IdentityResolver } from "../auth/identity.js";
 import { clientAddress, cookieOf, overTls } from "../http/request.js";
 import type { Logger } from "../logger.js";
 import { originAllowed } from "../socketio/origin.js";
@@ -103,13 +103,9 @@ export function accountRoutes(deps: AccountRoutesDeps): Router {
 
   /** The token a request presents: its Bearer header first, then the session cookie. */
   const tokenOf = (req: Request): { token: string | undefined; fromCookie: boolean } => {
-    const header = req.headers.authorization;
-    if (typeof header === "string") {
-      const match = /^Bearer\s+(\S{1,256})$/i.exec(header.trim());
-      if (!match) throw new AccountError("UNAUTHORIZED", "malformed Authorization header");
-      return { token: match[1]!, fromCookie: false };
-    }
-    return { token: cookieOf(req, SESSION_COOKIE), fromCookie: true };
+    const presented = presentedToken(req);
+    if (!presented) throw new AccountError("UNAUTHORIZED", "malformed Authorization header");
+    return presented;
   };
 
   /**

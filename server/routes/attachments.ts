@@ -22,8 +22,7 @@ import { AttachmentError } from "../attachments/attachment-error.js";
 import type { AttachmentService, UploadResult } from "../attachments/attachment-service.js";
 import type { AttachmentPart, ByteRange } from "../attachments/attachment-store.js";
 import { contentDisposition, IMAGE_TYPES } from "../attachments/content-type.js";
-import { SESSION_COOKIE, type Identity, type IdentityResolver } from "../auth/identity.js";
-import { cookieOf } from "../http/request.js";
+import { presentedToken, type Identity, type IdentityResolver } from "../auth/identity.js";
 import type { Logger } from "../logger.js";
 import type { Attachment } from "../protocol.js";
 import { apiGuard } from "./accounts.js";
@@ -99,17 +98,10 @@ export function attachmentRoutes(deps: AttachmentRoutesDeps): Router {
    * good (or a malformed Authorization header). Storage failures reject.
    */
   const whoIs = async (req: Request): Promise<Identity | null | undefined> => {
-    const header = req.headers.authorization;
-    let token: string | undefined;
-    if (typeof header === "string") {
-      const match = /^Bearer\s+(\S{1,256})$/i.exec(header.trim());
-      if (!match) return null;
-      token = match[1]!;
-    } else {
-      token = cookieOf(req, SESSION_COOKIE);
-    }
-    if (token === undefined || token === "") return undefined;
-    return identity.resolve(token);
+    const presented = presentedToken(req);
+    if (!presented) return null;
+    if (presented.token === undefined || presented.token === "") return undefined;
+    return identity.resolve(presented.token);
   };
 
   const upload = async (req: Request, res: Response): Promise<void> => {
