@@ -13,7 +13,7 @@ import mongoose from "mongoose";
 import { roomChannel } from "../server/channels/channel.js";
 import { createLogger } from "../server/logger.js";
 import { createIdGenerator } from "../server/messages/message-id.js";
-import { models, newMessageDocument, type NewMessageDocument } from "../server/messages/message.model.js";
+import { messageSchema, models, newMessageDocument, type NewMessageDocument } from "../server/messages/message.model.js";
 import { searchTerms } from "../server/messages/search-terms.js";
 import { DURABLE, upsertRetrying } from "../server/storage/mongo-options.js";
 import { MongoStorage } from "../server/storage/mongo-storage.js";
@@ -93,6 +93,20 @@ try {
     const message = newMessage(`r${i % 100}`, i);
     return documents.insertOne(newMessageDocument(message, searchTerms(message.text), message.id), { writeConcern: DURABLE });
   });
+  // What the store does under load: the documents that arrive while a write is in flight go in one.
+  const Batched = conn.model("BatchedMessage", messageSchema, "messages_batched");
+  await Batched.createIndexes();
+  const batched = conn.collection<NewMessageDocument>("messages_batched");
+  for (const size of [8, 32]) {
+    await measure(`project: its documents, insertMany of ${size} (per document)`, async (i) => {
+      if (i % size !== 0) return;
+      const docs = Array.from({ length: Math.min(size, count - i) }, (_, k) => {
+        const message = newMessage(`r${(i + k) % 100}`, i + k);
+        return newMessageDocument(message, searchTerms(message.text), message.id);
+      });
+      await batched.insertMany(docs, { writeConcern: DURABLE, ordered: false });
+    });
+  }
   // The same document through mongoose's Model.create (casting, validation), as the store wrote it before.
   await measure("project: the same through mongoose Model.create", (i) => {
     const message = newMessage(`r${i % 100}`, i);

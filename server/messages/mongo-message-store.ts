@@ -4,9 +4,10 @@
  * unreachable every call fails within `serverSelectionTimeoutMS` and the
  * service answers UNAVAILABLE.
  */
-import mongoose, { type Collection, type Connection } from "mongoose";
+import mongoose, { mongo, type Collection, type Connection } from "mongoose";
 import type { Logger } from "../logger.js";
 import type { Attachment, ChatMessage, Page, User } from "../protocol.js";
+import { BatchQueue } from "../storage/batch-queue.js";
 import { KeyedQueue } from "../storage/keyed-queue.js";
 import { DURABLE, isDuplicateKey } from "../storage/mongo-options.js";
 import { emptiedToDrop, visibleReactions, withdrawnQuote, wouldChange, type ChangeResult, type MessageChange } from "./message-change.js";
@@ -27,10 +28,32 @@ import type {
 /** Tries before a change that keeps losing races to other nodes gives up (and the client retries). */
 const MAX_ATTEMPTS = 20;
 
+/** The most new messages written in one `insertMany` (see `newDocuments`). */
+export const INSERT_BATCH_MAX = 256;
+
+/** One document of a batch that the database refused (e.g. a duplicate key: a retried message). */
+export class DocumentWriteError extends Error {
+  readonly code: number;
+  constructor(refusal: mongo.WriteError) {
+    super(refusal.errmsg ?? `write refused with code ${refusal.code}`);
+    this.name = "DocumentWriteError";
+    this.code = refusal.code;
+  }
+}
+
 export class MongoMessageStore implements MessageStore {
   private readonly m: ReturnType<typeof models>;
   /** The messages collection through the driver, for new messages (see insert). */
   private readonly inserts: Collection<NewMessageDocument>;
+  /**
+   * New messages' documents, written in batches: a message that arrives while
+   * a batch is in flight goes in the next one. Under load this is one round trip
+   * and one commit for many messages, which costs the database and the driver a
+   * fraction of a write each; alone, a message waits only for the end of its
+   * event-loop turn. One batch at a time, so this process's messages are stored
+   * in the order their ids and revs were made.
+   */
+  private readonly newDocuments = new BatchQueue<NewMessageDocument, void>((docs) => this.insertDocuments(docs), INSERT_BATCH_MAX);
   private readonly revs: ReturnType<typeof createIdGenerator>;
   /**
    * Changes to one message, and rev allocations for changes of one channel,
@@ -83,9 +106,7 @@ export class MongoMessageStore implements MessageStore {
     // guard is raised right after the write.
     const doc = newMessageDocument(message, searchTerms(message.text), this.revs());
     try {
-      // Straight through the driver: the document is built from typed fields
-      // (newMessageDocument), so mongoose's casting and validation would only cost time.
-      await this.inserts.insertOne(doc, { writeConcern: DURABLE });
+      await this.newDocuments.push(doc);
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
       const original = await this.findByKey(message.from.userId, message.key);
@@ -102,6 +123,27 @@ export class MongoMessageStore implements MessageStore {
       // and the guard matters only while clocks disagree. Its rev from this node stands.
       this.logger.warn({ err: (err as Error).message, id }, "rev guard of a new message failed");
       return { message: toChatMessage(doc), created: true };
+    }
+  }
+
+  /**
+   * One `insertMany` of new messages' documents, unordered: a document the
+   * database refuses (a retry's duplicate key) fails alone, the others are
+   * stored. Straight through the driver: each document is built from typed
+   * fields (newMessageDocument), so mongoose's casting and validation would
+   * only cost time.
+   */
+  private async insertDocuments(docs: NewMessageDocument[]): Promise<PromiseSettledResult<void>[]> {
+    try {
+      await this.inserts.insertMany(docs, { writeConcern: DURABLE, ordered: false });
+      return docs.map(() => ({ status: "fulfilled", value: undefined }));
+    } catch (err) {
+      const refusals = documentRefusals(err, docs.length);
+      if (!refusals) throw err;
+      return docs.map((_, i) => {
+        const refusal = refusals.get(i);
+        return refusal ? { status: "rejected", reason: new DocumentWriteError(refusal) } : { status: "fulfilled", value: undefined };
+      });
     }
   }
 
@@ -410,4 +452,18 @@ function toStoredMessage(doc: LeanMessage): StoredMessage {
     channel: doc.channel,
     key: doc.key,
   };
+}
+
+/**
+ * The documents of an unordered `insertMany` that the database refused, by
+ * their index, when `err` says exactly which: every other document was
+ * stored and acknowledged as asked. Undefined when the error concerns the
+ * whole batch (the connection, the write concern), which then fails as a whole.
+ */
+function documentRefusals(err: unknown, count: number): Map<number, mongo.WriteError> | undefined {
+  if (!(err instanceof mongo.MongoBulkWriteError)) return undefined;
+  const { result } = err;
+  if (!result.hasWriteErrors() || result.getWriteConcernError()) return undefined;
+  const refusals = new Map(result.getWriteErrors().map((refusal) => [refusal.index, refusal]));
+  return result.insertedCount + refusals.size === count ? refusals : undefined;
 }

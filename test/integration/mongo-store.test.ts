@@ -179,7 +179,7 @@ describe("MongoStorage specifics", () => {
         last = await first.messages.insert({ ...base, id: `00000000000${i + 1}000000000001`, from: alice, key: `s${i}` });
       }
       mongoose.set("debug", false);
-      expect(writes).toEqual(Array.from({ length: 5 }, () => "messages.insertOne"));
+      expect(writes).toEqual(Array.from({ length: 5 }, () => "messages.insertMany"));
     } finally {
       mongoose.set("debug", false);
       await first.close();
@@ -196,6 +196,40 @@ describe("MongoStorage specifics", () => {
       expect(feed.messages.map((m) => m.id)).toEqual([next.message.id, last!.message.id]);
     } finally {
       await behind.close();
+    }
+  });
+
+  it("when many messages arrive at once, then they are written in a few batches, each with its own outcome: a retried key gets its original, the rest are stored", async () => {
+    const { store, conn } = await storeWithConnection();
+    const writes: number[] = [];
+    try {
+      const base = { kind: "room" as const, room: "crowd", createdAt: new Date().toISOString(), channel: roomChannel("crowd") };
+      const first = await store.messages.insert({ ...base, id: "0000000000a0000000000001", from: alice, text: "first", key: "a-0" });
+      mongoose.set("debug", (collection: string, method: string, docs: unknown) => {
+        if (collection === "messages" && method === "insertMany") writes.push(Array.isArray(docs) ? docs.length : 1);
+      });
+      const sends = Array.from({ length: 60 }, (_, i) => ({ ...base, id: `0000000000b${String(i).padStart(2, "0")}00000000001`, from: bob, text: `m${i}`, key: `b-${i}` }));
+      // Among them, a retry of a stored message and two sends of one new key, all in one batch.
+      sends.push({ ...base, id: "0000000000c0000000000001", from: alice, text: "first", key: "a-0" });
+      sends.push({ ...base, id: "0000000000c1000000000001", from: alice, text: "twice", key: "a-1" });
+      sends.push({ ...base, id: "0000000000c2000000000001", from: alice, text: "twice", key: "a-1" });
+      const results = await Promise.all(sends.map((m) => store.messages.insert(m)));
+      mongoose.set("debug", false);
+      expect(writes.reduce((a, b) => a + b, 0)).toBe(sends.length);
+      expect(writes.length).toBeLessThan(sends.length / 10);
+      expect(results.slice(0, 60).every((r) => r.created)).toBe(true);
+      expect(results[60]).toEqual({ message: first.message, created: false });
+      const twice = results.slice(61);
+      expect(twice.filter((r) => r.created)).toHaveLength(1);
+      expect(twice[0]!.message).toEqual(twice[1]!.message);
+      expect(await conn.db!.collection("messages").countDocuments({})).toBe(62);
+      // What each answered is what is stored.
+      const page = await store.messages.page({ channel: roomChannel("crowd"), limit: 100 });
+      expect(page.messages.map((m) => m.id).sort()).toEqual([first.message.id, ...results.slice(0, 60).map((r) => r.message.id), twice.find((r) => r.created)!.message.id].sort());
+    } finally {
+      mongoose.set("debug", false);
+      await conn.close();
+      await store.close();
     }
   });
 

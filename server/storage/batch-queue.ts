@@ -1,0 +1,63 @@
+/**
+ * Writes items in batches, one batch at a time: an item pushed while the
+ * queue is idle goes out at the end of the current event-loop turn with
+ * everything else pushed in that turn; items pushed while a batch is in
+ * flight wait and go together in the next one (at most `max` each). A lone
+ * item waits for nothing but the end of its turn, and under load a batch grows
+ * with the load: one round trip and one commit serve many items.
+ *
+ * Batches are written in the order their items were pushed, never two at once.
+ *
+ * @example
+ * const inserts = new BatchQueue<Doc, void>((docs) => insertAll(docs), 256);
+ * await inserts.push(doc); // settles with this document's own outcome
+ */
+export class BatchQueue<T, R> {
+  private waiting: { item: T; resolve: (value: R) => void; reject: (reason: unknown) => void }[] = [];
+  private busy = false;
+
+  /**
+   * @param write writes a batch; answers one outcome per item, in order (an
+   *   item's own failure rejects only that item), or throws to fail them all
+   * @param max the most items in one batch
+   */
+  constructor(
+    private readonly write: (items: T[]) => Promise<PromiseSettledResult<R>[]>,
+    private readonly max: number,
+  ) {
+    if (!(Number.isInteger(max) && max > 0)) throw new Error(`a batch holds at least one item, not ${max}`);
+  }
+
+  /** Queues `item`; settles with its outcome once the batch it went in is written. */
+  push(item: T): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      this.waiting.push({ item, resolve, reject });
+      if (!this.busy) {
+        this.busy = true;
+        setImmediate(() => void this.drain());
+      }
+    });
+  }
+
+  /** Items waiting for a batch (not those in flight). */
+  get pending(): number {
+    return this.waiting.length;
+  }
+
+  private async drain(): Promise<void> {
+    while (this.waiting.length > 0) {
+      const batch = this.waiting.splice(0, this.max);
+      try {
+        const outcomes = await this.write(batch.map((entry) => entry.item));
+        batch.forEach((entry, i) => {
+          const outcome = outcomes[i];
+          if (outcome?.status === "fulfilled") entry.resolve(outcome.value);
+          else entry.reject(outcome ? outcome.reason : new Error(`a batch of ${batch.length} answered ${outcomes.length} outcomes`));
+        });
+      } catch (err) {
+        for (const entry of batch) entry.reject(err);
+      }
+    }
+    this.busy = false;
+  }
+}
