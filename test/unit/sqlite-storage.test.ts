@@ -1,8 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { directChannel, roomChannel } from "../../server/channels/channel.js";
 import { createLogger } from "../../server/logger.js";
 import { createIdGenerator } from "../../server/messages/message-id.js";
@@ -65,6 +65,47 @@ describe("SqliteStorage", () => {
     } finally {
       await storage.close();
     }
+  });
+
+  it("when messages are written to a file database, then a thread of its own copies the WAL back into the file, the WAL stays small, and all of it is there after a restart", async () => {
+    const { storage, file } = await open();
+    const build = roomMessageBuilder(alice);
+    const sizeOf = (f: string) => (existsSync(f) ? statSync(f).size : 0);
+    let largestWal = 0;
+    try {
+      expect(storage.walCheckpoints).toEqual({ runs: 0, pagesCopied: 0, longestMs: 0 });
+      // About 12 MB of messages (well past the 40 MB fallback's share of a few seconds' traffic), in commits
+      // spread over a few checkpoint intervals.
+      for (let round = 0; round < 8; round++) {
+        await Promise.all(Array.from({ length: 500 }, (_, i) => storage.messages.insert(build(`round ${round} message ${i} ${"x".repeat(2000)}`))));
+        largestWal = Math.max(largestWal, sizeOf(`${file}-wal`));
+        await new Promise((resolve) => setTimeout(resolve, 150));
+      }
+      await vi.waitFor(() => expect(storage.walCheckpoints!.pagesCopied).toBeGreaterThan(2_000), { timeout: 5_000 });
+      expect(storage.walCheckpoints!.runs).toBeGreaterThan(1);
+      // Copied as it went: the WAL never held the whole history (the database file did).
+      expect(largestWal).toBeLessThan(sizeOf(file));
+    } finally {
+      await storage.close();
+    }
+    const again = new SqliteStorage({ path: file, logger });
+    await again.init();
+    try {
+      const page = await again.messages.page({ channel: roomChannel("chat"), limit: 1 });
+      expect(page.messages[0]?.text).toMatch(/^round 7 message/);
+      const db = new DatabaseSync(file);
+      expect(db.prepare("SELECT count(*) AS n FROM messages").get()?.n).toBe(4_000);
+      db.close();
+    } finally {
+      await again.close();
+    }
+  });
+
+  it("when a database lives in memory, then it has no checkpoint thread", async () => {
+    const storage = new SqliteStorage({ path: ":memory:", logger });
+    await storage.init();
+    expect(storage.walCheckpoints).toBeUndefined();
+    await storage.close();
   });
 
   it("when the database is closed and opened again, then everything written is there, search finds it, and new revs are greater", async () => {

@@ -1,0 +1,57 @@
+/**
+ * Checkpoints a WAL database from a worker thread. A checkpoint copies the
+ * WAL back into the database file and syncs it: tens of milliseconds once the
+ * WAL holds thousands of pages, which SQLite otherwise spends inside the
+ * commit that crosses `wal_autocheckpoint` — on the event loop, holding every
+ * socket's messages for that long. The worker checkpoints a little every
+ * `intervalMs` instead; the server's own automatic checkpoint stays set as a
+ * fallback and is reached only if the worker stops or falls far behind.
+ */
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+import type { Logger } from "../logger.js";
+import type { CheckpointReport, CheckpointWorkerData } from "./sqlite-checkpoint-worker.js";
+
+/** The worker's module beside this one (.js when built, .ts when run from the sources). */
+const WORKER = new URL(`./sqlite-checkpoint-worker${path.extname(fileURLToPath(import.meta.url))}`, import.meta.url);
+
+/** How long close waits for a checkpoint in progress before ending the thread. */
+const CLOSE_WAIT_MS = 5_000;
+
+export type CheckpointStats = { runs: number; pagesCopied: number; longestMs: number };
+
+export class WalCheckpointer {
+  private readonly worker: Worker;
+  private readonly stopped: Promise<void>;
+  private readonly counts: CheckpointStats = { runs: 0, pagesCopied: 0, longestMs: 0 };
+
+  constructor(file: string, intervalMs: number, logger: Logger) {
+    this.worker = new Worker(WORKER, { workerData: { file, intervalMs } satisfies CheckpointWorkerData });
+    // Never what keeps the process alive.
+    this.worker.unref();
+    this.worker.on("message", (report: CheckpointReport) => {
+      this.counts.runs++;
+      this.counts.pagesCopied += report.copied;
+      this.counts.longestMs = Math.max(this.counts.longestMs, report.ms);
+    });
+    this.stopped = new Promise((resolve) => this.worker.once("exit", () => resolve()));
+    this.worker.on("error", (err) => {
+      // The server's automatic checkpoint takes over: slower commits now and then, nothing lost.
+      logger.warn({ err: err.message, file }, "storage: the SQLite checkpoint thread stopped; checkpoints run on commits");
+    });
+  }
+
+  /** Checkpoints that found pages to copy since the start (for tests and the benchmark). */
+  get stats(): CheckpointStats {
+    return { ...this.counts };
+  }
+
+  /** Stops the thread, its connection closed; resolves once it has exited (ended outright after CLOSE_WAIT_MS). */
+  async close(): Promise<void> {
+    this.worker.postMessage("close");
+    const late = setTimeout(() => void this.worker.terminate(), CLOSE_WAIT_MS);
+    await this.stopped;
+    clearTimeout(late);
+  }
+}
