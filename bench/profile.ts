@@ -1,7 +1,8 @@
 /**
  * CPU profile of a benchmark peer under load (100 rooms of 10 unless told):
  * runs the peer (this project unless `--peer relay|ws|tutorial`) under
- * `node --cpu-prof` at one rate and prints the functions with the most self time.
+ * `node --cpu-prof` at one rate and prints where its CPU time went per message,
+ * by area of work (bench/lib/profile-areas.ts), then the functions with the most self time.
  * `--store mongo` runs the project on a FerretDB of its own (the tutorial server always is).
  *
  *   npm run bench:profile -- --rate 1500 --seconds 10 [--top 30] [--peer relay] [--store mongo] [--rooms 10 --per-room 100]
@@ -15,6 +16,7 @@ import { ROOT } from "../server/paths.js";
 import { installCleanup, killAllChildren } from "./lib/children.js";
 import { selfTimes, windowFits, type CpuProfile } from "./lib/cpu-profile.js";
 import { nowMicros } from "./lib/histogram.js";
+import { timeByArea } from "./lib/profile-areas.js";
 import { LoadPool } from "./lib/load-pool.js";
 import { PEERS, PeerProcess, STORES, type PeerKind, type Store } from "./lib/peer-process.js";
 import { describePhase, measurePhase } from "./lib/scenarios.js";
@@ -72,6 +74,14 @@ try {
     `\nprofile ${path.relative(ROOT, main)}: busy ${(busyMs / 1000).toFixed(1)} s, idle ${(idleMs / 1000).toFixed(1)} s ` +
       (fits ? "(the measured phase only)\n" : "(the whole run: start-up, connecting and warm-up included)\n"),
   );
+  // Per message sent in the measured phase (each reached perRoom sockets).
+  const perMessage = (ms: number) => ((ms * 1000) / phase.sent).toFixed(1).padStart(7);
+  console.log(`by area, per message sent (${phase.sent} messages, ${perRoom} deliveries each; the database's own process not included):`);
+  console.log("     ms  share   µs/msg  area");
+  for (const area of timeByArea(profile, fits ? window : undefined)) {
+    console.log(`${area.ms.toFixed(0).padStart(7)}  ${((area.ms / busyMs) * 100).toFixed(1).padStart(4)} %  ${perMessage(area.ms)}  ${area.name}`);
+  }
+  console.log(`${busyMs.toFixed(0).padStart(7)}  100.0 %  ${perMessage(busyMs)}  in all\n`);
   console.log("self ms   share  function  (where)");
   for (const e of entries.slice(0, top)) {
     console.log(`${e.ms.toFixed(0).padStart(7)}  ${(e.share * 100).toFixed(1).padStart(5)} %  ${e.name}  ${e.where}`);

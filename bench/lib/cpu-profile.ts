@@ -1,7 +1,7 @@
 /** Reads a V8 `.cpuprofile` (written by `node --cpu-prof`) into self time per function. */
 import path from "node:path";
 
-type ProfileNode = { id: number; callFrame: { functionName: string; url: string; lineNumber: number } };
+type ProfileNode = { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] };
 export type CpuProfile = {
   nodes: ProfileNode[];
   samples: number[];
