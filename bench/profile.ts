@@ -19,6 +19,7 @@ import { nowMicros } from "./lib/histogram.js";
 import { timeByArea } from "./lib/profile-areas.js";
 import { LoadPool } from "./lib/load-pool.js";
 import { PEERS, PeerProcess, STORES, type PeerKind, type Store } from "./lib/peer-process.js";
+import { threadCpuMs } from "./lib/proc-stat.js";
 import { describePhase, measurePhase } from "./lib/scenarios.js";
 
 const { values: args } = parseArgs({
@@ -55,7 +56,9 @@ try {
   await pool.connect(kind, peer.url, rooms * perRoom, rooms, "p");
   await measurePhase(pool, peer, rate, 2, perRoom);
   const window = { fromUs: nowMicros(), toUs: 0 };
+  const threadsBefore = threadCpuMs(peer.pid);
   const phase = await measurePhase(pool, peer, rate, seconds, perRoom);
+  const threadsAfter = threadCpuMs(peer.pid);
   window.toUs = nowMicros();
   console.log(`${rooms} rooms × ${perRoom} at ${rate} msg/s for ${seconds} s: ${describePhase(phase)}`);
   await pool.close();
@@ -82,6 +85,12 @@ try {
     console.log(`${area.ms.toFixed(0).padStart(7)}  ${((area.ms / busyMs) * 100).toFixed(1).padStart(4)} %  ${perMessage(area.ms)}  ${area.name}`);
   }
   console.log(`${busyMs.toFixed(0).padStart(7)}  100.0 %  ${perMessage(busyMs)}  in all\n`);
+  // The profile samples the main thread's JavaScript; reading sockets, waiting in epoll and other threads are not in it.
+  console.log("CPU time of the server's threads in the measured phase, from /proc (the profiler's own thread included):");
+  for (const [name, ms] of [...threadsAfter].map(([n, ms]) => [n, ms - (threadsBefore.get(n) ?? 0)] as const).filter(([, ms]) => ms > 0).sort((a, b) => b[1] - a[1])) {
+    console.log(`${ms.toFixed(0).padStart(7)} ms  ${perMessage(ms)} µs/msg  ${name}`);
+  }
+  console.log("");
   console.log("self ms   share  function  (where)");
   for (const e of entries.slice(0, top)) {
     console.log(`${e.ms.toFixed(0).padStart(7)}  ${(e.share * 100).toFixed(1).padStart(5)} %  ${e.name}  ${e.where}`);

@@ -1,6 +1,6 @@
 /** CPU time and limits of a process, read from /proc (Linux). */
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 
 let clockTicks: number | undefined;
 
@@ -10,14 +10,37 @@ export function clkTck(): number {
   return clockTicks;
 }
 
-/** User + system CPU time the process has used so far, in milliseconds. */
-export function cpuTimeMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+/** User + system CPU time in a /proc `stat` file (of a process or of one thread), in milliseconds. */
+function statCpuMs(path: string): number {
+  const stat = readFileSync(path, "utf8");
   // The command name (field 2) may hold spaces; fields after its ")" are fixed.
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   const utime = Number(fields[11]);
   const stime = Number(fields[12]);
   return ((utime + stime) * 1000) / clkTck();
+}
+
+/** User + system CPU time the process has used so far, in milliseconds. */
+export function cpuTimeMs(pid: number): number {
+  return statCpuMs(`/proc/${pid}/stat`);
+}
+
+/**
+ * CPU time so far of each of a process's threads, summed by thread name
+ * (`MainThread`, `V8Worker`, `WorkerThread`, `libuv-worker`…), in milliseconds.
+ * Threads that ended are no longer counted: compare two readings by name.
+ */
+export function threadCpuMs(pid: number): Map<string, number> {
+  const byName = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, "utf8").trim();
+      byName.set(name, (byName.get(name) ?? 0) + statCpuMs(`/proc/${pid}/task/${tid}/stat`));
+    } catch {
+      // The thread ended between listing and reading.
+    }
+  }
+  return byName;
 }
 
 /** Resident set size of a process, bytes (VmRSS in /proc/<pid>/status). */
