@@ -528,6 +528,12 @@ export function markdown(r: RunReport): string {
         `p50 ${h.p50.toFixed(2)} ms, p99 ${h.p99.toFixed(2)} ms, max ${h.max.toFixed(2)} ms. The relays and the tutorial server are not asked for history.`,
     );
   }
+  if (hasResults(r.results.projectMongo) && histories.length > 0) {
+    out.push(
+      `- ${PEER_LABELS.projectMongo}: not measured. FerretDB v1 answers a page by reading and sorting every document of the channel in its own code ` +
+        "(its indexes serve only `_id`), so the figure would be FerretDB's; on MongoDB the `{ channel: 1, _id: -1 }` index serves the page with no sort.",
+    );
+  }
   out.push(
     "",
     "## Peers",
