@@ -45,12 +45,30 @@ describe("batch queue", () => {
   it("when more items wait than a batch holds, then they go in order in batches of at most that many", async () => {
     const { queue, batches, releaseNext, turn } = gatedQueue(4);
     const all = Array.from({ length: 10 }, (_, i) => queue.push(i));
-    for (let i = 0; i < 3; i++) {
-      await turn();
+    for (let started = 1; started <= 3; started++) {
+      while (batches.length < started) await turn();
       releaseNext();
     }
     expect(await Promise.all(all)).toEqual(Array.from({ length: 10 }, (_, i) => i * 10));
     expect(batches).toEqual([[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]);
+  });
+
+  it("when batches follow each other, then each starts no sooner than the gap after the one before; after a quiet spell an item goes at once", async () => {
+    const starts: number[] = [];
+    const queue = new BatchQueue<number, number>(async (items) => {
+      starts.push(performance.now());
+      return items.map(ok);
+    }, 100, 40);
+    await queue.push(1);
+    // Pushed while the queue is still within the gap: they wait for it, and go together.
+    const next = [2, 3].map((n) => queue.push(n));
+    expect(await Promise.all(next)).toEqual([2, 3]);
+    expect(starts).toHaveLength(2);
+    expect(starts[1]! - starts[0]!).toBeGreaterThanOrEqual(39);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    const pushedAt = performance.now();
+    await queue.push(4);
+    expect(starts[2]! - pushedAt).toBeLessThan(20);
   });
 
   it("when one item of a batch is refused, then only its push rejects; when a write throws, every item of that batch rejects and the next batch still goes", async () => {
@@ -75,7 +93,8 @@ describe("batch queue", () => {
     expect(outcomes[1]!.status).toBe("rejected");
   });
 
-  it("when a batch size below one is asked for, then it refuses to be made", () => {
+  it("when a batch size below one or a negative gap is asked for, then it refuses to be made", () => {
     expect(() => new BatchQueue<number, number>(async (items) => items.map(ok), 0)).toThrow(/at least one/);
+    expect(() => new BatchQueue<number, number>(async (items) => items.map(ok), 1, -1)).toThrow(/duration/);
   });
 });
