@@ -3,8 +3,9 @@
  * `npm run bench -- --store mongo` uses): the database's CPU time and this
  * process's (the driver and mongoose) per operation, for the project's writes
  * — the whole `MessageStore.insert` with several nodes (document and channel
- * guard) and on one node (document only), the document alone, the guard alone
- * — and the tutorial server's `Message.create`.
+ * guard) and on one node (document only), the document alone (one `insertOne`
+ * each, and `insertMany`s of 4 and of 16 as the store's batches are under
+ * load), the guard alone — and the tutorial server's `Message.create`.
  *
  *   npm run bench:mongo-ops [-- --count 3000 --concurrency 8]
  */
@@ -97,7 +98,7 @@ try {
   const Batched = conn.model("BatchedMessage", messageSchema, "messages_batched");
   await Batched.createIndexes();
   const batched = conn.collection<NewMessageDocument>("messages_batched");
-  for (const size of [8, 32]) {
+  for (const size of [4, 16]) {
     await measure(`project: its documents, insertMany of ${size} (per document)`, async (i) => {
       if (i % size !== 0) return;
       const docs = Array.from({ length: Math.min(size, count - i) }, (_, k) => {
