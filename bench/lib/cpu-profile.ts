@@ -20,6 +20,19 @@ export const windowFits = (profile: CpuProfile, w: Window): boolean =>
 
 export type SelfTime = { name: string; where: string; ms: number; share: number };
 
+/** Sampled time per profile node in µs, counting only samples within `window` when given. */
+export function timePerNode(profile: CpuProfile, window?: Window): Map<number, number> {
+  const byNode = new Map<number, number>();
+  let at = profile.startTime;
+  profile.samples.forEach((id, i) => {
+    const delta = profile.timeDeltas[i] ?? 0;
+    at += delta;
+    if (window && (at < window.fromUs || at > window.toUs)) return;
+    byNode.set(id, (byNode.get(id) ?? 0) + delta);
+  });
+  return byNode;
+}
+
 /**
  * Functions by self time (time on top of the stack), largest first, counting
  * only samples within `window` when given. `share` is of the busy time:
@@ -30,14 +43,7 @@ export function selfTimes(
   root: string,
   window?: Window,
 ): { busyMs: number; idleMs: number; entries: SelfTime[] } {
-  const byNode = new Map<number, number>();
-  let at = profile.startTime;
-  profile.samples.forEach((id, i) => {
-    const delta = profile.timeDeltas[i] ?? 0;
-    at += delta;
-    if (window && (at < window.fromUs || at > window.toUs)) return;
-    byNode.set(id, (byNode.get(id) ?? 0) + delta);
-  });
+  const byNode = timePerNode(profile, window);
   const byFunction = new Map<string, SelfTime>();
   for (const node of profile.nodes) {
     const us = byNode.get(node.id);

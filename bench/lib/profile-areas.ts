@@ -7,7 +7,7 @@
  * `JSON.stringify` to the encoder that called it. Samples with no such frame
  * at all are Node's event loop itself (timers, reading sockets, promise jobs).
  */
-import type { CpuProfile, Window } from "./cpu-profile.js";
+import { timePerNode, type CpuProfile, type Window } from "./cpu-profile.js";
 
 export type Area = { name: string; matches: (file: string) => boolean };
 
@@ -81,13 +81,9 @@ export function timeByArea(profile: CpuProfile, window?: Window, areas: readonly
     return area;
   };
   const totals = new Map<string, number>();
-  let at = profile.startTime;
-  profile.samples.forEach((id, i) => {
-    const delta = profile.timeDeltas[i] ?? 0;
-    at += delta;
-    if (window && (at < window.fromUs || at > window.toUs)) return;
+  for (const [id, us] of timePerNode(profile, window)) {
     const area = resolve(id);
-    if (area !== "(idle)") totals.set(area, (totals.get(area) ?? 0) + delta / 1000);
-  });
+    if (area !== "(idle)") totals.set(area, (totals.get(area) ?? 0) + us / 1000);
+  }
   return [...totals].map(([name, ms]) => ({ name, ms })).sort((a, b) => b.ms - a.ms);
 }
