@@ -59,9 +59,10 @@ export class MongoMessageStore implements MessageStore {
    * a batch is in flight, or within INSERT_GAP_MS of the last one's start, goes
    * in the next one. Under load this is one round trip and one commit for many
    * messages, which costs the database and the driver a fraction of a write
-   * each; alone, a message waits only for the end of its event-loop turn. One
-   * batch at a time, so this process's messages are stored in the order their
-   * ids and revs were made.
+   * each; a message alone waits only for the end of its event-loop turn, or for
+   * the gap to pass after the last batch. One batch at a time, in the order the
+   * messages reached it. (STORE_MAX_CONCURRENCY bounds how many are in flight,
+   * and so how big a batch gets in practice.)
    */
   private readonly newDocuments = new BatchQueue<NewMessageDocument, void>(
     (docs) => this.insertDocuments(docs),
@@ -153,7 +154,10 @@ export class MongoMessageStore implements MessageStore {
       return docs.map(() => ({ status: "fulfilled", value: undefined }));
     } catch (err) {
       const refusals = documentRefusals(err, docs.length);
-      if (!refusals) throw err;
+      // The batch as a whole failed (connection, write concern): an error of its own, never
+      // taken for one document's duplicate key, so that no message that was stored is
+      // answered as a retry of itself (its sender retries, and gets it then).
+      if (!refusals) throw new Error(`writing ${docs.length} new messages failed: ${(err as Error).message}`, { cause: err });
       return docs.map((_, i) => {
         const refusal = refusals.get(i);
         return refusal ? { status: "rejected", reason: new DocumentWriteError(refusal) } : { status: "fulfilled", value: undefined };

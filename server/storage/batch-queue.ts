@@ -9,7 +9,8 @@
  * With `gapMs`, a batch starts no sooner than that after the one before it
  * started, so that a fast database, which would otherwise take the items one
  * or two at a time, gets them in batches worth the round trip. That adds at
- * most `gapMs` to an item's wait, and only while the queue is busy.
+ * most `gapMs` to an item's wait, and nothing to an item that comes after a
+ * quiet spell of at least `gapMs`.
  *
  * Batches are written in the order their items were pushed, never two at once.
  *

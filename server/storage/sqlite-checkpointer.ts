@@ -3,9 +3,12 @@
  * WAL back into the database file and syncs it: tens of milliseconds once the
  * WAL holds thousands of pages, which SQLite otherwise spends inside the
  * commit that crosses `wal_autocheckpoint` — on the event loop, holding every
- * socket's messages for that long. The worker checkpoints a little every
- * `intervalMs` instead; the server's own automatic checkpoint stays set as a
- * fallback and is reached only if the worker stops or falls far behind.
+ * socket's messages for that long. The worker copies a little every
+ * `intervalMs` instead, so that the commit's own checkpoint finds almost
+ * nothing left to copy. That commit still syncs the file on the event loop
+ * when the WAL reaches `wal_autocheckpoint`, should the WAL never be wholly
+ * copied at a moment the server starts a write (SQLite starts it over only
+ * then), and it does all the work should the thread stop.
  */
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -30,7 +33,15 @@ export class WalCheckpointer {
     this.worker = new Worker(WORKER, { workerData: { file, intervalMs } satisfies CheckpointWorkerData });
     // Never what keeps the process alive.
     this.worker.unref();
+    let lastWarning = -Infinity;
     this.worker.on("message", (report: CheckpointReport) => {
+      if ("error" in report) {
+        // Once a minute at most: a checkpoint that fails fails again every tick until what blocks it goes.
+        if (performance.now() - lastWarning < 60_000) return;
+        lastWarning = performance.now();
+        logger.warn({ err: report.error, file }, "storage: a SQLite checkpoint failed; the thread tries again");
+        return;
+      }
       this.counts.runs++;
       this.counts.pagesCopied += report.copied;
       this.counts.longestMs = Math.max(this.counts.longestMs, report.ms);
@@ -42,7 +53,7 @@ export class WalCheckpointer {
     });
   }
 
-  /** Checkpoints that found pages to copy since the start (for tests and the benchmark). */
+  /** Ticks that copied pages since the start, the pages (about: SQLite counts per WAL), the longest tick. */
   get stats(): CheckpointStats {
     return { ...this.counts };
   }

@@ -43,9 +43,10 @@ export type SqliteStorageOptions = {
 const CHECKPOINT_INTERVAL_MS = 250;
 
 /**
- * WAL pages (4 KB each) at which a commit checkpoints on the event loop: only
- * when the checkpoint thread has stopped or fallen this far behind. The WAL
- * file stays under about 40 MB.
+ * WAL pages (4 KB each) at which a commit checkpoints on the event loop: when
+ * the WAL has not been wholly copied at a moment a write started (SQLite starts
+ * it over only then) for this long — under a sustained flood of writes — or
+ * the checkpoint thread has stopped. The WAL file stays under about 40 MB.
  */
 const WAL_CHECKPOINT_PAGES = 10_000;
 
@@ -227,6 +228,8 @@ export class SqliteStorage implements Storage {
   private readonly scratch: string | undefined;
   /** Copies the WAL back into the file off the event loop (a database file only). */
   private checkpointer: WalCheckpointer | undefined;
+  /** Set while closing: init waits for it, and a second close shares it. */
+  private closing: Promise<void> | undefined;
 
   constructor(options: SqliteStorageOptions) {
     this.path = options.path;
@@ -243,6 +246,7 @@ export class SqliteStorage implements Storage {
 
   /** Opens (creating when needed) the database and brings its schema up to date. Throws when it cannot. */
   async init(): Promise<void> {
+    await this.closing;
     if (this.conn.isOpen) return;
     const inMemory = this.path === ":memory:";
     let db: DatabaseSync;
@@ -310,14 +314,20 @@ export class SqliteStorage implements Storage {
     return this.checkpointer?.stats;
   }
 
-  async close(): Promise<void> {
-    if (!this.conn.isOpen) return;
+  /** Closes the database; a call while it is closing waits for the same close. */
+  close(): Promise<void> {
+    if (!this.closing && this.conn.isOpen) this.closing = this.closeNow().finally(() => (this.closing = undefined));
+    return this.closing ?? Promise.resolve();
+  }
+
+  private async closeNow(): Promise<void> {
     const db = this.conn.db;
+    const checkpointer = this.checkpointer;
+    this.checkpointer = undefined;
     this.messages.beforeClose();
     this.conn.detach();
     // Before the last connection closes: that one checkpoints what is left and removes the WAL.
-    await this.checkpointer?.close();
-    this.checkpointer = undefined;
+    await checkpointer?.close();
     try {
       // Keeps the planner's statistics current for the next opening; cheap when nothing changed.
       db.exec("PRAGMA optimize");

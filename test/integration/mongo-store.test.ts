@@ -1,5 +1,5 @@
 import mongoose, { type Connection } from "mongoose";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { createLogger } from "../../server/logger.js";
 import { roomChannel } from "../../server/channels/channel.js";
 import { messageSchema, models } from "../../server/messages/message.model.js";
@@ -229,6 +229,29 @@ describe("MongoStorage specifics", () => {
     } finally {
       mongoose.set("debug", false);
       await conn.close();
+      await store.close();
+    }
+  });
+
+  it("when a batch fails as a whole after its documents were written, then no message is answered as a retry of itself; the sender's retry gets it", async () => {
+    const store = new MongoStorage(freshDatabaseUri(), logger);
+    await store.init();
+    const insertMany = mongoose.mongo.Collection.prototype.insertMany;
+    // The write goes through, then the batch fails with an error whose code is a duplicate key's,
+    // as a driver error about the whole batch may carry (its first refusal's code, or none at all).
+    const spy = vi.spyOn(mongoose.mongo.Collection.prototype, "insertMany").mockImplementationOnce(async function (this: mongoose.mongo.Collection, ...args) {
+      await insertMany.apply(this, args);
+      throw Object.assign(new Error("E11000 duplicate key error (the batch as a whole)"), { code: 11000 });
+    });
+    try {
+      const message = { kind: "room" as const, room: "lost", createdAt: new Date().toISOString(), channel: roomChannel("lost"), from: alice, text: "hello", key: "once" };
+      await expect(store.messages.insert({ ...message, id: "0000000000d0000000000001" })).rejects.toThrow(/writing 1 new messages failed/);
+      expect(spy).toHaveBeenCalledTimes(1);
+      const retry = await store.messages.insert({ ...message, id: "0000000000d1000000000001" });
+      expect(retry.created).toBe(false);
+      expect(retry.message).toMatchObject({ id: "0000000000d0000000000001", text: "hello" });
+    } finally {
+      spy.mockRestore();
       await store.close();
     }
   });

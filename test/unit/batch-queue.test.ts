@@ -64,7 +64,8 @@ describe("batch queue", () => {
     const next = [2, 3].map((n) => queue.push(n));
     expect(await Promise.all(next)).toEqual([2, 3]);
     expect(starts).toHaveLength(2);
-    expect(starts[1]! - starts[0]!).toBeGreaterThanOrEqual(39);
+    // Timers may fire a millisecond or two early by performance.now().
+    expect(starts[1]! - starts[0]!).toBeGreaterThanOrEqual(35);
     await new Promise((resolve) => setTimeout(resolve, 60));
     const pushedAt = performance.now();
     await queue.push(4);

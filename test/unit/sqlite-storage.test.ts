@@ -74,8 +74,7 @@ describe("SqliteStorage", () => {
     let largestWal = 0;
     try {
       expect(storage.walCheckpoints).toEqual({ runs: 0, pagesCopied: 0, longestMs: 0 });
-      // About 12 MB of messages (well past the 40 MB fallback's share of a few seconds' traffic), in commits
-      // spread over a few checkpoint intervals.
+      // About 12 MB of messages, in bursts spread over several checkpoint intervals.
       for (let round = 0; round < 8; round++) {
         await Promise.all(Array.from({ length: 500 }, (_, i) => storage.messages.insert(build(`round ${round} message ${i} ${"x".repeat(2000)}`))));
         largestWal = Math.max(largestWal, sizeOf(`${file}-wal`));
@@ -99,13 +98,32 @@ describe("SqliteStorage", () => {
     } finally {
       await again.close();
     }
-  });
+  }, 30_000);
 
   it("when a database lives in memory, then it has no checkpoint thread", async () => {
     const storage = new SqliteStorage({ path: ":memory:", logger });
     await storage.init();
     expect(storage.walCheckpoints).toBeUndefined();
     await storage.close();
+  });
+
+  it("when close is called twice at once, then both wait for the same close, and the storage opens again afterwards", async () => {
+    const { storage, file } = await open();
+    await storage.messages.insert(roomMessageBuilder(alice)("before"));
+    let firstDone = false;
+    const first = storage.close().then(() => (firstDone = true));
+    await storage.close();
+    expect(firstDone).toBe(true);
+    await first;
+    // Closed for good: nothing holds the file (the WAL is gone), and it opens again with the message.
+    expect(existsSync(`${file}-wal`)).toBe(false);
+    await storage.init();
+    try {
+      expect((await storage.messages.page({ channel: roomChannel("chat"), limit: 5 })).messages.map((m) => m.text)).toEqual(["before"]);
+      expect(storage.walCheckpoints).toBeDefined();
+    } finally {
+      await storage.close();
+    }
   });
 
   it("when the database is closed and opened again, then everything written is there, search finds it, and new revs are greater", async () => {
