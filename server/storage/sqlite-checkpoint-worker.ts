@@ -12,8 +12,8 @@ import { DatabaseSync } from "node:sqlite";
 import { parentPort, workerData } from "node:worker_threads";
 
 export type CheckpointWorkerData = { file: string; intervalMs: number };
-/** A tick that copied pages: how many, whether the WAL is now wholly copied, how long it took; or why it failed. */
-export type CheckpointReport = { copied: number; complete: boolean; ms: number } | { error: string };
+/** A tick that copied pages: how many and how long it took; or why it failed. */
+export type CheckpointReport = { copied: number; ms: number } | { error: string };
 
 /** Checkpoints in a row within one tick while pages keep arriving. */
 const CATCH_UP_ROUNDS = 4;
@@ -30,28 +30,23 @@ let copiedInWal = 0;
 function tick(): void {
   const start = performance.now();
   let copied = 0;
-  let complete = false;
   try {
-    for (let round = 0; round < CATCH_UP_ROUNDS && !complete; round++) {
+    for (let round = 0; round < CATCH_UP_ROUNDS; round++) {
       const row = checkpoint.get();
-      const log = Number(row?.log ?? 0);
       const done = Number(row?.checkpointed ?? 0);
       // Fewer frames done than before: the server started the WAL over since the last round.
       const before = done < copiedInWal ? 0 : copiedInWal;
-      if (done === before) {
-        complete = done === log;
-        break;
-      }
       copied += done - before;
       copiedInWal = done;
-      complete = done === log;
+      // Nothing new to copy, or the WAL wholly copied: the next tick goes on.
+      if (done === before || done === Number(row?.log ?? 0)) break;
     }
   } catch (err) {
     // Busy or an I/O error: this tick is lost, the next one tries again.
     parentPort?.postMessage({ error: (err as Error).message } satisfies CheckpointReport);
     return;
   }
-  if (copied > 0) parentPort?.postMessage({ copied, complete, ms: performance.now() - start } satisfies CheckpointReport);
+  if (copied > 0) parentPort?.postMessage({ copied, ms: performance.now() - start } satisfies CheckpointReport);
 }
 
 const timer = setInterval(tick, intervalMs);
